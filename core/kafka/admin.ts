@@ -1,0 +1,99 @@
+import type { KafkaConfig } from '../config/shared.js'
+import { PipelineError } from '../errors.js'
+import { Kafka, RD_ERRORS, baseRdConfig, withOverrides } from './rdkafka.js'
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+  config: Record<string, string>
+}
+
+export interface TopicInfo {
+  name: string
+  partitions: number
+}
+
+export interface KafkaAdmin {
+  /** Creates the topics that are missing; existing topics are left as they are. Idempotent. */
+  ensureTopics(specs: readonly TopicSpec[], replicationFactor: number): Promise<{ created: string[] }>
+  /** Lists topics and their partition counts (a metadata request). */
+  listTopics(timeoutMs?: number): Promise<TopicInfo[]>
+  deleteTopic(name: string): Promise<void>
+  close(): void
+}
+
+/**
+ * Topic administration. Metadata goes through a short-lived producer client, since the
+ * librdkafka admin client has no metadata call in node-rdkafka.
+ */
+export function createKafkaAdmin(kafka: KafkaConfig, clientId = 'pulsewire-admin'): KafkaAdmin {
+  const config = withOverrides(baseRdConfig(kafka, clientId), kafka.librdkafka)
+  const admin = Kafka.AdminClient.create(config)
+  const timeoutMs = 15_000
+
+  async function listTopics(metadataTimeoutMs = 10_000): Promise<TopicInfo[]> {
+    return fetchMetadata(kafka, clientId, metadataTimeoutMs).then((topics) => topics)
+  }
+
+  return {
+    async ensureTopics(specs, replicationFactor) {
+      const created: string[] = []
+      for (const spec of specs) {
+        const wasCreated = await new Promise<boolean>((resolve, reject) => {
+          admin.createTopic(
+            {
+              topic: spec.name,
+              num_partitions: spec.partitions,
+              replication_factor: replicationFactor,
+              config: spec.config,
+            },
+            timeoutMs,
+            (err) => {
+              if (!err) return resolve(true)
+              if (err.code === RD_ERRORS.topicAlreadyExists) return resolve(false)
+              reject(
+                new PipelineError('KAFKA_ADMIN_FAILED', `cannot create topic ${spec.name}: ${err.message}`, {
+                  cause: err,
+                  retriable: true,
+                }),
+              )
+            },
+          )
+        })
+        if (wasCreated) created.push(spec.name)
+      }
+      return { created }
+    },
+    listTopics,
+    deleteTopic: (name) =>
+      new Promise<void>((resolve, reject) => {
+        admin.deleteTopic(name, timeoutMs, (err) =>
+          err ? reject(new PipelineError('KAFKA_ADMIN_FAILED', `cannot delete ${name}`, { cause: err })) : resolve(),
+        )
+      }),
+    close: () => admin.disconnect(),
+  }
+}
+
+/** One metadata request: the readiness probe for a broker ("is Kafka really up?"). */
+export function fetchMetadata(kafka: KafkaConfig, clientId: string, timeoutMs: number): Promise<TopicInfo[]> {
+  const client = new Kafka.Producer(withOverrides(baseRdConfig(kafka, clientId), kafka.librdkafka))
+  return new Promise<TopicInfo[]>((resolve, reject) => {
+    client.connect({ timeout: timeoutMs }, (err, metadata) => {
+      if (err) {
+        client.disconnect()
+        reject(
+          new PipelineError('KAFKA_CONNECT_FAILED', `no metadata from ${kafka.brokers}: ${err.message}`, {
+            cause: err,
+            retriable: true,
+          }),
+        )
+        return
+      }
+      const topics = metadata.topics
+        .filter((t) => !t.name.startsWith('__'))
+        .map((t) => ({ name: t.name, partitions: t.partitions.length }))
+      client.disconnect(() => resolve(topics))
+    })
+  })
+}

@@ -1,0 +1,186 @@
+import type { Logger } from 'pino'
+import type { KafkaConfig } from '../config/shared.js'
+import { PipelineError } from '../errors.js'
+import type { Component } from '../lifecycle.js'
+import { Kafka, RD_ERRORS, baseRdConfig, isRdError, withOverrides, type RdConfigValue } from './rdkafka.js'
+import type { DeliveryReport, OutgoingRecord } from './records.js'
+import { toRdHeaders } from './headers.js'
+
+/** The producing port: every process that writes to a channel depends on this, not on node-rdkafka. */
+export interface KafkaProducer extends Component {
+  /**
+   * Queues a record and resolves with its delivery report once the broker acknowledged it
+   * (acks=all). Waits, rather than failing, while `maxInFlight` records are unacknowledged:
+   * the caller feels back-pressure instead of losing data.
+   */
+  produce(record: OutgoingRecord): Promise<DeliveryReport>
+  /** Records handed over and not yet acknowledged by the broker. */
+  inFlight(): number
+  /** Resolves true when a metadata request succeeds within the timeout. */
+  ping(timeoutMs: number): Promise<boolean>
+  /** Waits for every queued record's delivery report. */
+  flush(timeoutMs: number): Promise<void>
+}
+
+export interface ProducerOptions {
+  kafka: KafkaConfig
+  clientId: string
+  logger: Logger
+  /** Upper bound of unacknowledged records held by this producer. */
+  maxInFlight?: number
+  /** How often delivery reports are polled while records are in flight. */
+  pollIntervalMs?: number
+  /** Process-specific librdkafka tuning, applied before the user's `kafka.librdkafka`. */
+  tuning?: Record<string, RdConfigValue>
+}
+
+interface Pending {
+  resolve: (report: DeliveryReport) => void
+  reject: (err: PipelineError) => void
+}
+
+/** Idempotent, acks=all producer over node-rdkafka with delivery reports as promises. */
+export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
+  const log = options.logger.child({ component: 'kafka.producer' })
+  const maxInFlight = options.maxInFlight ?? 10_000
+  const pollIntervalMs = options.pollIntervalMs ?? 2
+  const rdConfig = withOverrides(
+    {
+      ...baseRdConfig(options.kafka, options.clientId),
+      // The delivery promise (architecture.md §2): no loss, no reordering, no producer duplicates.
+      'enable.idempotence': true,
+      acks: 'all',
+      'compression.type': 'lz4',
+      'linger.ms': 5,
+      // librdkafka's own queue stays above ours, so its "Queue full" is a rare safety net.
+      'queue.buffering.max.messages': Math.max(100_000, maxInFlight * 2),
+      dr_cb: true,
+      ...options.tuning,
+    },
+    options.kafka.librdkafka,
+  )
+  const client = new Kafka.Producer(rdConfig)
+  const pending = new Map<number, Pending>()
+  const capacityWaiters: Array<() => void> = []
+  let nextOpaque = 0
+  let granted = 0
+  let pollTimer: NodeJS.Timeout | undefined
+  let connected = false
+  let stopped = false
+
+  client.on('delivery-report', (err, report) => {
+    const id = report.opaque as number
+    const entry = pending.get(id)
+    if (!entry) return
+    pending.delete(id)
+    if (err) {
+      entry.reject(
+        new PipelineError('KAFKA_DELIVERY_FAILED', `delivery failed: ${err.message}`, {
+          cause: err,
+          retriable: true,
+          context: { topic: report.topic, rdCode: err.code },
+        }),
+      )
+    } else {
+      entry.resolve({ topic: report.topic, partition: report.partition, offset: report.offset })
+    }
+    releaseCapacity()
+  })
+  client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
+
+  function releaseCapacity(): void {
+    while (capacityWaiters.length > 0 && pending.size + granted < maxInFlight) {
+      granted++
+      capacityWaiters.shift()?.()
+    }
+    if (pending.size === 0 && pollTimer) {
+      clearInterval(pollTimer)
+      pollTimer = undefined
+    }
+  }
+
+  function ensurePolling(): void {
+    // Poll only while something is in flight: an idle producer costs no CPU.
+    pollTimer ??= setInterval(() => client.poll(), pollIntervalMs)
+  }
+
+  // FIFO slots: a caller that arrives while others wait queues behind them, so records of one
+  // key keep their order even under back-pressure.
+  async function acquireSlot(): Promise<void> {
+    if (capacityWaiters.length === 0 && pending.size + granted < maxInFlight) return
+    await new Promise<void>((resolve) => capacityWaiters.push(resolve))
+    granted--
+  }
+
+  async function produce(record: OutgoingRecord): Promise<DeliveryReport> {
+    if (!connected) throw new PipelineError('KAFKA_NOT_CONNECTED', 'producer is not connected', { retriable: true })
+    await acquireSlot()
+    const id = nextOpaque++
+    const delivered = new Promise<DeliveryReport>((resolve, reject) => pending.set(id, { resolve, reject }))
+    try {
+      client.produce(record.topic, null, record.value, record.key, record.timestamp ?? null, id, toRdHeaders(record.headers))
+    } catch (err) {
+      pending.delete(id)
+      releaseCapacity()
+      // librdkafka's queue is sized above maxInFlight, so "Queue full" means its byte limit was
+      // hit: report it (retriable) rather than retry here, which could reorder a key's records.
+      const queueFull = isRdError(err) && err.code === RD_ERRORS.queueFull
+      throw new PipelineError(
+        queueFull ? 'KAFKA_QUEUE_FULL' : 'KAFKA_PRODUCE_FAILED',
+        `produce to ${record.topic} failed`,
+        { cause: err, retriable: queueFull, context: { topic: record.topic } },
+      )
+    }
+    ensurePolling()
+    return delivered
+  }
+
+  return {
+    name: `kafka-producer:${options.clientId}`,
+    produce,
+    inFlight: () => pending.size,
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        client.connect({ timeout: 10_000 }, (err) => {
+          if (err) {
+            reject(
+              new PipelineError('KAFKA_CONNECT_FAILED', `cannot reach Kafka at ${options.kafka.brokers}`, {
+                cause: err,
+                retriable: true,
+              }),
+            )
+            return
+          }
+          connected = true
+          resolve()
+        })
+      }),
+    ping: (timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        if (!connected) return resolve(false)
+        client.getMetadata({ timeout: timeoutMs }, (err) => resolve(!err))
+      }),
+    flush: (timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        if (!connected) return resolve()
+        ensurePolling()
+        client.flush(timeoutMs, (err) =>
+          err
+            ? reject(new PipelineError('KAFKA_TIMEOUT', `flush did not finish in ${timeoutMs} ms`, { cause: err }))
+            : resolve(),
+        )
+      }),
+    async stop() {
+      if (stopped || !connected) return
+      stopped = true
+      try {
+        await this.flush(10_000)
+      } catch (err) {
+        log.error({ err, inFlight: pending.size }, 'records still unacknowledged at stop')
+      }
+      connected = false
+      if (pollTimer) clearInterval(pollTimer)
+      await new Promise<void>((resolve) => client.disconnect(() => resolve()))
+    },
+  }
+}

@@ -1,0 +1,48 @@
+// The one place that loads node-rdkafka (a native addon, CommonJS): every other module uses
+// the ports in this folder, so swapping the client is a change to core/kafka only.
+import Kafka from 'node-rdkafka'
+import type { KafkaConfig } from '../config/shared.js'
+
+export { Kafka }
+export type {
+  LibrdKafkaError,
+  Message as RdMessage,
+  MessageHeader as RdHeader,
+  DeliveryReport as RdDeliveryReport,
+  TopicPartitionOffset,
+  Metadata,
+} from 'node-rdkafka'
+
+export const RD_ERRORS = {
+  queueFull: -184,
+  messageTimedOut: -192,
+  topicAlreadyExists: 36,
+  partitionEof: -191,
+  timedOut: -185,
+} as const
+
+export type RdConfigValue = string | number | boolean
+
+/** Common librdkafka settings from the shared config; `librdkafka` overrides are applied last. */
+export function baseRdConfig(config: KafkaConfig, clientId: string): Record<string, RdConfigValue> {
+  return {
+    'metadata.broker.list': config.brokers,
+    'client.id': clientId,
+    // Fail fast on a dead broker address in logs instead of retrying silently forever.
+    'socket.connection.setup.timeout.ms': 10_000,
+    'reconnect.backoff.ms': 100,
+    'reconnect.backoff.max.ms': 5_000,
+    'log.connection.close': false,
+  }
+}
+
+export function withOverrides(
+  config: Record<string, RdConfigValue>,
+  overrides: Readonly<Record<string, RdConfigValue>>,
+): Record<string, RdConfigValue> {
+  return { ...config, ...overrides }
+}
+
+export function isRdError(err: unknown): err is { code: number; message: string; isRetriable?: boolean } {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number'
+}
