@@ -18,24 +18,32 @@ export interface InfluxAdapter {
 export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
   const influx = new InfluxDB({ url: config.url, token: config.token, timeout: config.timeoutMs })
   // No buffering or retries inside the client: batching, retries and offset commits belong to
-  // the storage pipeline, which must know when a batch is durable (architecture.md §2).
-  const writeApi: WriteApi = influx.getWriteApi(config.org, config.bucket, 'ms', {
-    batchSize: Number.MAX_SAFE_INTEGER,
-    flushInterval: 0,
-    maxRetries: 0,
-    maxBufferLines: Number.MAX_SAFE_INTEGER,
-    gzipThreshold: 1_000,
-  })
+  // the storage pipeline, which must know when a batch is durable (architecture.md §2). One
+  // WriteApi per call (a cheap object) sized to the batch, so one call is one HTTP request.
+  const writeApiFor = (size: number): WriteApi =>
+    influx.getWriteApi(config.org, config.bucket, 'ms', {
+      batchSize: size + 1,
+      flushInterval: 0,
+      maxRetries: 0,
+      maxBufferLines: size + 1,
+      gzipThreshold: 1_000,
+      // Returning a promise takes the failure over from the client (no console output, no
+      // client-side retry buffer): the caller gets the error and decides.
+      writeFailed: (error: Error) => Promise.reject(error),
+    })
   const queryApi = influx.getQueryApi(config.org)
 
   return {
     async write(points) {
       if (points.length === 0) return
+      const writeApi = writeApiFor(points.length)
       writeApi.writePoints(points as Point[])
       try {
         await writeApi.flush()
       } catch (err) {
         throw influxError('INFLUX_WRITE_FAILED', `write of ${points.length} points failed`, err)
+      } finally {
+        await writeApi.close().catch(() => undefined)
       }
     },
     async query<Row extends Record<string, unknown>>(flux: string) {
@@ -54,7 +62,7 @@ export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
         return false
       }
     },
-    close: () => writeApi.close().catch(() => undefined),
+    close: () => Promise.resolve(),
   }
 }
 

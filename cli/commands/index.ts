@@ -1,0 +1,9 @@
+import type { Command } from 'commander'
+import { registerStack } from './stack.js'
+import { registerUp } from './up.js'
+
+/**
+ * Every subcommand, in the order `--help` lists them. Adding one is a module with a
+ * `registerX(program)` function and a line here: no registration by import side effect.
+ */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerUp, registerStack]

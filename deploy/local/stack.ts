@@ -1,0 +1,114 @@
+import { existsSync, rmSync } from 'node:fs'
+import { fetchMetadata, createKafkaAdmin } from '../../core/kafka/admin.js'
+import { PipelineError } from '../../core/errors.js'
+import { CHANNEL_SPECS } from '../../core/telemetry/topics.js'
+import { STACK_VERSIONS, stackPaths, type StackConfig, type StackPaths } from './config.js'
+import { installInfluxdb, influxProcess, startInfluxdb } from './influxdb.js'
+import { installKafka, kafkaProcess, startKafka } from './kafka.js'
+import { commandExists, runningPid, stopByPid, type ManagedProcess } from './processes.js'
+
+export interface StackOptions {
+  config: StackConfig
+  repoRoot: string
+  log: (line: string) => void
+}
+
+export interface ServiceStatus {
+  name: string
+  pid: number | undefined
+  address: string
+  ready: boolean
+  logFile: string
+}
+
+function requireCommands(paths: StackPaths): void {
+  const needs: Array<[string, string]> = [['java', 'OpenJDK 17+ (Debian: apt-get install openjdk-17-jre-headless)']]
+  if (!existsSync(`${paths.kafkaHome}/.installed`)) needs.push(['mvn', 'Maven (Debian: apt-get install maven)'])
+  if (!existsSync(paths.influxBin)) needs.push(['go', 'Go >= 1.21 (https://go.dev/doc/install)'])
+  const missing = needs.filter(([command]) => !commandExists(command))
+  if (missing.length > 0) {
+    throw new PipelineError(
+      'STACK_PREREQUISITE_MISSING',
+      `the local stack needs: ${missing.map(([c, hint]) => `${c} — ${hint}`).join('; ')}`,
+    )
+  }
+}
+
+/** Installs what is missing (once), starts Kafka and InfluxDB, waits for real readiness, creates the channels. */
+export async function stackUp(options: StackOptions & { fresh?: boolean }): Promise<void> {
+  const { config, repoRoot, log } = options
+  const paths = stackPaths(config, repoRoot)
+  if (options.fresh) {
+    await stackDown(options)
+    rmSync(paths.kafkaData, { recursive: true, force: true })
+    rmSync(paths.influxData, { recursive: true, force: true })
+    log('fresh start: data directories removed')
+  }
+  requireCommands(paths)
+  installKafka(paths, log)
+  installInfluxdb(paths, log)
+  // Started together: the JVM's start-up and influxd's overlap.
+  await Promise.all([startKafka(config, paths, log), startInfluxdb(config, paths, log)])
+  const admin = createKafkaAdmin(kafkaOf(config), 'pulsewire-stack')
+  try {
+    const { created } = await admin.ensureTopics(CHANNEL_SPECS, 1)
+    log(`channels  ${CHANNEL_SPECS.length} ready${created.length ? ` (${created.length} created)` : ''}`)
+  } finally {
+    admin.close()
+  }
+}
+
+/** Stops every server of ours by PID (SIGTERM, then SIGKILL after the grace period). */
+export async function stackDown(options: StackOptions): Promise<void> {
+  const paths = stackPaths(options.config, options.repoRoot)
+  const procs: ManagedProcess[] = [kafkaProcess(paths), influxProcess(paths)]
+  await Promise.all(
+    procs.map(async (proc) => {
+      const pid = runningPid(proc)
+      if (await stopByPid(proc, 30_000)) options.log(`${proc.name.padEnd(9)} stopped (pid ${pid})`)
+      else options.log(`${proc.name.padEnd(9)} was not running`)
+    }),
+  )
+}
+
+export async function stackStatus(options: StackOptions): Promise<ServiceStatus[]> {
+  const { config, repoRoot } = options
+  const paths = stackPaths(config, repoRoot)
+  const kafka = kafkaProcess(paths)
+  const influx = influxProcess(paths)
+  const kafkaPid = runningPid(kafka)
+  const influxPid = runningPid(influx)
+  const kafkaReady =
+    kafkaPid !== undefined &&
+    (await fetchMetadata(kafkaOf(config), 'pulsewire-stack', 3_000).then(
+      () => true,
+      () => false,
+    ))
+  const influxUrl = `http://127.0.0.1:${config.influxdbServer.port}`
+  const influxReady =
+    influxPid !== undefined &&
+    (await fetch(`${influxUrl}/ping`, { signal: AbortSignal.timeout(3_000) }).then(
+      (r) => r.status === 204,
+      () => false,
+    ))
+  return [
+    {
+      name: `kafka ${STACK_VERSIONS.kafka}`,
+      pid: kafkaPid,
+      address: `127.0.0.1:${config.kafkaBroker.port}`,
+      ready: kafkaReady,
+      logFile: kafka.logFile,
+    },
+    {
+      name: `influxdb ${STACK_VERSIONS.influxdb}`,
+      pid: influxPid,
+      address: influxUrl,
+      ready: influxReady,
+      logFile: influx.logFile,
+    },
+  ]
+}
+
+function kafkaOf(config: StackConfig) {
+  return { brokers: `127.0.0.1:${config.kafkaBroker.port}`, clientId: 'pulsewire-stack', librdkafka: {} }
+}
