@@ -31,10 +31,6 @@ export function createKafkaAdmin(kafka: KafkaConfig, clientId = 'pulsewire-admin
   const admin = Kafka.AdminClient.create(config)
   const timeoutMs = 15_000
 
-  async function listTopics(metadataTimeoutMs = 10_000): Promise<TopicInfo[]> {
-    return fetchMetadata(kafka, clientId, metadataTimeoutMs).then((topics) => topics)
-  }
-
   return {
     async ensureTopics(specs, replicationFactor) {
       const created: string[] = []
@@ -64,7 +60,7 @@ export function createKafkaAdmin(kafka: KafkaConfig, clientId = 'pulsewire-admin
       }
       return { created }
     },
-    listTopics,
+    listTopics: (metadataTimeoutMs = 10_000) => fetchMetadata(kafka, clientId, metadataTimeoutMs),
     deleteTopic: (name) =>
       new Promise<void>((resolve, reject) => {
         admin.deleteTopic(name, timeoutMs, (err) =>
@@ -81,7 +77,7 @@ export function fetchMetadata(kafka: KafkaConfig, clientId: string, timeoutMs: n
   return new Promise<TopicInfo[]>((resolve, reject) => {
     client.connect({ timeout: timeoutMs }, (err, metadata) => {
       if (err) {
-        client.disconnect()
+        // Never connected, so nothing to disconnect (node-rdkafka's disconnect would throw).
         reject(
           new PipelineError('KAFKA_CONNECT_FAILED', `no metadata from ${kafka.brokers}: ${err.message}`, {
             cause: err,

@@ -42,6 +42,8 @@ export interface ConsumerOptions {
   fetchWaitMs?: number
   /** Called when the handler fails; the consumer has stopped fetching by then. */
   onFatal?: (err: unknown) => void
+  /** How long start() waits for the first metadata answer. */
+  connectTimeoutMs?: number
   tuning?: Record<string, RdConfigValue>
 }
 
@@ -145,7 +147,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     name: `kafka-consumer:${options.groupId}`,
     start: () =>
       new Promise<void>((resolve, reject) => {
-        client.connect({ timeout: 10_000 }, (err) => {
+        client.connect({ timeout: options.connectTimeoutMs ?? 10_000 }, (err) => {
           if (err) {
             reject(
               new PipelineError('KAFKA_CONNECT_FAILED', `cannot reach Kafka at ${options.kafka.brokers}`, {

@@ -30,6 +30,8 @@ export interface ProducerOptions {
   maxInFlight?: number
   /** How often delivery reports are polled while records are in flight. */
   pollIntervalMs?: number
+  /** How long start() waits for the first metadata answer. */
+  connectTimeoutMs?: number
   /** Process-specific librdkafka tuning, applied before the user's `kafka.librdkafka`. */
   tuning?: Record<string, RdConfigValue>
 }
@@ -141,7 +143,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     inFlight: () => pending.size,
     start: () =>
       new Promise<void>((resolve, reject) => {
-        client.connect({ timeout: 10_000 }, (err) => {
+        client.connect({ timeout: options.connectTimeoutMs ?? 10_000 }, (err) => {
           if (err) {
             reject(
               new PipelineError('KAFKA_CONNECT_FAILED', `cannot reach Kafka at ${options.kafka.brokers}`, {
