@@ -7,7 +7,9 @@ import { stackConfigSchema, type StackConfig } from '../deploy/local/config.js'
 export const repoRoot = (): string => findRepoRoot(import.meta.url)
 
 export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(resolve(repoRoot(), 'package.json'), 'utf8')) as { version: string }
+  const manifest = JSON.parse(readFileSync(resolve(repoRoot(), 'package.json'), 'utf8')) as {
+    version: string
+  }
   return manifest.version
 }
 

@@ -66,7 +66,12 @@ export class ConfigError extends PipelineError {
   readonly issues: readonly ConfigIssue[]
   readonly source: string
 
-  constructor(source: string, issues: readonly ConfigIssue[], code: ErrorCode = 'CFG_INVALID', cause?: unknown) {
+  constructor(
+    source: string,
+    issues: readonly ConfigIssue[],
+    code: ErrorCode = 'CFG_INVALID',
+    cause?: unknown,
+  ) {
     super(code, formatConfigIssues(source, issues), { cause, context: { source } })
     this.name = 'ConfigError'
     this.issues = issues

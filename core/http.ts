@@ -37,7 +37,8 @@ export function createObservabilityServer(
   }
 
   async function handle(path: string): Promise<{ status: number; type: string; body: string }> {
-    if (path === '/metrics') return { status: 200, type: registry.contentType, body: await registry.metrics() }
+    if (path === '/metrics')
+      return { status: 200, type: registry.contentType, body: await registry.metrics() }
     if (path === '/healthz') return { status: 200, type: 'application/json', body: '{"status":"ok"}' }
     if (path === '/readyz') {
       const reasons = await notReadyReasons()

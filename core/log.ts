@@ -4,7 +4,15 @@ import type { LogConfig } from './config/shared.js'
 export type { Logger } from 'pino'
 
 /** Paths that could identify a patient or leak a secret are never written (architecture.md §6). */
-export const REDACT_PATHS = ['password', '*.password', 'token', '*.token', 'secret', '*.secret', 'subjectName']
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'subjectName',
+]
 
 /** One root logger per process; components take `logger.child({ component })`. */
 export function createLogger(service: string, config: LogConfig, version = '0.1.0'): Logger {

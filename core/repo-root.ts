@@ -10,7 +10,10 @@ export function findRepoRoot(fromUrl: string): string {
   let dir = dirname(fileURLToPath(fromUrl))
   for (;;) {
     const manifest = resolve(dir, 'package.json')
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'pulsewire') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'pulsewire'
+    ) {
       return dir
     }
     const parent = dirname(dir)

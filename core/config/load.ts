@@ -29,7 +29,7 @@ export function loadConfig<S extends z.ZodType>(options: LoadConfigOptions<S>): 
   if (!result.success) {
     throw new ConfigError(source, zodIssuesToConfigIssues(result.error.issues))
   }
-  return deepFreeze(result.data) as LoadedConfig<S>
+  return deepFreeze(result.data)
 }
 
 export function readConfigFile(file: string): Record<string, unknown> {
@@ -38,14 +38,24 @@ export function readConfigFile(file: string): Record<string, unknown> {
     text = readFileSync(file, 'utf8')
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    throw new ConfigError(file, [{ path: '', message: `cannot read file: ${message}` }], 'CFG_FILE_UNREADABLE', err)
+    throw new ConfigError(
+      file,
+      [{ path: '', message: `cannot read file: ${message}` }],
+      'CFG_FILE_UNREADABLE',
+      err,
+    )
   }
   let parsed: unknown
   try {
     parsed = parseYaml(text)
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    throw new ConfigError(file, [{ path: '', message: `not valid YAML/JSON: ${message}` }], 'CFG_FILE_UNPARSABLE', err)
+    throw new ConfigError(
+      file,
+      [{ path: '', message: `not valid YAML/JSON: ${message}` }],
+      'CFG_FILE_UNPARSABLE',
+      err,
+    )
   }
   if (parsed === null || parsed === undefined) return {}
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {

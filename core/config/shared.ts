@@ -30,7 +30,11 @@ export const influxSchema = z.strictObject({
     .describe(
       'v1: InfluxDB 1.8+ through its v2-compatible API (bucket = "database/retention-policy", token = "user:password"). v2: InfluxDB 2.x or Cloud (bucket, org, token).',
     ),
-  bucket: z.string().min(1).default('telemetry/autogen').describe('Bucket (v2) or "database/retention-policy" (v1).'),
+  bucket: z
+    .string()
+    .min(1)
+    .default('telemetry/autogen')
+    .describe('Bucket (v2) or "database/retention-policy" (v1).'),
   org: z.string().default('').describe('Organisation name (v2 only; empty for v1).'),
   token: z.string().default('').describe('API token (v2) or "user:password" (v1 with auth enabled).'),
   timeoutMs: z.number().int().positive().default(10_000).describe('HTTP request timeout.'),
@@ -47,7 +51,11 @@ export type LogConfig = z.output<typeof logSchema>
 
 export function httpSchema(defaultPort: number) {
   return z.strictObject({
-    host: z.string().min(1).default('127.0.0.1').describe('Address of the /metrics, /healthz, /readyz server.'),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address of the /metrics, /healthz, /readyz server.'),
     port: z
       .number()
       .int()

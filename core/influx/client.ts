@@ -37,7 +37,7 @@ export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
     async write(points) {
       if (points.length === 0) return
       const writeApi = writeApiFor(points.length)
-      writeApi.writePoints(points as Point[])
+      writeApi.writePoints(points)
       try {
         await writeApi.flush()
       } catch (err) {
@@ -56,7 +56,9 @@ export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
     ensureBucket: () => (config.flavor === 'v1' ? ensureDatabaseV1(config) : ensureBucketV2(config)),
     async ping() {
       try {
-        const response = await fetch(new URL('/ping', config.url), { signal: AbortSignal.timeout(config.timeoutMs) })
+        const response = await fetch(new URL('/ping', config.url), {
+          signal: AbortSignal.timeout(config.timeoutMs),
+        })
         return response.status === 204
       } catch {
         return false
@@ -67,7 +69,11 @@ export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
 }
 
 /** 429 and 5xx are worth retrying; 400 (bad line protocol) or 401/404 never succeed as they are. */
-export function influxError(code: 'INFLUX_WRITE_FAILED' | 'INFLUX_QUERY_FAILED', message: string, err: unknown) {
+export function influxError(
+  code: 'INFLUX_WRITE_FAILED' | 'INFLUX_QUERY_FAILED',
+  message: string,
+  err: unknown,
+) {
   const status = err instanceof HttpError ? err.statusCode : undefined
   const retriable = status === undefined || status === 429 || status >= 500
   const detail = err instanceof Error ? err.message : String(err)
@@ -125,12 +131,14 @@ async function ensureDatabaseV1(config: InfluxConfig): Promise<void> {
 async function ensureBucketV2(config: InfluxConfig): Promise<void> {
   const query = new URLSearchParams({ name: config.bucket, org: config.org })
   const found = (await expectOk(
-    await request(config, `/api/v2/buckets?${query}`, { method: 'GET' }),
+    await request(config, `/api/v2/buckets?${query.toString()}`, { method: 'GET' }),
     'list buckets',
   )) as { buckets?: unknown[] }
   if ((found.buckets ?? []).length > 0) return
   const orgs = (await expectOk(
-    await request(config, `/api/v2/orgs?${new URLSearchParams({ org: config.org })}`, { method: 'GET' }),
+    await request(config, `/api/v2/orgs?${new URLSearchParams({ org: config.org }).toString()}`, {
+      method: 'GET',
+    }),
     'find org',
   )) as { orgs?: Array<{ id: string }> }
   const orgID = orgs.orgs?.[0]?.id

@@ -64,7 +64,9 @@ export function createKafkaAdmin(kafka: KafkaConfig, clientId = 'pulsewire-admin
     deleteTopic: (name) =>
       new Promise<void>((resolve, reject) => {
         admin.deleteTopic(name, timeoutMs, (err) =>
-          err ? reject(new PipelineError('KAFKA_ADMIN_FAILED', `cannot delete ${name}`, { cause: err })) : resolve(),
+          err
+            ? reject(new PipelineError('KAFKA_ADMIN_FAILED', `cannot delete ${name}`, { cause: err }))
+            : resolve(),
         )
       }),
     close: () => admin.disconnect(),

@@ -88,7 +88,10 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   client.on('rebalance', (err, assignment) => {
     // Revoked partitions go to another member: hand over what this member finished.
     if (err.code === -174) commitProcessed(assignment, true)
-    log.info({ event: err.code === -175 ? 'assigned' : 'revoked', partitions: assignment.length }, 'rebalance')
+    log.info(
+      { event: err.code === -175 ? 'assigned' : 'revoked', partitions: assignment.length },
+      'rebalance',
+    )
   })
 
   function commitProcessed(partitions: readonly TopicPartition[] | undefined, sync: boolean): void {
@@ -98,7 +101,9 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
         return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset }
       })
       .filter((tp) => committed.get(partitionKey(tp.topic, tp.partition)) !== tp.offset)
-      .filter((tp) => !partitions || partitions.some((p) => p.topic === tp.topic && p.partition === tp.partition))
+      .filter(
+        (tp) => !partitions || partitions.some((p) => p.topic === tp.topic && p.partition === tp.partition),
+      )
     if (offsets.length === 0) return
     try {
       if (sync) {
@@ -170,8 +175,12 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       commitProcessed(undefined, true)
       await new Promise<void>((resolve) => client.disconnect(() => resolve()))
     },
-    pause: () => client.pause(client.assignments()),
-    resume: () => client.resume(client.assignments()),
+    pause: () => {
+      client.pause(client.assignments())
+    },
+    resume: () => {
+      client.resume(client.assignments())
+    },
     assignments: () => client.assignments().map(({ topic, partition }) => ({ topic, partition })),
     committedOffsets: () => committed,
   }

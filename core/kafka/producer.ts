@@ -115,12 +115,21 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   }
 
   async function produce(record: OutgoingRecord): Promise<DeliveryReport> {
-    if (!connected) throw new PipelineError('KAFKA_NOT_CONNECTED', 'producer is not connected', { retriable: true })
+    if (!connected)
+      throw new PipelineError('KAFKA_NOT_CONNECTED', 'producer is not connected', { retriable: true })
     await acquireSlot()
     const id = nextOpaque++
     const delivered = new Promise<DeliveryReport>((resolve, reject) => pending.set(id, { resolve, reject }))
     try {
-      client.produce(record.topic, null, record.value, record.key, record.timestamp ?? null, id, toRdHeaders(record.headers))
+      client.produce(
+        record.topic,
+        null,
+        record.value,
+        record.key,
+        record.timestamp ?? null,
+        id,
+        toRdHeaders(record.headers),
+      )
     } catch (err) {
       pending.delete(id)
       releaseCapacity()
@@ -168,7 +177,9 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
         ensurePolling()
         client.flush(timeoutMs, (err) =>
           err
-            ? reject(new PipelineError('KAFKA_TIMEOUT', `flush did not finish in ${timeoutMs} ms`, { cause: err }))
+            ? reject(
+                new PipelineError('KAFKA_TIMEOUT', `flush did not finish in ${timeoutMs} ms`, { cause: err }),
+              )
             : resolve(),
         )
       }),

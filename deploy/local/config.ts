@@ -19,11 +19,20 @@ export const stackConfigSchema = z.strictObject({
     .string()
     .default('.cache')
     .describe('Installed jars and binaries (git-ignored); relative paths are from the repository root.'),
-  stateDir: z.string().default('.pulsewire').describe('Data directories, logs and PID files of the running stack.'),
+  stateDir: z
+    .string()
+    .default('.pulsewire')
+    .describe('Data directories, logs and PID files of the running stack.'),
   kafkaBroker: z
     .strictObject({
       port: z.number().int().min(1024).max(65_535).default(19_092).describe('Client listener on 127.0.0.1.'),
-      controllerPort: z.number().int().min(1024).max(65_535).default(19_093).describe('KRaft controller listener.'),
+      controllerPort: z
+        .number()
+        .int()
+        .min(1024)
+        .max(65_535)
+        .default(19_093)
+        .describe('KRaft controller listener.'),
       heapMb: z.number().int().min(256).default(768).describe('JVM heap (-Xms/-Xmx) of the broker.'),
       readyTimeoutMs: z.number().int().positive().default(120_000),
     })
@@ -32,7 +41,11 @@ export const stackConfigSchema = z.strictObject({
     .strictObject({
       port: z.number().int().min(1024).max(65_535).default(18_086).describe('HTTP API on 127.0.0.1.'),
       rpcPort: z.number().int().min(1024).max(65_535).default(18_088).describe('Backup/restore RPC port.'),
-      database: z.string().min(1).default('telemetry').describe('Database created at start (bucket "<db>/autogen").'),
+      database: z
+        .string()
+        .min(1)
+        .default('telemetry')
+        .describe('Database created at start (bucket "<db>/autogen").'),
       readyTimeoutMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),

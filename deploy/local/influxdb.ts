@@ -60,12 +60,19 @@ bind-address = "127.0.0.1:${config.influxdbServer.rpcPort}"
 `
 }
 
-export async function startInfluxdb(config: StackConfig, paths: StackPaths, log: (line: string) => void): Promise<void> {
+export async function startInfluxdb(
+  config: StackConfig,
+  paths: StackPaths,
+  log: (line: string) => void,
+): Promise<void> {
   const proc = influxProcess(paths)
   const url = `http://127.0.0.1:${config.influxdbServer.port}`
   if (runningPid(proc) === undefined) {
     if (await portOpen(config.influxdbServer.port)) {
-      throw new PipelineError('STACK_PORT_IN_USE', `port ${config.influxdbServer.port} is taken by another program; stop it or set influxdb.port`)
+      throw new PipelineError(
+        'STACK_PORT_IN_USE',
+        `port ${config.influxdbServer.port} is taken by another program; stop it or set influxdb.port`,
+      )
     }
     mkdirSync(paths.influxData, { recursive: true })
     const configFile = resolve(paths.influxData, 'influxdb.conf')
@@ -83,5 +90,7 @@ export async function startInfluxdb(config: StackConfig, paths: StackPaths, log:
   await waitUntilReady(proc, config.influxdbServer.readyTimeoutMs, () => influx.ping())
   await influx.ensureBucket()
   await influx.close()
-  log(`influxdb  ready on ${url} (InfluxDB ${STACK_VERSIONS.influxdb}, database "${config.influxdbServer.database}")`)
+  log(
+    `influxdb  ready on ${url} (InfluxDB ${STACK_VERSIONS.influxdb}, database "${config.influxdbServer.database}")`,
+  )
 }

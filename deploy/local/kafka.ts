@@ -4,7 +4,16 @@ import { resolve } from 'node:path'
 import { fetchMetadata } from '../../core/kafka/admin.js'
 import { PipelineError } from '../../core/errors.js'
 import { STACK_VERSIONS, type StackConfig, type StackPaths } from './config.js'
-import { isAlive, portOpen, runOrThrow, runningPid, sleep, startDetached, tail, type ManagedProcess } from './processes.js'
+import {
+  isAlive,
+  portOpen,
+  runOrThrow,
+  runningPid,
+  sleep,
+  startDetached,
+  tail,
+  type ManagedProcess,
+} from './processes.js'
 
 export function kafkaProcess(paths: StackPaths): ManagedProcess {
   return {
@@ -120,16 +129,30 @@ function ensureFormatted(config: StackConfig, paths: StackPaths): string {
   return propertiesFile
 }
 
-export async function startKafka(config: StackConfig, paths: StackPaths, log: (line: string) => void): Promise<void> {
+export async function startKafka(
+  config: StackConfig,
+  paths: StackPaths,
+  log: (line: string) => void,
+): Promise<void> {
   const proc = kafkaProcess(paths)
   const brokers = `127.0.0.1:${config.kafkaBroker.port}`
   if (runningPid(proc) === undefined) {
     if (await portOpen(config.kafkaBroker.port)) {
-      throw new PipelineError('STACK_PORT_IN_USE', `port ${config.kafkaBroker.port} is taken by another program; stop it or set kafka.port`)
+      throw new PipelineError(
+        'STACK_PORT_IN_USE',
+        `port ${config.kafkaBroker.port} is taken by another program; stop it or set kafka.port`,
+      )
     }
     const propertiesFile = ensureFormatted(config, paths)
     const heap = `${config.kafkaBroker.heapMb}m`
-    startDetached(proc, 'java', [`-Xms${Math.min(config.kafkaBroker.heapMb, 512)}m`, `-Xmx${heap}`, '-XX:+UseG1GC', ...javaArgs(paths), 'kafka.Kafka', propertiesFile])
+    startDetached(proc, 'java', [
+      `-Xms${Math.min(config.kafkaBroker.heapMb, 512)}m`,
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      ...javaArgs(paths),
+      'kafka.Kafka',
+      propertiesFile,
+    ])
   }
   await waitUntilReady(proc, config.kafkaBroker.readyTimeoutMs, async () => {
     await fetchMetadata({ brokers, clientId: 'pulsewire-stack', librdkafka: {} }, 'pulsewire-stack', 3_000)
@@ -139,16 +162,26 @@ export async function startKafka(config: StackConfig, paths: StackPaths, log: (l
 }
 
 /** Polls a real readiness probe; if the server dies meanwhile, fails with its log's tail. */
-export async function waitUntilReady(proc: ManagedProcess, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const pid = runningPid(proc)
     if (pid === undefined || !isAlive(pid)) {
-      throw new PipelineError('STACK_START_FAILED', `${proc.name} exited during start; last lines of ${proc.logFile}:\n${tail(proc.logFile)}`)
+      throw new PipelineError(
+        'STACK_START_FAILED',
+        `${proc.name} exited during start; last lines of ${proc.logFile}:\n${tail(proc.logFile)}`,
+      )
     }
     if (await probe().catch(() => false)) return
     if (Date.now() > deadline) {
-      throw new PipelineError('STACK_START_FAILED', `${proc.name} not ready after ${timeoutMs} ms; last lines of ${proc.logFile}:\n${tail(proc.logFile)}`)
+      throw new PipelineError(
+        'STACK_START_FAILED',
+        `${proc.name} not ready after ${timeoutMs} ms; last lines of ${proc.logFile}:\n${tail(proc.logFile)}`,
+      )
     }
     await sleep(500)
   }

@@ -36,14 +36,23 @@ function isOurs(pid: number, marker: string): boolean {
   }
 }
 
-export function startDetached(proc: ManagedProcess, command: string, args: string[], env?: NodeJS.ProcessEnv): number {
+export function startDetached(
+  proc: ManagedProcess,
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): number {
   mkdirSync(dirname(proc.pidFile), { recursive: true })
   mkdirSync(dirname(proc.logFile), { recursive: true })
   const out = openSync(proc.logFile, 'a')
   try {
     // Detached with its own process group: it outlives `pulsewire stack up`, and Ctrl-C in the
     // terminal that started it does not reach it (only `stack down` does).
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: env ?? process.env })
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: env ?? process.env,
+    })
     if (child.pid === undefined) {
       throw new PipelineError('STACK_START_FAILED', `${proc.name}: could not spawn ${command}`)
     }
@@ -109,13 +118,22 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /** Runs a set-up command to completion; on failure the error carries its output's tail. */
-export function runOrThrow(what: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
+export function runOrThrow(
+  what: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): void {
   const result = spawnSync(command, args, { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n')
-    throw new PipelineError('STACK_INSTALL_FAILED', `${what} failed (${command} exited ${result.status ?? result.error?.message}):\n${output}`, {
-      cause: result.error,
-    })
+    throw new PipelineError(
+      'STACK_INSTALL_FAILED',
+      `${what} failed (${command} exited ${result.status ?? result.error?.message}):\n${output}`,
+      {
+        cause: result.error,
+      },
+    )
   }
 }
 

@@ -22,8 +22,11 @@ export interface ServiceStatus {
 }
 
 function requireCommands(paths: StackPaths): void {
-  const needs: Array<[string, string]> = [['java', 'OpenJDK 17+ (Debian: apt-get install openjdk-17-jre-headless)']]
-  if (!existsSync(`${paths.kafkaHome}/.installed`)) needs.push(['mvn', 'Maven (Debian: apt-get install maven)'])
+  const needs: Array<[string, string]> = [
+    ['java', 'OpenJDK 17+ (Debian: apt-get install openjdk-17-jre-headless)'],
+  ]
+  if (!existsSync(`${paths.kafkaHome}/.installed`))
+    needs.push(['mvn', 'Maven (Debian: apt-get install maven)'])
   if (!existsSync(paths.influxBin)) needs.push(['go', 'Go >= 1.21 (https://go.dev/doc/install)'])
   const missing = needs.filter(([command]) => !commandExists(command))
   if (missing.length > 0) {

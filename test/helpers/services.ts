@@ -14,9 +14,13 @@ export const testInflux: InfluxConfig = influxSchema.parse({
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 
 /** Names unique per test run, so runs never see each other's topics, groups or databases. */
-export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+export const unique = (prefix: string): string =>
+  `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
 
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()

@@ -6,7 +6,10 @@ import { testInflux, unique } from '../helpers/services.js'
 const databases: string[] = []
 afterAll(async () => {
   for (const database of databases) {
-    await fetch(new URL('/query', testInflux.url), { method: 'POST', body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }) })
+    await fetch(new URL('/query', testInflux.url), {
+      method: 'POST',
+      body: new URLSearchParams({ q: `DROP DATABASE "${database}"` }),
+    })
   }
 })
 
@@ -47,7 +50,10 @@ describe('integration > influxdb (real server, v2 API of InfluxDB 1.8)', () => {
   })
 
   it('classifies failures: a missing database is permanent, an unreachable server is retriable', async () => {
-    const missing = createInfluxAdapter({ ...testInflux, bucket: `${unique('nope').replaceAll('-', '_')}/autogen` })
+    const missing = createInfluxAdapter({
+      ...testInflux,
+      bucket: `${unique('nope').replaceAll('-', '_')}/autogen`,
+    })
     await expect(missing.write([new Point('m').floatField('v', 1)])).rejects.toMatchObject({
       code: 'INFLUX_WRITE_FAILED',
       retriable: false,

@@ -27,8 +27,19 @@ function collector(): { records: KafkaRecord[]; handler: (batch: KafkaRecord[]) 
   }
 }
 
-function consumerFor(topic: string, groupId: string, handler: (batch: KafkaRecord[]) => Promise<void>): KafkaConsumer {
-  return createKafkaConsumer({ kafka: testKafka, groupId, clientId: groupId, topics: [topic], handler, logger: silentLogger })
+function consumerFor(
+  topic: string,
+  groupId: string,
+  handler: (batch: KafkaRecord[]) => Promise<void>,
+): KafkaConsumer {
+  return createKafkaConsumer({
+    kafka: testKafka,
+    groupId,
+    clientId: groupId,
+    topics: [topic],
+    handler,
+    logger: silentLogger,
+  })
 }
 
 beforeAll(async () => {
@@ -47,7 +58,9 @@ describe('integration > kafka (real broker)', () => {
   it('creates topics idempotently with their partition counts', async () => {
     const name = unique('it.kafka.admin')
     topics.push(name)
-    expect((await admin.ensureTopics([{ name, partitions: 4, config: { 'retention.ms': '3600000' } }], 1)).created).toEqual([name])
+    expect(
+      (await admin.ensureTopics([{ name, partitions: 4, config: { 'retention.ms': '3600000' } }], 1)).created,
+    ).toEqual([name])
     expect((await admin.ensureTopics([{ name, partitions: 4, config: {} }], 1)).created).toEqual([])
     const info = await eventually(async () => (await admin.listTopics()).find((t) => t.name === name))
     expect(info.partitions).toBe(4)
@@ -59,7 +72,14 @@ describe('integration > kafka (real broker)', () => {
     const sends: Array<Promise<{ partition: number; offset: number }>> = []
     for (let seq = 0; seq < 50; seq++) {
       for (const key of keys) {
-        sends.push(producer.produce({ topic, key, value: Buffer.from(JSON.stringify({ key, seq })), headers: { seq: String(seq) } }))
+        sends.push(
+          producer.produce({
+            topic,
+            key,
+            value: Buffer.from(JSON.stringify({ key, seq })),
+            headers: { seq: String(seq) },
+          }),
+        )
       }
     }
     const reports = await Promise.all(sends)
@@ -87,7 +107,9 @@ describe('integration > kafka (real broker)', () => {
     const groupId = unique('it-resume')
     const produceRange = (from: number, to: number) =>
       Promise.all(
-        Array.from({ length: to - from }, (_, i) => producer.produce({ topic, key: `k${(from + i) % 4}`, value: Buffer.from(String(from + i)) })),
+        Array.from({ length: to - from }, (_, i) =>
+          producer.produce({ topic, key: `k${(from + i) % 4}`, value: Buffer.from(String(from + i)) }),
+        ),
       )
     await produceRange(0, 40)
 
@@ -112,7 +134,9 @@ describe('integration > kafka (real broker)', () => {
   it('does not commit a batch whose handler failed: it is consumed again after a restart', async () => {
     const topic = await newTopic(1)
     const groupId = unique('it-fail')
-    await Promise.all(range(0, 5).map((i) => producer.produce({ topic, key: 'k', value: Buffer.from(String(i)) })))
+    await Promise.all(
+      range(0, 5).map((i) => producer.produce({ topic, key: 'k', value: Buffer.from(String(i)) })),
+    )
     let fatal: unknown
     const failing = createKafkaConsumer({
       kafka: testKafka,
@@ -137,7 +161,12 @@ describe('integration > kafka (real broker)', () => {
 
   it('holds callers back at maxInFlight instead of failing them (bounded queue)', async () => {
     const topic = await newTopic(1)
-    const bounded = createKafkaProducer({ kafka: testKafka, clientId: 'it-bounded', logger: silentLogger, maxInFlight: 4 })
+    const bounded = createKafkaProducer({
+      kafka: testKafka,
+      clientId: 'it-bounded',
+      logger: silentLogger,
+      maxInFlight: 4,
+    })
     await bounded.start()
     let peak = 0
     const sends = range(0, 200).map(async (i) => {
@@ -159,7 +188,9 @@ describe('integration > kafka (real broker)', () => {
       tuning: { 'message.timeout.ms': 3_000, 'topic.metadata.propagation.max.ms': 1_000 },
     })
     await short.start()
-    const err = await short.produce({ topic: unique('it.missing'), key: 'k', value: Buffer.from('x') }).catch((e: unknown) => e)
+    const err = await short
+      .produce({ topic: unique('it.missing'), key: 'k', value: Buffer.from('x') })
+      .catch((e: unknown) => e)
     await short.stop()
     expect(err).toMatchObject({ code: 'KAFKA_DELIVERY_FAILED', retriable: true })
   })

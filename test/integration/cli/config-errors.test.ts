@@ -12,12 +12,19 @@ function configFile(text: string): string {
 
 describe('integration > cli > bad configuration', () => {
   it('lists every problem with its path on one screen and exits with 78', () => {
-    const path = configFile('kafkaBroker:\n  port: 80\n  heapMB: 512\ninfluxdbServer:\n  database: ""\nstateDirectory: /tmp/x\n')
+    const path = configFile(
+      'kafkaBroker:\n  port: 80\n  heapMB: 512\ninfluxdbServer:\n  database: ""\nstateDirectory: /tmp/x\n',
+    )
     const result = runCli(['stack', 'status', '--config', path])
     expect(result.status).toBe(78)
     expect(result.stderr).toContain('error [CFG_INVALID] invalid configuration')
     expect(result.stderr).toContain('4 problems')
-    for (const path of ['kafkaBroker.port', 'kafkaBroker.heapMB', 'influxdbServer.database', 'stateDirectory']) {
+    for (const path of [
+      'kafkaBroker.port',
+      'kafkaBroker.heapMB',
+      'influxdbServer.database',
+      'stateDirectory',
+    ]) {
       expect(result.stderr).toContain(`  - ${path}: `)
     }
     expect(result.stderr.split('\n').length).toBeLessThan(25)
@@ -38,7 +45,14 @@ describe('integration > cli > bad configuration', () => {
   })
 
   it('has --help on every command', () => {
-    for (const args of [['--help'], ['stack', '--help'], ['stack', 'up', '--help'], ['stack', 'down', '--help'], ['stack', 'status', '--help'], ['up', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['stack', '--help'],
+      ['stack', 'up', '--help'],
+      ['stack', 'down', '--help'],
+      ['stack', 'status', '--help'],
+      ['up', '--help'],
+    ]) {
       const result = runCli(args)
       expect(result.status, args.join(' ')).toBe(0)
       expect(result.stdout).toContain('Usage: pulsewire')

@@ -15,7 +15,8 @@ const env = {
   PULSEWIRE__INFLUXDB_SERVER__RPC_PORT: '18188',
 }
 const pidOf = (name: string): number => Number(readFileSync(join(stateDir, 'pids', `${name}.pid`), 'utf8'))
-const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
+const alive = (pid: number): boolean =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
 
 afterAll(() => {
   runCli(['stack', 'down'], env)

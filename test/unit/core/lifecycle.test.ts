@@ -49,7 +49,9 @@ describe('core > lifecycle > runService', () => {
   })
 
   it('exits with 78 when a component reports bad configuration', async () => {
-    const bad = recorder([], 'x', { start: () => Promise.reject(new ConfigError('test', [{ path: 'a', message: 'b' }])) })
+    const bad = recorder([], 'x', {
+      start: () => Promise.reject(new ConfigError('test', [{ path: 'a', message: 'b' }])),
+    })
     const runner = runService({ logger, components: [bad], shutdownTimeoutMs: 1_000, signals: [] })
     expect(await runner.done).toBe(EXIT.config)
   })

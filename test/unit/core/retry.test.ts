@@ -10,10 +10,9 @@ describe('core > retry', () => {
     const clock = new FakeClock()
     let calls = 0
     const result = retry(
-      async () => {
+      () => {
         calls++
-        if (calls < 4) throw transient()
-        return 'ok'
+        return calls < 4 ? Promise.reject(transient()) : Promise.resolve('ok')
       },
       { attempts: 5, initialDelayMs: 100, maxDelayMs: 300, clock, random: () => 1 },
     )
@@ -44,9 +43,12 @@ describe('core > retry', () => {
   it('gives up after the last attempt with the attempt count and the cause', async () => {
     const clock = new FakeClock()
     const last = transient()
-    const outcome = retry(() => Promise.reject(last), { attempts: 3, initialDelayMs: 10, maxDelayMs: 10, clock }).catch(
-      (e: unknown) => e,
-    )
+    const outcome = retry(() => Promise.reject(last), {
+      attempts: 3,
+      initialDelayMs: 10,
+      maxDelayMs: 10,
+      clock,
+    }).catch((e: unknown) => e)
     await clock.runAll()
     const err = (await outcome) as PipelineError
     expect(err.code).toBe('RETRY_EXHAUSTED')

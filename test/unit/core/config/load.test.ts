@@ -46,7 +46,11 @@ describe('core > config > loadConfig', () => {
     const config = loadConfig({
       schema,
       file: path,
-      env: { PULSEWIRE__KAFKA__BROKERS: 'env:9092', PULSEWIRE__HTTP__PORT: '9200', PULSEWIRE__MAX_IN_FLIGHT: '7' },
+      env: {
+        PULSEWIRE__KAFKA__BROKERS: 'env:9092',
+        PULSEWIRE__HTTP__PORT: '9200',
+        PULSEWIRE__MAX_IN_FLIGHT: '7',
+      },
     })
     expect(config.kafka.brokers).toBe('env:9092')
     expect(config.http.port).toBe(9200)
@@ -61,7 +65,14 @@ describe('core > config > loadConfig', () => {
     const err = configError(() => loadConfig({ schema, file: path, env: {} }))
     expect(err.code).toBe('CFG_INVALID')
     const paths = err.issues.map((issue) => issue.path).sort()
-    expect(paths).toEqual(['http.port', 'influx.flavor', 'influx.url', 'kafka.bootstrapServers', 'kafka.brokers', 'typo'])
+    expect(paths).toEqual([
+      'http.port',
+      'influx.flavor',
+      'influx.url',
+      'kafka.bootstrapServers',
+      'kafka.brokers',
+      'typo',
+    ])
     expect(err.message).toContain('6 problems')
     expect(err.message).toContain('kafka.bootstrapServers: unknown key')
   })
@@ -73,7 +84,10 @@ describe('core > config > loadConfig', () => {
 
   it('ignores overrides for sections this process does not have (the environment is shared)', () => {
     const small = z.strictObject({ log: logSchema.prefault({}) })
-    const config = loadConfig({ schema: small, env: { PULSEWIRE__INFLUX__URL: 'http://x', PULSEWIRE_CACHE: '/tmp' } })
+    const config = loadConfig({
+      schema: small,
+      env: { PULSEWIRE__INFLUX__URL: 'http://x', PULSEWIRE_CACHE: '/tmp' },
+    })
     expect(config.log.level).toBe('info')
   })
 
@@ -93,9 +107,9 @@ describe('core > config > loadConfig', () => {
     expect(configError(() => loadConfig({ schema, file: file('kafka: [unclosed'), env: {} })).code).toBe(
       'CFG_FILE_UNPARSABLE',
     )
-    expect(configError(() => loadConfig({ schema, file: file('- a\n- b\n'), env: {} })).issues[0]?.message).toContain(
-      'mapping',
-    )
+    expect(
+      configError(() => loadConfig({ schema, file: file('- a\n- b\n'), env: {} })).issues[0]?.message,
+    ).toContain('mapping')
   })
 })
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Everything the two README commands need before Node.js code can run, idempotently:
+# Debian packages (the native node-rdkafka build, interop tools), npm dependencies, the build.
+# Sourced by start.sh and test.sh; safe to run again at any time.
+set -euo pipefail
+
+PULSEWIRE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# librdkafka's configure silently drops zstd and GSSAPI without these (local-services.md).
+# kcat and protoc are the third-party tools the interop tests use.
+PULSEWIRE_APT_PACKAGES=(build-essential python3 libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients)
+
+log() { printf '[setup] %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"
+  else
+    log "need root to run: $*"; return 1
+  fi
+}
+
+ensure_system_packages() {
+  local missing=() pkg
+  for pkg in "${PULSEWIRE_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  command -v go >/dev/null 2>&1 || missing+=(golang-go)
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "missing system packages (${missing[*]}) and no apt-get: install their equivalents, then run again"
+    return 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_node_version() {
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$major" -lt 20 ]; then
+    log "Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))"
+    return 1
+  fi
+}
+
+ensure_node_modules() {
+  cd "$PULSEWIRE_ROOT"
+  # npm ci when the lockfile changed since the last install (or nothing is installed yet).
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+    || [ ! -f node_modules/node-rdkafka/build/Release/node-librdkafka.node ]; then
+    log "installing npm dependencies (builds librdkafka natively: about 1-4 minutes the first time)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+build() {
+  cd "$PULSEWIRE_ROOT"
+  npm run --silent build
+}
+
+pulsewire_setup() {
+  ensure_node_version
+  ensure_system_packages
+  ensure_node_modules
+  build
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  pulsewire_setup
+fi
