@@ -106,7 +106,8 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
     return err({ reason: 'unsafe_integer', message: 'seq or device_ts_ms beyond 2^53' })
   }
   const deviceType = DEVICE_TYPES[message.deviceType]
-  if (deviceType === undefined) return err({ reason: 'unknown_enum', message: `device_type ${message.deviceType}` })
+  if (deviceType === undefined)
+    return err({ reason: 'unknown_enum', message: `device_type ${message.deviceType}` })
   const samples: TelemetrySample[] = []
   for (const s of message.samples) {
     const metric = metricByWire(s.metric ?? 0)
@@ -115,7 +116,14 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
     if (quality === undefined) return err({ reason: 'unknown_enum', message: `quality ${s.quality ?? 0}` })
     const tsMs = toSafeNumber(s.tsMs)
     if (tsMs === undefined) return err({ reason: 'unsafe_integer', message: 'sample ts_ms beyond 2^53' })
-    samples.push({ metric: metric.name, value: s.value ?? 0, ucum: s.ucum ?? '', quality, tsMs, backfill: s.backfill ?? false })
+    samples.push({
+      metric: metric.name,
+      value: s.value ?? 0,
+      ucum: s.ucum ?? '',
+      quality,
+      tsMs,
+      backfill: s.backfill ?? false,
+    })
   }
   const status = message.status
   return ok({
@@ -137,7 +145,9 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
 }
 
 /** protobufjs hands 64-bit integers over as Long objects; the domain uses exact JS numbers. */
-export function toSafeNumber(value: number | { toNumber(): number; toString(): string } | null | undefined): number | undefined {
+export function toSafeNumber(
+  value: number | { toNumber(): number; toString(): string } | null | undefined,
+): number | undefined {
   if (value === null || value === undefined) return 0
   const n = typeof value === 'number' ? value : value.toNumber()
   if (!Number.isSafeInteger(n)) return undefined

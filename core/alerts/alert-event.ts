@@ -1,0 +1,96 @@
+// The only importer of the generated protobuf code for alerts (see core/telemetry/envelope.ts).
+import { pulsewire } from '../../proto/gen/pulsewire.js'
+import { err, ok, type Result } from '../result.js'
+import { toSafeNumber } from '../telemetry/envelope.js'
+import { METRICS, metricByWire, type MetricName } from '../telemetry/metric-registry.js'
+
+const wire = pulsewire.alerts.v1
+
+/** IEC 60601-1-8 vocabulary (domain.md §2). Index = wire enum value. */
+export const ALERT_KINDS = ['unspecified', 'physiological', 'technical', 'score'] as const
+export const ALERT_PRIORITIES = ['unspecified', 'low', 'medium', 'high'] as const
+export const ALERT_TRANSITIONS = [
+  'unspecified',
+  'raised',
+  'updated',
+  'escalated',
+  'deescalated',
+  'acknowledged',
+  'cleared',
+  'reset',
+] as const
+export type AlertKind = (typeof ALERT_KINDS)[number]
+export type AlertPriority = (typeof ALERT_PRIORITIES)[number]
+export type AlertTransition = (typeof ALERT_TRANSITIONS)[number]
+
+export interface AlertEvent {
+  /** Deterministic: device + rule + episode, so sinks can deduplicate redeliveries. */
+  alertId: string
+  deviceId: string
+  subjectId: string
+  ruleId: string
+  ruleType: string
+  kind: AlertKind
+  priority: AlertPriority
+  transition: AlertTransition
+  metric: MetricName | undefined
+  value: number
+  limit: number
+  eventTsMs: number
+  emittedTsMs: number
+  latching: boolean
+  episode: number
+  message: string
+  actor: string
+  late: boolean
+}
+
+/** The alert id for one episode of one rule on one device (architecture.md §2). */
+export const alertId = (deviceId: string, ruleId: string, episode: number): string =>
+  `${deviceId}/${ruleId}/${episode}`
+
+export function encodeAlertEvent(event: AlertEvent): Uint8Array {
+  return wire.AlertEvent.encode({
+    ...event,
+    kind: ALERT_KINDS.indexOf(event.kind),
+    priority: ALERT_PRIORITIES.indexOf(event.priority),
+    transition: ALERT_TRANSITIONS.indexOf(event.transition),
+    metric: event.metric ? METRICS[event.metric].wire : 0,
+  }).finish()
+}
+
+export function decodeAlertEvent(bytes: Uint8Array): Result<AlertEvent, string> {
+  let m: pulsewire.alerts.v1.AlertEvent
+  try {
+    m = wire.AlertEvent.decode(bytes)
+  } catch (cause) {
+    return err(cause instanceof Error ? cause.message : String(cause))
+  }
+  const kind = ALERT_KINDS[m.kind]
+  const priority = ALERT_PRIORITIES[m.priority]
+  const transition = ALERT_TRANSITIONS[m.transition]
+  const eventTsMs = toSafeNumber(m.eventTsMs)
+  const emittedTsMs = toSafeNumber(m.emittedTsMs)
+  if (!kind || !priority || !transition) return err(`unknown enum value in alert ${m.alertId}`)
+  if (eventTsMs === undefined || emittedTsMs === undefined) return err('timestamp beyond 2^53')
+  return ok({
+    alertId: m.alertId,
+    deviceId: m.deviceId,
+    subjectId: m.subjectId,
+    ruleId: m.ruleId,
+    ruleType: m.ruleType,
+    kind,
+    priority,
+    transition,
+    metric: m.metric ? metricByWire(m.metric)?.name : undefined,
+    value: m.value,
+    limit: m.limit,
+    eventTsMs,
+    emittedTsMs,
+    latching: m.latching,
+    episode: m.episode,
+    message: m.message,
+    actor: m.actor,
+    late: m.late,
+  })
+}
