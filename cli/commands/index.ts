@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
 import { registerUp } from './up.js'
 
@@ -6,4 +7,4 @@ import { registerUp } from './up.js'
  * Every subcommand, in the order `--help` lists them. Adding one is a module with a
  * `registerX(program)` function and a line here: no registration by import side effect.
  */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerUp, registerStack]
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerUp, registerSim, registerStack]

@@ -55,12 +55,12 @@ describe('core > telemetry > envelope', () => {
   it('rejects metrics and enum values the registry does not know', () => {
     const unknownMetric = pulsewire.telemetry.v1.Telemetry.encode({
       deviceId: 'd',
-      samples: [{ metric: 99, value: 1 }],
+      samples: [{ metric: 99 as pulsewire.telemetry.v1.Metric, value: 1 }],
     }).finish()
     expect(decodeTelemetry(unknownMetric)).toMatchObject({ ok: false, error: { reason: 'unknown_metric' } })
     const unknownQuality = pulsewire.telemetry.v1.Telemetry.encode({
       deviceId: 'd',
-      samples: [{ metric: 1, quality: 42 }],
+      samples: [{ metric: 1, quality: 42 as pulsewire.telemetry.v1.Quality }],
     }).finish()
     expect(decodeTelemetry(unknownQuality)).toMatchObject({ ok: false, error: { reason: 'unknown_enum' } })
   })
