@@ -1,0 +1,24 @@
+/**
+ * Kafka record headers Pulsewire sets, defined once. The record value stays the device's own
+ * bytes; what the gateway knows besides (receive time, registry metadata, rejection reason)
+ * travels in headers, so nothing is re-encoded on the hot path.
+ */
+export const HEADERS = {
+  /** Gateway receive time, ms since the epoch (decimal string). */
+  gatewayRxTs: 'pw-gateway-rx-ts',
+  /** Fully qualified protobuf message name of the value. */
+  schema: 'pw-schema',
+  deviceType: 'pw-device-type',
+  site: 'pw-site',
+  /** Pseudonymous subject id from the device registry; never a name or MRN. */
+  subject: 'pw-subject',
+  /** DLQ only: why the payload was rejected (a RejectReason), and details. */
+  rejectReason: 'pw-reject-reason',
+  rejectDetail: 'pw-reject-detail',
+  /** DLQ only: the MQTT topic it arrived on. */
+  mqttTopic: 'pw-mqtt-topic',
+  /** Status channel: lifecycle event kind (connected, disconnected, status). */
+  lifecycle: 'pw-lifecycle',
+} as const
+
+export const TELEMETRY_SCHEMA = 'pulsewire.telemetry.v1.Telemetry'

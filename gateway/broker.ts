@@ -1,0 +1,87 @@
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
+import type { Logger } from 'pino'
+import { decideConnect, maySubscribe, routePublish, type DeviceDirectory } from './auth.js'
+import type { Ingest } from './ingest.js'
+import type { GatewayMetrics } from './metrics.js'
+
+export interface BrokerDeps {
+  directory: DeviceDirectory
+  ingest: Ingest
+  metrics: GatewayMetrics
+  logger: Logger
+  /** Longest client id accepted (MQTT 3.1 said 23; device ids may be longer). */
+  maxClientIdLength: number
+}
+
+/**
+ * The embedded aedes broker with Pulsewire's hooks. The delivery promise lives in
+ * `authorizePublish`: aedes writes a QoS 1 PUBACK (QoS 2 PUBREC) only after this hook calls
+ * back, and reads the connection's next packets only when the current ones are done
+ * (aedes 1.2 lib/handlers/publish.js, lib/client.js). So the hook produces to Kafka and calls
+ * back on the delivery report: PUBACK means "in Kafka with acks=all", and a slow Kafka slows
+ * the socket instead of filling memory.
+ */
+export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
+  const { directory, ingest, metrics } = deps
+  const log = deps.logger.child({ component: 'gateway.broker' })
+  const broker = await Aedes.createBroker({
+    maxClientsIdLength: deps.maxClientIdLength,
+    // Devices do not use $SYS; heartbeats every minute are noise on an ingest gateway.
+    heartbeatInterval: 3_600_000,
+  })
+
+  broker.authenticate = (client, username, password, done) => {
+    const decision = decideConnect(directory, client.id, username, password)
+    if (decision.ok) {
+      metrics.connects.inc({ outcome: 'accepted' })
+      return done(null, true)
+    }
+    metrics.connects.inc({ outcome: decision.outcome })
+    log.info({ deviceId: client.id, outcome: decision.outcome }, 'connection refused')
+    const error = new Error(`connection refused: ${decision.outcome}`) as AuthenticateError
+    error.returnCode = decision.returnCode
+    done(error, false)
+  }
+
+  broker.authorizePublish = (client, packet, done) => {
+    if (!client) return done(null) // a stored will of a client gone before restart: harmless, already in the status channel
+    forwardPublish(client, packet).then(
+      () => done(null),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    )
+  }
+
+  async function forwardPublish(client: Client, packet: PublishPacket): Promise<void> {
+    const route = routePublish(client.id, packet.topic)
+    if (route === 'denied') {
+      metrics.aclDenials.inc({ action: 'publish' })
+      log.warn({ deviceId: client.id }, 'publish outside own topics refused; closing connection')
+      // MQTT 3.1.1 has no negative PUBACK: refusing means closing the connection [MQTT-3.3.5-2].
+      throw new Error('not authorized to publish to this topic')
+    }
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+    if (route === 'status') return ingest.status(client.id, payload)
+    return ingest.telemetry(client.id, packet.topic, payload)
+  }
+
+  broker.authorizeSubscribe = (client, subscription, done) => {
+    if (maySubscribe(client.id, subscription.topic)) return done(null, subscription)
+    metrics.aclDenials.inc({ action: 'subscribe' })
+    log.warn({ deviceId: client.id }, 'subscription outside own topics refused')
+    done(null, null) // SUBACK 0x80 for this filter; the connection stays up
+  }
+
+  broker.on('client', (client) => {
+    metrics.connections.inc()
+    ingest.lifecycle(client.id, 'connected').catch(() => undefined)
+  })
+  broker.on('clientDisconnect', (client) => {
+    metrics.connections.dec()
+    ingest.lifecycle(client.id, 'disconnected').catch(() => undefined)
+  })
+  broker.on('clientError', (client, err) => log.debug({ deviceId: client.id, err: err.message }, 'client error'))
+  broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'))
+  return broker
+}
+
+export type { Aedes }

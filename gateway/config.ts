@@ -1,0 +1,71 @@
+import { z } from 'zod'
+import { httpSchema, kafkaSchema, logSchema, shutdownSchema } from '../core/config/shared.js'
+
+const MINUTE = 60_000
+
+export const gatewayConfigSchema = z.strictObject({
+  mqtt: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1').describe('Address the MQTT listeners bind to.'),
+      port: z.number().int().min(0).max(65_535).default(1883).describe('MQTT over TCP.'),
+      websocketPort: z
+        .union([z.number().int().min(0).max(65_535), z.literal(false)])
+        .default(8083)
+        .describe('MQTT over WebSocket (path /mqtt) for browser clients; false disables it.'),
+      tls: z
+        .strictObject({
+          port: z.number().int().min(0).max(65_535).default(8883),
+          certFile: z.string().min(1).describe('PEM server certificate.'),
+          keyFile: z.string().min(1).describe('PEM private key.'),
+          caFile: z.string().min(1).optional().describe('PEM CA bundle for client certificates.'),
+          requireClientCertificate: z.boolean().default(false).describe('mTLS: refuse clients without a valid certificate.'),
+        })
+        .optional()
+        .describe('MQTT over TLS; enabled when a certificate is configured.'),
+      maxClientIdLength: z.number().int().min(23).max(256).default(64),
+    })
+    .prefault({}),
+  registry: z
+    .strictObject({
+      file: z.string().min(1).default('.pulsewire/devices.yaml').describe('Device registry (pulsewire devices …).'),
+      reloadIntervalMs: z.number().int().positive().default(2_000).describe('How often a changed registry is re-read (revocations).'),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxPayloadBytes: z.number().int().positive().max(900_000).default(256 * 1024).describe('Larger payloads go to the DLQ.'),
+      maxSamplesPerMessage: z.number().int().positive().default(2_000),
+      maxFutureSkewMs: z.number().int().nonnegative().default(5 * MINUTE).describe('Device timestamps further ahead are rejected.'),
+      maxAgeMs: z.number().int().positive().default(7 * 24 * 60 * MINUTE).describe('Older readings (even backfill) are rejected.'),
+    })
+    .prefault({}),
+  kafka: kafkaSchema.prefault({}),
+  channels: z
+    .strictObject({
+      ensure: z.boolean().default(true).describe('Create missing channels at start (needs topic-create rights).'),
+      replicationFactor: z.number().int().min(1).default(1).describe('For created channels; 3 in production.'),
+    })
+    .prefault({}),
+  producer: z
+    .strictObject({
+      maxInFlight: z
+        .number()
+        .int()
+        .positive()
+        .default(20_000)
+        .describe('Unacknowledged records across all devices; beyond it the gateway stops reading sockets.'),
+      lingerMs: z.number().int().nonnegative().default(5).describe('librdkafka linger.ms: batching against latency.'),
+      messageTimeoutMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(0)
+        .describe('librdkafka message.timeout.ms; 0 = retry until Kafka is back (never drop a reading).'),
+    })
+    .prefault({}),
+  http: httpSchema(9101).prefault({}),
+  log: logSchema.prefault({}),
+  shutdown: shutdownSchema.prefault({}),
+})
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>

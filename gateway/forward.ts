@@ -1,0 +1,67 @@
+import type { OutgoingRecord } from '../core/kafka/records.js'
+import type { DeviceType } from '../core/telemetry/envelope.js'
+import { HEADERS, TELEMETRY_SCHEMA } from '../core/telemetry/headers.js'
+import { CHANNELS } from '../core/telemetry/topics.js'
+import type { Rejection } from './validate.js'
+
+/** What the registry knows about a device, carried to the processors as headers. */
+export interface DeviceContext {
+  deviceId: string
+  type?: DeviceType | undefined
+  site?: string | undefined
+  subjectId?: string | undefined
+}
+
+const MEDICAL: ReadonlySet<DeviceType> = new Set(['bedside-monitor', 'wearable', 'infusion-pump'])
+
+/**
+ * A device always maps to one channel (by its type), so its records keep their order: medical
+ * devices to vitals, sensors to environment.
+ */
+export function telemetryChannel(type: DeviceType): string {
+  return MEDICAL.has(type) ? CHANNELS.vitals : CHANNELS.environment
+}
+
+function contextHeaders(device: DeviceContext, rxMs: number): Record<string, string> {
+  const headers: Record<string, string> = { [HEADERS.gatewayRxTs]: String(rxMs) }
+  if (device.type) headers[HEADERS.deviceType] = device.type
+  if (device.site) headers[HEADERS.site] = device.site
+  if (device.subjectId) headers[HEADERS.subject] = device.subjectId
+  return headers
+}
+
+export function telemetryRecord(device: DeviceContext, payloadType: DeviceType, payload: Buffer, rxMs: number): OutgoingRecord {
+  return {
+    topic: telemetryChannel(device.type ?? payloadType),
+    key: device.deviceId,
+    value: payload,
+    headers: { ...contextHeaders(device, rxMs), [HEADERS.schema]: TELEMETRY_SCHEMA },
+  }
+}
+
+/** Poison keeps its raw bytes and says why, so it can be inspected and replayed after a fix. */
+export function dlqRecord(device: DeviceContext, topic: string, payload: Buffer, rejection: Rejection, rxMs: number): OutgoingRecord {
+  return {
+    topic: CHANNELS.dlq,
+    key: device.deviceId,
+    value: payload,
+    headers: {
+      ...contextHeaders(device, rxMs),
+      [HEADERS.rejectReason]: rejection.reason,
+      [HEADERS.rejectDetail]: rejection.detail.slice(0, 500),
+      [HEADERS.mqttTopic]: topic,
+    },
+  }
+}
+
+export type LifecycleEvent = 'connected' | 'disconnected' | 'status'
+
+/** Device lifecycle on the status channel: connect, disconnect, and what devices publish on .../status (last will). */
+export function lifecycleRecord(device: DeviceContext, event: LifecycleEvent, body: Buffer, rxMs: number): OutgoingRecord {
+  return {
+    topic: CHANNELS.status,
+    key: device.deviceId,
+    value: body,
+    headers: { ...contextHeaders(device, rxMs), [HEADERS.lifecycle]: event },
+  }
+}

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino'
+import type { Clock } from '../core/clock.js'
+import type { KafkaProducer } from '../core/kafka/producer.js'
+import type { OutgoingRecord } from '../core/kafka/records.js'
+import type { DeviceDirectory } from './auth.js'
+import { dlqRecord, lifecycleRecord, telemetryRecord, type DeviceContext, type LifecycleEvent } from './forward.js'
+import type { GatewayMetrics } from './metrics.js'
+import { validateTelemetry, type ValidationLimits } from './validate.js'
+
+/**
+ * The pre-acknowledgement path. Each call resolves only once its record is in Kafka (acks=all):
+ * good telemetry on its channel, poison in the DLQ. The broker hook awaits it before aedes
+ * writes the PUBACK, which is the delivery promise (architecture.md §2).
+ */
+export interface Ingest {
+  telemetry(deviceId: string, topic: string, payload: Buffer): Promise<void>
+  status(deviceId: string, payload: Buffer): Promise<void>
+  lifecycle(deviceId: string, event: LifecycleEvent): Promise<void>
+  inFlight(): number
+  /** Resolves when every accepted publish has its delivery report. */
+  drain(): Promise<void>
+}
+
+export interface IngestDeps {
+  producer: KafkaProducer
+  directory: DeviceDirectory
+  limits: ValidationLimits
+  clock: Clock
+  metrics: GatewayMetrics
+  logger: Logger
+}
+
+export function createIngest(deps: IngestDeps): Ingest {
+  const { producer, directory, limits, clock, metrics } = deps
+  const log = deps.logger.child({ component: 'gateway.ingest' })
+  const pending = new Set<Promise<void>>()
+
+  function context(deviceId: string): DeviceContext {
+    return { deviceId, ...directory.lookup(deviceId) }
+  }
+
+  async function produce(record: OutgoingRecord, startedMs: number): Promise<void> {
+    metrics.inFlight.inc()
+    try {
+      await producer.produce(record)
+      metrics.produced.inc({ channel: record.topic, outcome: 'delivered' })
+      metrics.produceDuration.observe((clock.now() - startedMs) / 1000)
+    } catch (err) {
+      metrics.produced.inc({ channel: record.topic, outcome: 'failed' })
+      // No PUBACK: the device keeps the message and resends it on its next connection.
+      log.warn({ err, channel: record.topic }, 'produce failed; publish left unacknowledged')
+      throw err
+    } finally {
+      metrics.inFlight.dec()
+    }
+  }
+
+  function track(work: Promise<void>): Promise<void> {
+    pending.add(work)
+    const settle = (): void => {
+      pending.delete(work)
+    }
+    work.then(settle, settle)
+    return work
+  }
+
+  return {
+    telemetry(deviceId, topic, payload) {
+      const rxMs = clock.now()
+      metrics.received.inc({ stream: 'telemetry' })
+      const device = context(deviceId)
+      const result = validateTelemetry(deviceId, payload, rxMs, limits)
+      if (!result.ok) {
+        metrics.rejected.inc({ reason: result.error.reason })
+        log.debug({ deviceId, reason: result.error.reason }, 'payload rejected to DLQ')
+        return track(produce(dlqRecord(device, topic, payload, result.error, rxMs), rxMs))
+      }
+      const record = telemetryRecord(device, result.value.deviceType, payload, rxMs)
+      metrics.accepted.inc({ channel: record.topic })
+      metrics.deviceClockSkew.observe((rxMs - result.value.deviceTsMs) / 1000)
+      return track(produce(record, rxMs))
+    },
+    status(deviceId, payload) {
+      const rxMs = clock.now()
+      metrics.received.inc({ stream: 'status' })
+      return track(produce(lifecycleRecord(context(deviceId), 'status', payload, rxMs), rxMs))
+    },
+    lifecycle(deviceId, event) {
+      const rxMs = clock.now()
+      const body = Buffer.from(JSON.stringify({ event, deviceId, atMs: rxMs }))
+      return track(produce(lifecycleRecord(context(deviceId), event, body, rxMs), rxMs))
+    },
+    inFlight: () => pending.size,
+    async drain() {
+      while (pending.size > 0) await Promise.allSettled([...pending])
+    },
+  }
+}

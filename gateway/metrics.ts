@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Every gateway_* metric, defined once. Labels come from closed sets: never a device id. */
+export function createGatewayMetrics(registry: Registry) {
+  const registers = [registry]
+  return {
+    received: new Counter({
+      name: 'pulsewire_gateway_messages_received_total',
+      help: 'PUBLISH packets from devices, by stream (telemetry, status).',
+      labelNames: ['stream'] as const,
+      registers,
+    }),
+    accepted: new Counter({
+      name: 'pulsewire_gateway_messages_accepted_total',
+      help: 'Valid telemetry forwarded to its channel.',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'pulsewire_gateway_messages_rejected_total',
+      help: 'Telemetry routed to the DLQ channel, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    produced: new Counter({
+      name: 'pulsewire_gateway_records_produced_total',
+      help: 'Kafka records by channel and outcome (delivered, failed).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers,
+    }),
+    produceDuration: new Histogram({
+      name: 'pulsewire_gateway_produce_duration_seconds',
+      help: 'Receive to Kafka delivery report (acks=all): the time a PUBACK waits.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    deviceClockSkew: new Histogram({
+      name: 'pulsewire_gateway_device_clock_offset_seconds',
+      help: 'Gateway receive time minus device timestamp (transport delay plus device clock error).',
+      buckets: [-60, -5, -1, -0.1, 0, 0.1, 0.5, 1, 5, 60, 300, 3600],
+      registers,
+    }),
+    inFlight: new Gauge({
+      name: 'pulsewire_gateway_inflight_messages',
+      help: 'Publishes waiting for their Kafka delivery report (their PUBACK is withheld).',
+      registers,
+    }),
+    connections: new Gauge({
+      name: 'pulsewire_gateway_connections',
+      help: 'Authenticated device connections.',
+      registers,
+    }),
+    connects: new Counter({
+      name: 'pulsewire_gateway_connect_attempts_total',
+      help: 'CONNECT outcomes (accepted, unknown, revoked, bad_secret, client_id_mismatch).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    aclDenials: new Counter({
+      name: 'pulsewire_gateway_acl_denials_total',
+      help: 'Publishes or subscriptions outside the device’s own topics.',
+      labelNames: ['action'] as const,
+      registers,
+    }),
+  }
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>

@@ -1,0 +1,99 @@
+import type { Aedes } from 'aedes'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Clock } from '../core/clock.js'
+import { createObservabilityServer, type ObservabilityServer } from '../core/http.js'
+import { createKafkaAdmin } from '../core/kafka/admin.js'
+import { createKafkaProducer, type KafkaProducer } from '../core/kafka/producer.js'
+import type { Component } from '../core/lifecycle.js'
+import { CHANNEL_SPECS, CHANNELS } from '../core/telemetry/topics.js'
+import type { DeviceDirectory } from './auth.js'
+import { createGatewayBroker } from './broker.js'
+import type { GatewayConfig } from './config.js'
+import { createIngest, type Ingest } from './ingest.js'
+import { createListeners, type Listeners } from './listeners.js'
+import { createGatewayMetrics } from './metrics.js'
+
+export interface GatewayDeps {
+  config: GatewayConfig
+  directory: DeviceDirectory
+  logger: Logger
+  registry: Registry
+  clock: Clock
+}
+
+export interface GatewayService {
+  /** In start order; runService stops them in reverse: listeners, broker (drain), http, producer. */
+  components: Component[]
+  listeners: Listeners
+  http: ObservabilityServer
+  producer: KafkaProducer
+  ingest: Ingest
+}
+
+const GATEWAY_CHANNELS = new Set<string>([CHANNELS.vitals, CHANNELS.environment, CHANNELS.status, CHANNELS.dlq])
+
+/** Builds the gateway's components; `main.ts` runs them, integration tests start them in-process. */
+export function createGatewayService(deps: GatewayDeps): GatewayService {
+  const { config, logger } = deps
+  const metrics = createGatewayMetrics(deps.registry)
+  const producer = createKafkaProducer({
+    kafka: config.kafka,
+    clientId: `${config.kafka.clientId}-gateway`,
+    logger,
+    maxInFlight: config.producer.maxInFlight,
+    tuning: { 'linger.ms': config.producer.lingerMs, 'message.timeout.ms': config.producer.messageTimeoutMs },
+  })
+  const ingest = createIngest({ producer, directory: deps.directory, limits: config.limits, clock: deps.clock, metrics, logger })
+  let broker: Aedes | undefined
+  let closing = false
+  const brokerComponent: Component = {
+    name: 'mqtt-broker',
+    async start() {
+      broker = await createGatewayBroker({
+        directory: deps.directory,
+        ingest: refuseWhileClosing(ingest, () => closing),
+        metrics,
+        logger,
+        maxClientIdLength: config.mqtt.maxClientIdLength,
+      })
+    },
+    async stop() {
+      // Finish what was accepted (each PUBACK still goes out), refuse anything newer, then disconnect.
+      closing = true
+      await ingest.drain()
+      await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()))
+    },
+  }
+  const listeners = createListeners(config.mqtt, (stream, request) => {
+    // Listeners start after the broker (component order), so it exists here.
+    broker?.handle(stream, request)
+  })
+  const http = createObservabilityServer(config.http, deps.registry, {
+    kafka: async () => ((await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`),
+  })
+  const channels: Component = {
+    name: 'channels',
+    async start() {
+      if (!config.channels.ensure) return
+      const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-gateway-admin`)
+      try {
+        const specs = CHANNEL_SPECS.filter((spec) => GATEWAY_CHANNELS.has(spec.name))
+        await admin.ensureTopics(specs, config.channels.replicationFactor)
+      } finally {
+        admin.close()
+      }
+    },
+    stop: () => Promise.resolve(),
+  }
+  return { components: [channels, producer, http, brokerComponent, listeners], listeners, http, producer, ingest }
+}
+
+function refuseWhileClosing(ingest: Ingest, closing: () => boolean): Ingest {
+  const refuse = (): Promise<void> => Promise.reject(new Error('gateway shutting down'))
+  return {
+    ...ingest,
+    telemetry: (deviceId, topic, payload) => (closing() ? refuse() : ingest.telemetry(deviceId, topic, payload)),
+    status: (deviceId, payload) => (closing() ? refuse() : ingest.status(deviceId, payload)),
+  }
+}

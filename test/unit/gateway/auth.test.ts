@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { decideConnect, maySubscribe, routePublish, type AuthOutcome, type DeviceDirectory } from '../../../gateway/auth.js'
+
+function directory(outcome: AuthOutcome): DeviceDirectory {
+  return { authenticate: () => outcome, lookup: () => undefined }
+}
+
+describe('gateway > auth', () => {
+  it('maps registry outcomes to MQTT 3.1.1 CONNACK return codes', () => {
+    expect(decideConnect(directory('ok'), 'bm-1', 'bm-1', Buffer.from('s'))).toEqual({ ok: true })
+    expect(decideConnect(directory('bad-secret'), 'bm-1', 'bm-1', Buffer.from('x'))).toMatchObject({ returnCode: 4 })
+    expect(decideConnect(directory('unknown'), 'bm-1', 'bm-1', undefined)).toMatchObject({ returnCode: 5, outcome: 'unknown' })
+    expect(decideConnect(directory('revoked'), 'bm-1', 'bm-1', undefined)).toMatchObject({ returnCode: 5, outcome: 'revoked' })
+  })
+
+  it('requires the client id to be the device id (and the username, when given)', () => {
+    expect(decideConnect(directory('ok'), 'bm-1', 'bm-2', undefined)).toMatchObject({ returnCode: 2 })
+    expect(decideConnect(directory('ok'), 'devices/#', undefined, undefined)).toMatchObject({ returnCode: 2 })
+    expect(decideConnect(directory('ok'), 'bm-1', undefined, Buffer.from('s'))).toEqual({ ok: true })
+  })
+
+  it('lets a device publish only its own telemetry and status', () => {
+    expect(routePublish('bm-1', 'devices/bm-1/telemetry')).toBe('telemetry')
+    expect(routePublish('bm-1', 'devices/bm-1/status')).toBe('status')
+    expect(routePublish('bm-1', 'devices/bm-2/telemetry')).toBe('denied')
+    expect(routePublish('bm-1', 'devices/bm-1/commands')).toBe('denied')
+    expect(routePublish('bm-1', 'alerts/bm-1')).toBe('denied')
+  })
+
+  it('lets a device subscribe only to its own commands and alerts, without wildcards', () => {
+    expect(maySubscribe('bm-1', 'devices/bm-1/commands')).toBe(true)
+    expect(maySubscribe('bm-1', 'alerts/bm-1')).toBe(true)
+    expect(maySubscribe('bm-1', 'alerts/bm-2')).toBe(false)
+    expect(maySubscribe('bm-1', 'alerts/#')).toBe(false)
+    expect(maySubscribe('bm-1', 'devices/+/commands')).toBe(false)
+  })
+})
