@@ -1,12 +1,19 @@
 import type { DeviceType } from '../core/telemetry/envelope.js'
-import { DEVICE_ID_PATTERN, DEVICE_TOPIC_ROOT, alertTopic, deviceTopic } from '../core/telemetry/mqtt-topics.js'
+import {
+  DEVICE_ID_PATTERN,
+  DEVICE_TOPIC_ROOT,
+  alertTopic,
+  deviceTopic,
+} from '../core/telemetry/mqtt-topics.js'
 
 export type AuthOutcome = 'ok' | 'unknown' | 'revoked' | 'bad-secret'
 
 /** What the gateway needs from the device registry (gateway/registry). */
 export interface DeviceDirectory {
   authenticate(deviceId: string, password: Buffer | undefined): AuthOutcome
-  lookup(deviceId: string): { type?: DeviceType | undefined; site?: string | undefined; subjectId?: string | undefined } | undefined
+  lookup(
+    deviceId: string,
+  ): { type?: DeviceType | undefined; site?: string | undefined; subjectId?: string | undefined } | undefined
 }
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
@@ -28,7 +35,8 @@ export function decideConnect(
   }
   const outcome = directory.authenticate(clientId, password)
   if (outcome === 'ok') return { ok: true }
-  if (outcome === 'bad-secret') return { ok: false, returnCode: CONNACK.badUsernameOrPassword, outcome: 'bad_secret' }
+  if (outcome === 'bad-secret')
+    return { ok: false, returnCode: CONNACK.badUsernameOrPassword, outcome: 'bad_secret' }
   return { ok: false, returnCode: CONNACK.notAuthorized, outcome }
 }
 

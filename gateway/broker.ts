@@ -79,7 +79,9 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     metrics.connections.dec()
     ingest.lifecycle(client.id, 'disconnected').catch(() => undefined)
   })
-  broker.on('clientError', (client, err) => log.debug({ deviceId: client.id, err: err.message }, 'client error'))
+  broker.on('clientError', (client, err) =>
+    log.debug({ deviceId: client.id, err: err.message }, 'client error'),
+  )
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'))
   return broker
 }

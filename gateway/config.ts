@@ -18,7 +18,10 @@ export const gatewayConfigSchema = z.strictObject({
           certFile: z.string().min(1).describe('PEM server certificate.'),
           keyFile: z.string().min(1).describe('PEM private key.'),
           caFile: z.string().min(1).optional().describe('PEM CA bundle for client certificates.'),
-          requireClientCertificate: z.boolean().default(false).describe('mTLS: refuse clients without a valid certificate.'),
+          requireClientCertificate: z
+            .boolean()
+            .default(false)
+            .describe('mTLS: refuse clients without a valid certificate.'),
         })
         .optional()
         .describe('MQTT over TLS; enabled when a certificate is configured.'),
@@ -27,23 +30,56 @@ export const gatewayConfigSchema = z.strictObject({
     .prefault({}),
   registry: z
     .strictObject({
-      file: z.string().min(1).default('.pulsewire/devices.yaml').describe('Device registry (pulsewire devices …).'),
-      reloadIntervalMs: z.number().int().positive().default(2_000).describe('How often a changed registry is re-read (revocations).'),
+      file: z
+        .string()
+        .min(1)
+        .default('.pulsewire/devices.yaml')
+        .describe('Device registry (pulsewire devices …).'),
+      reloadIntervalMs: z
+        .number()
+        .int()
+        .positive()
+        .default(2_000)
+        .describe('How often a changed registry is re-read (revocations).'),
     })
     .prefault({}),
   limits: z
     .strictObject({
-      maxPayloadBytes: z.number().int().positive().max(900_000).default(256 * 1024).describe('Larger payloads go to the DLQ.'),
+      maxPayloadBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(900_000)
+        .default(256 * 1024)
+        .describe('Larger payloads go to the DLQ.'),
       maxSamplesPerMessage: z.number().int().positive().default(2_000),
-      maxFutureSkewMs: z.number().int().nonnegative().default(5 * MINUTE).describe('Device timestamps further ahead are rejected.'),
-      maxAgeMs: z.number().int().positive().default(7 * 24 * 60 * MINUTE).describe('Older readings (even backfill) are rejected.'),
+      maxFutureSkewMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5 * MINUTE)
+        .describe('Device timestamps further ahead are rejected.'),
+      maxAgeMs: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * 24 * 60 * MINUTE)
+        .describe('Older readings (even backfill) are rejected.'),
     })
     .prefault({}),
   kafka: kafkaSchema.prefault({}),
   channels: z
     .strictObject({
-      ensure: z.boolean().default(true).describe('Create missing channels at start (needs topic-create rights).'),
-      replicationFactor: z.number().int().min(1).default(1).describe('For created channels; 3 in production.'),
+      ensure: z
+        .boolean()
+        .default(true)
+        .describe('Create missing channels at start (needs topic-create rights).'),
+      replicationFactor: z
+        .number()
+        .int()
+        .min(1)
+        .default(1)
+        .describe('For created channels; 3 in production.'),
     })
     .prefault({}),
   producer: z
@@ -54,7 +90,12 @@ export const gatewayConfigSchema = z.strictObject({
         .positive()
         .default(20_000)
         .describe('Unacknowledged records across all devices; beyond it the gateway stops reading sockets.'),
-      lingerMs: z.number().int().nonnegative().default(5).describe('librdkafka linger.ms: batching against latency.'),
+      lingerMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5)
+        .describe('librdkafka linger.ms: batching against latency.'),
       messageTimeoutMs: z
         .number()
         .int()

@@ -30,7 +30,12 @@ function contextHeaders(device: DeviceContext, rxMs: number): Record<string, str
   return headers
 }
 
-export function telemetryRecord(device: DeviceContext, payloadType: DeviceType, payload: Buffer, rxMs: number): OutgoingRecord {
+export function telemetryRecord(
+  device: DeviceContext,
+  payloadType: DeviceType,
+  payload: Buffer,
+  rxMs: number,
+): OutgoingRecord {
   return {
     topic: telemetryChannel(device.type ?? payloadType),
     key: device.deviceId,
@@ -40,7 +45,13 @@ export function telemetryRecord(device: DeviceContext, payloadType: DeviceType, 
 }
 
 /** Poison keeps its raw bytes and says why, so it can be inspected and replayed after a fix. */
-export function dlqRecord(device: DeviceContext, topic: string, payload: Buffer, rejection: Rejection, rxMs: number): OutgoingRecord {
+export function dlqRecord(
+  device: DeviceContext,
+  topic: string,
+  payload: Buffer,
+  rejection: Rejection,
+  rxMs: number,
+): OutgoingRecord {
   return {
     topic: CHANNELS.dlq,
     key: device.deviceId,
@@ -57,7 +68,12 @@ export function dlqRecord(device: DeviceContext, topic: string, payload: Buffer,
 export type LifecycleEvent = 'connected' | 'disconnected' | 'status'
 
 /** Device lifecycle on the status channel: connect, disconnect, and what devices publish on .../status (last will). */
-export function lifecycleRecord(device: DeviceContext, event: LifecycleEvent, body: Buffer, rxMs: number): OutgoingRecord {
+export function lifecycleRecord(
+  device: DeviceContext,
+  event: LifecycleEvent,
+  body: Buffer,
+  rxMs: number,
+): OutgoingRecord {
   return {
     topic: CHANNELS.status,
     key: device.deviceId,

@@ -3,7 +3,13 @@ import type { Clock } from '../core/clock.js'
 import type { KafkaProducer } from '../core/kafka/producer.js'
 import type { OutgoingRecord } from '../core/kafka/records.js'
 import type { DeviceDirectory } from './auth.js'
-import { dlqRecord, lifecycleRecord, telemetryRecord, type DeviceContext, type LifecycleEvent } from './forward.js'
+import {
+  dlqRecord,
+  lifecycleRecord,
+  telemetryRecord,
+  type DeviceContext,
+  type LifecycleEvent,
+} from './forward.js'
 import type { GatewayMetrics } from './metrics.js'
 import { validateTelemetry, type ValidationLimits } from './validate.js'
 

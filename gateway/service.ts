@@ -31,7 +31,12 @@ export interface GatewayService {
   ingest: Ingest
 }
 
-const GATEWAY_CHANNELS = new Set<string>([CHANNELS.vitals, CHANNELS.environment, CHANNELS.status, CHANNELS.dlq])
+const GATEWAY_CHANNELS = new Set<string>([
+  CHANNELS.vitals,
+  CHANNELS.environment,
+  CHANNELS.status,
+  CHANNELS.dlq,
+])
 
 /** Builds the gateway's components; `main.ts` runs them, integration tests start them in-process. */
 export function createGatewayService(deps: GatewayDeps): GatewayService {
@@ -44,7 +49,14 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     maxInFlight: config.producer.maxInFlight,
     tuning: { 'linger.ms': config.producer.lingerMs, 'message.timeout.ms': config.producer.messageTimeoutMs },
   })
-  const ingest = createIngest({ producer, directory: deps.directory, limits: config.limits, clock: deps.clock, metrics, logger })
+  const ingest = createIngest({
+    producer,
+    directory: deps.directory,
+    limits: config.limits,
+    clock: deps.clock,
+    metrics,
+    logger,
+  })
   let broker: Aedes | undefined
   let closing = false
   const brokerComponent: Component = {
@@ -70,7 +82,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     broker?.handle(stream, request)
   })
   const http = createObservabilityServer(config.http, deps.registry, {
-    kafka: async () => ((await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`),
+    kafka: async () =>
+      (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
   })
   const channels: Component = {
     name: 'channels',
@@ -86,14 +99,21 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     },
     stop: () => Promise.resolve(),
   }
-  return { components: [channels, producer, http, brokerComponent, listeners], listeners, http, producer, ingest }
+  return {
+    components: [channels, producer, http, brokerComponent, listeners],
+    listeners,
+    http,
+    producer,
+    ingest,
+  }
 }
 
 function refuseWhileClosing(ingest: Ingest, closing: () => boolean): Ingest {
   const refuse = (): Promise<void> => Promise.reject(new Error('gateway shutting down'))
   return {
     ...ingest,
-    telemetry: (deviceId, topic, payload) => (closing() ? refuse() : ingest.telemetry(deviceId, topic, payload)),
+    telemetry: (deviceId, topic, payload) =>
+      closing() ? refuse() : ingest.telemetry(deviceId, topic, payload),
     status: (deviceId, payload) => (closing() ? refuse() : ingest.status(deviceId, payload)),
   }
 }

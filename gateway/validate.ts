@@ -73,14 +73,24 @@ export function validateTelemetry(
   if (!decoded.ok) return err({ reason: decoded.error.reason, detail: decoded.error.message })
   const envelope = decoded.value
   if (!envelope.deviceId || !envelope.bootId || envelope.seq <= 0 || envelope.deviceTsMs <= 0) {
-    return err({ reason: 'missing_field', detail: 'device_id, boot_id, seq > 0 and device_ts_ms are required' })
+    return err({
+      reason: 'missing_field',
+      detail: 'device_id, boot_id, seq > 0 and device_ts_ms are required',
+    })
   }
   if (envelope.deviceId !== connectionDeviceId) {
-    return err({ reason: 'device_mismatch', detail: `payload device ${envelope.deviceId} on connection ${connectionDeviceId}` })
+    return err({
+      reason: 'device_mismatch',
+      detail: `payload device ${envelope.deviceId} on connection ${connectionDeviceId}`,
+    })
   }
-  if (envelope.samples.length === 0) return err({ reason: 'no_samples', detail: 'a telemetry message carries samples' })
+  if (envelope.samples.length === 0)
+    return err({ reason: 'no_samples', detail: 'a telemetry message carries samples' })
   if (envelope.samples.length > limits.maxSamplesPerMessage) {
-    return err({ reason: 'too_many_samples', detail: `${envelope.samples.length} > ${limits.maxSamplesPerMessage}` })
+    return err({
+      reason: 'too_many_samples',
+      detail: `${envelope.samples.length} > ${limits.maxSamplesPerMessage}`,
+    })
   }
   const skew = checkTime(envelope.deviceTsMs, nowMs, limits)
   if (skew) return err(skew)
@@ -110,12 +120,19 @@ function checkSample(
 ): Rejection | undefined {
   const definition = METRICS[sample.metric]
   if (sample.ucum !== definition.ucum) {
-    return { reason: 'unit_mismatch', detail: `samples[${index}] ${sample.metric} in "${sample.ucum}", expected "${definition.ucum}"` }
+    return {
+      reason: 'unit_mismatch',
+      detail: `samples[${index}] ${sample.metric} in "${sample.ucum}", expected "${definition.ucum}"`,
+    }
   }
-  if (!Number.isFinite(sample.value)) return { reason: 'not_a_number', detail: `samples[${index}] ${sample.metric}` }
+  if (!Number.isFinite(sample.value))
+    return { reason: 'not_a_number', detail: `samples[${index}] ${sample.metric}` }
   const [min, max] = definition.range
   if (MEASURED.has(sample.quality) && (sample.value < min || sample.value > max)) {
-    return { reason: 'value_out_of_range', detail: `samples[${index}] ${sample.metric} ${sample.value} outside [${min}, ${max}]` }
+    return {
+      reason: 'value_out_of_range',
+      detail: `samples[${index}] ${sample.metric} ${sample.value} outside [${min}, ${max}]`,
+    }
   }
   const time = checkTime(tsMs, nowMs, limits)
   return time && { ...time, detail: `samples[${index}]: ${time.detail}` }

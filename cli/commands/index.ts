@@ -1,4 +1,6 @@
 import type { Command } from 'commander'
+import { registerDevices } from './devices.js'
+import { registerGateway } from './gateway.js'
 import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
 import { registerUp } from './up.js'
@@ -7,4 +9,10 @@ import { registerUp } from './up.js'
  * Every subcommand, in the order `--help` lists them. Adding one is a module with a
  * `registerX(program)` function and a line here: no registration by import side effect.
  */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerUp, registerSim, registerStack]
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerUp,
+  registerGateway,
+  registerDevices,
+  registerSim,
+  registerStack,
+]

@@ -1,6 +1,6 @@
 import type { KafkaConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
-import { Kafka, RD_ERRORS, baseRdConfig, withOverrides } from './rdkafka.js'
+import { Kafka, RD_ERRORS, baseRdConfig, withOverrides, type Metadata } from './rdkafka.js'
 
 export interface TopicSpec {
   name: string
@@ -94,4 +94,36 @@ export function fetchMetadata(kafka: KafkaConfig, clientId: string, timeoutMs: n
       client.disconnect(() => resolve(topics))
     })
   })
+}
+
+/** The next offset of every partition of a topic (where a reader that wants "from now on" starts). */
+export async function endOffsets(
+  kafka: KafkaConfig,
+  topic: string,
+  timeoutMs = 10_000,
+): Promise<Array<{ topic: string; partition: number; offset: number }>> {
+  const client = new Kafka.Producer(withOverrides(baseRdConfig(kafka, 'pulsewire-offsets'), kafka.librdkafka))
+  await new Promise<void>((resolve, reject) =>
+    client.connect({ timeout: timeoutMs, topic }, (err) =>
+      err ? reject(new PipelineError('KAFKA_CONNECT_FAILED', `no metadata from ${kafka.brokers}`, { cause: err })) : resolve(),
+    ),
+  )
+  try {
+    const metadata = await new Promise<Metadata>((resolve, reject) =>
+      client.getMetadata({ topic, timeout: timeoutMs }, (err, m) => (err ? reject(err) : resolve(m))),
+    )
+    const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? []
+    return await Promise.all(
+      partitions.map(
+        ({ id }) =>
+          new Promise<{ topic: string; partition: number; offset: number }>((resolve, reject) =>
+            client.queryWatermarkOffsets(topic, id, timeoutMs, (err, offsets) =>
+              err ? reject(err) : resolve({ topic, partition: id, offset: offsets.highOffset }),
+            ),
+          ),
+      ),
+    )
+  } finally {
+    await new Promise<void>((resolve) => client.disconnect(() => resolve()))
+  }
 }

@@ -37,9 +37,16 @@ export interface ConsumerOptions {
   logger: Logger
   /** Where a group with no committed offset starts. */
   fromBeginning?: boolean
+  /**
+   * Replay: read exactly these partitions from these offsets (no group rebalancing; offsets
+   * are still committed under groupId). Subscribes to `topics` with the group when absent.
+   */
+  assign?: ReadonlyArray<TopicPartition & { offset: number }>
   maxBatchSize?: number
   /** How long one fetch waits for records before handing over a partial batch. */
   fetchWaitMs?: number
+  /** Told after each rebalance (tests wait for the first assignment before producing). */
+  onRebalance?: (event: 'assigned' | 'revoked', partitions: TopicPartition[]) => void
   /** Called when the handler fails; the consumer has stopped fetching by then. */
   onFatal?: (err: unknown) => void
   /** How long start() waits for the first metadata answer. */
@@ -88,9 +95,11 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   client.on('rebalance', (err, assignment) => {
     // Revoked partitions go to another member: hand over what this member finished.
     if (err.code === -174) commitProcessed(assignment, true)
-    log.info(
-      { event: err.code === -175 ? 'assigned' : 'revoked', partitions: assignment.length },
-      'rebalance',
+    const event = err.code === -175 ? 'assigned' : 'revoked'
+    log.info({ event, partitions: assignment.length }, 'rebalance')
+    options.onRebalance?.(
+      event,
+      assignment.map(({ topic, partition }) => ({ topic, partition })),
     )
   })
 
@@ -162,7 +171,8 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
             )
             return
           }
-          client.subscribe([...options.topics])
+          if (options.assign) client.assign(options.assign.map((tp) => ({ ...tp })))
+          else client.subscribe([...options.topics])
           running = true
           loopDone = loop()
           resolve()

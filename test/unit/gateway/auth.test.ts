@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { decideConnect, maySubscribe, routePublish, type AuthOutcome, type DeviceDirectory } from '../../../gateway/auth.js'
+import {
+  decideConnect,
+  maySubscribe,
+  routePublish,
+  type AuthOutcome,
+  type DeviceDirectory,
+} from '../../../gateway/auth.js'
 
 function directory(outcome: AuthOutcome): DeviceDirectory {
   return { authenticate: () => outcome, lookup: () => undefined }
@@ -8,9 +14,17 @@ function directory(outcome: AuthOutcome): DeviceDirectory {
 describe('gateway > auth', () => {
   it('maps registry outcomes to MQTT 3.1.1 CONNACK return codes', () => {
     expect(decideConnect(directory('ok'), 'bm-1', 'bm-1', Buffer.from('s'))).toEqual({ ok: true })
-    expect(decideConnect(directory('bad-secret'), 'bm-1', 'bm-1', Buffer.from('x'))).toMatchObject({ returnCode: 4 })
-    expect(decideConnect(directory('unknown'), 'bm-1', 'bm-1', undefined)).toMatchObject({ returnCode: 5, outcome: 'unknown' })
-    expect(decideConnect(directory('revoked'), 'bm-1', 'bm-1', undefined)).toMatchObject({ returnCode: 5, outcome: 'revoked' })
+    expect(decideConnect(directory('bad-secret'), 'bm-1', 'bm-1', Buffer.from('x'))).toMatchObject({
+      returnCode: 4,
+    })
+    expect(decideConnect(directory('unknown'), 'bm-1', 'bm-1', undefined)).toMatchObject({
+      returnCode: 5,
+      outcome: 'unknown',
+    })
+    expect(decideConnect(directory('revoked'), 'bm-1', 'bm-1', undefined)).toMatchObject({
+      returnCode: 5,
+      outcome: 'revoked',
+    })
   })
 
   it('requires the client id to be the device id (and the username, when given)', () => {

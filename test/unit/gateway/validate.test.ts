@@ -1,13 +1,37 @@
 import { describe, expect, it } from 'vitest'
-import { encodeTelemetry, type TelemetryEnvelope, type TelemetrySample } from '../../../core/telemetry/envelope.js'
+import {
+  encodeTelemetry,
+  type TelemetryEnvelope,
+  type TelemetrySample,
+} from '../../../core/telemetry/envelope.js'
 import { validateTelemetry, type ValidationLimits } from '../../../gateway/validate.js'
 
 const NOW = 1_764_054_000_000
-const limits: ValidationLimits = { maxPayloadBytes: 2_048, maxSamplesPerMessage: 10, maxFutureSkewMs: 300_000, maxAgeMs: 86_400_000 }
-const hr: TelemetrySample = { metric: 'heart_rate', value: 72, ucum: '/min', quality: 'valid', tsMs: 0, backfill: false }
+const limits: ValidationLimits = {
+  maxPayloadBytes: 2_048,
+  maxSamplesPerMessage: 10,
+  maxFutureSkewMs: 300_000,
+  maxAgeMs: 86_400_000,
+}
+const hr: TelemetrySample = {
+  metric: 'heart_rate',
+  value: 72,
+  ucum: '/min',
+  quality: 'valid',
+  tsMs: 0,
+  backfill: false,
+}
 
 function envelope(overrides: Partial<TelemetryEnvelope> = {}): TelemetryEnvelope {
-  return { deviceId: 'bm-1', bootId: 'b', seq: 1, deviceTsMs: NOW - 100, deviceType: 'bedside-monitor', samples: [hr], ...overrides }
+  return {
+    deviceId: 'bm-1',
+    bootId: 'b',
+    seq: 1,
+    deviceTsMs: NOW - 100,
+    deviceType: 'bedside-monitor',
+    samples: [hr],
+    ...overrides,
+  }
 }
 
 const check = (env: TelemetryEnvelope | Uint8Array, device = 'bm-1') =>
@@ -59,7 +83,14 @@ describe('gateway > validate', () => {
     expect(reason(envelope({ samples: [{ ...hr, ucum: 'bpm' }] }))).toBe('unit_mismatch')
     expect(reason(envelope({ samples: [{ ...hr, value: 400 }] }))).toBe('value_out_of_range')
     expect(reason(envelope({ samples: [{ ...hr, value: Number.NaN }] }))).toBe('not_a_number')
-    const probeOffTemperature: TelemetrySample = { metric: 'body_temperature', value: 0, ucum: 'Cel', quality: 'probe_off', tsMs: 0, backfill: false }
+    const probeOffTemperature: TelemetrySample = {
+      metric: 'body_temperature',
+      value: 0,
+      ucum: 'Cel',
+      quality: 'probe_off',
+      tsMs: 0,
+      backfill: false,
+    }
     expect(check(envelope({ samples: [probeOffTemperature] })).ok).toBe(true)
   })
 })

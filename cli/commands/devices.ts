@@ -1,0 +1,199 @@
+import { resolve } from 'node:path'
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import {
+  createDeviceRegistry,
+  type DeviceRegistry,
+  type DeviceSummary,
+} from '../../gateway/registry/device-registry.js'
+import {
+  provisionDevices,
+  sequentialDeviceIds,
+  type ProvisionTarget,
+} from '../../gateway/registry/provision.js'
+import {
+  DEFAULT_REGISTRY_FILE,
+  REGISTRY_DEVICE_TYPES,
+  defaultRegistryPath,
+  loadRegistryFile,
+  saveRegistryFile,
+  writeFileAtomic,
+  type RegistryDeviceType,
+} from '../../gateway/registry/registry-file.js'
+import { repoRoot, say } from '../context.js'
+
+interface RegistryOption {
+  registry?: string
+}
+
+interface ContextOptions {
+  type?: RegistryDeviceType
+  site?: string
+  subject?: string
+}
+
+interface ProvisionOptions extends RegistryOption, ContextOptions {
+  fleet?: string
+  count?: number
+  prefix: string
+  out: string
+}
+
+const registryFile = (options: RegistryOption): string =>
+  options.registry ? resolve(options.registry) : defaultRegistryPath(repoRoot())
+
+// Every subcommand reads a missing registry as empty: the first `add` creates it.
+const openRegistry = (file: string): DeviceRegistry =>
+  createDeviceRegistry({ data: loadRegistryFile(file, { allowMissing: true }) })
+
+const note = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
+
+export function registerDevices(program: Command): void {
+  const devices = program
+    .command('devices')
+    .description(
+      'Device identities for the gateway: per-device secrets (stored hashed), revocation, credentials.',
+    )
+
+  withRegistry(withContext(devices.command('add')))
+    .description('Register a device and print its new secret, once (the registry keeps only a hash).')
+    .argument('<deviceId>', "device id: 1–64 letters, digits, '.', '_' or '-'")
+    .option('--rotate', 'issue a new secret if the device is already registered')
+    .option('--json', 'print {"deviceId", "secret", "outcome"} as JSON')
+    .action(
+      (deviceId: string, options: RegistryOption & ContextOptions & { rotate?: boolean; json?: boolean }) => {
+        const file = registryFile(options)
+        const registry = openRegistry(file)
+        const { secret, outcome } = registry.add(deviceId, {
+          ...contextOf(options),
+          rotate: options.rotate ?? false,
+        })
+        saveRegistryFile(file, registry.toData())
+        if (options.json) {
+          say(JSON.stringify({ deviceId, secret, outcome }))
+          return
+        }
+        // The note goes to stderr so that `secret=$(pulsewire devices add …)` captures the secret alone.
+        note(`${outcome} ${deviceId} in ${file}; its secret, shown only this once:`)
+        say(secret)
+      },
+    )
+
+  withRegistry(devices.command('list'))
+    .description('List registered devices and their status; secrets and hashes are never shown.')
+    .option('--json', 'machine-readable output')
+    .action((options: RegistryOption & { json?: boolean }) => {
+      const file = registryFile(options)
+      const rows = openRegistry(file).list()
+      if (options.json) say(JSON.stringify(rows, null, 2))
+      else if (rows.length === 0)
+        note(`no devices in ${file}; add one with: pulsewire devices add <deviceId>`)
+      else for (const line of formatDeviceTable(rows)) say(line)
+    })
+
+  withRegistry(devices.command('revoke'))
+    .description(
+      'Revoke a device: the gateway refuses it from its next registry poll (about 2 s), no restart.',
+    )
+    .argument('<deviceId>', 'device id')
+    .action((deviceId: string, options: RegistryOption) => {
+      const file = registryFile(options)
+      const registry = openRegistry(file)
+      const { revokedAt, alreadyRevoked } = registry.revoke(deviceId)
+      if (alreadyRevoked) {
+        say(`${deviceId} was already revoked at ${revokedAt}`)
+        return
+      }
+      saveRegistryFile(file, registry.toData())
+      say(`revoked ${deviceId} at ${revokedAt}`)
+    })
+
+  withRegistry(withContext(devices.command('provision')))
+    .description(
+      'Register (or rotate) every device of a simulator fleet, or N numbered devices, and write the ' +
+        'deviceId → secret map that `pulsewire sim --credentials` reads.',
+    )
+    .option('-f, --fleet <file>', 'simulator fleet file (YAML): every device id it runs')
+    .option('-n, --count <n>', 'instead of --fleet: this many devices <prefix>0001…', parseCount)
+    .option('-p, --prefix <prefix>', 'device id prefix with --count', 'dev-')
+    .requiredOption('-o, --out <file>', 'credentials file to write (JSON, mode 0600)')
+    .action(async (options: ProvisionOptions, command: Command) => {
+      if ((options.fleet === undefined) === (options.count === undefined)) {
+        command.error('error: give either --fleet <file> or --count <n>')
+      }
+      const targets = options.fleet
+        ? await fleetTargets(options.fleet, options)
+        : sequentialDeviceIds(options.prefix, options.count ?? 0).map((deviceId) => ({
+            deviceId,
+            ...contextOf(options),
+          }))
+      const file = registryFile(options)
+      const registry = openRegistry(file)
+      const result = provisionDevices(registry, targets)
+      saveRegistryFile(file, registry.toData())
+      const out = resolve(options.out)
+      writeFileAtomic(out, `${JSON.stringify(result.credentials, null, 2)}\n`)
+      say(
+        `provisioned ${targets.length} devices (${result.added} new, ${result.rotated} rotated, ` +
+          `${result.reEnrolled} re-enrolled) in ${file}; credentials in ${out} (mode 0600)`,
+      )
+    })
+}
+
+function withRegistry(command: Command): Command {
+  return command.option(
+    '-r, --registry <file>',
+    `registry file (default: ${DEFAULT_REGISTRY_FILE} in the repo)`,
+  )
+}
+
+function withContext(command: Command): Command {
+  return command
+    .addOption(new Option('-t, --type <type>', 'device type').choices(REGISTRY_DEVICE_TYPES))
+    .option('-s, --site <site>', 'ward or site label, e.g. ward-3')
+    .option('--subject <id>', 'pseudonymous subject id (a random token, never a name or MRN)')
+}
+
+function contextOf(options: ContextOptions): Omit<ProvisionTarget, 'deviceId'> {
+  return { type: options.type, site: options.site, subjectId: options.subject }
+}
+
+// Loaded on demand: the simulator (and the MQTT client) is not needed to add or revoke a device.
+async function fleetTargets(fleetFile: string, options: ContextOptions): Promise<ProvisionTarget[]> {
+  const { loadFleetFile } = await import('../../devices-sim/fleet/fleet-file.js')
+  const { planDevices } = await import('../../devices-sim/runtime/fleet-runner.js')
+  const fleet = loadFleetFile(fleetFile)
+  return planDevices(fleet).map(({ deviceId, groupIndex }) => ({
+    deviceId,
+    ...contextOf(options),
+    type: options.type ?? registryType(fleet.groups[groupIndex]?.profile.type),
+  }))
+}
+
+function registryType(type: string | undefined): RegistryDeviceType | undefined {
+  return REGISTRY_DEVICE_TYPES.find((t) => t === type)
+}
+
+export function formatDeviceTable(rows: readonly DeviceSummary[]): string[] {
+  const cells = rows.map((d) => [d.deviceId, d.type ?? '-', d.site ?? '-', d.status, d.createdAt])
+  const table = [['DEVICE', 'TYPE', 'SITE', 'STATUS', 'CREATED'], ...cells]
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
+  const revoked = rows.filter((d) => d.status === 'revoked').length
+  return [
+    ...table.map((row) =>
+      row
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+    `${rows.length} devices: ${rows.length - revoked} active, ${revoked} revoked`,
+  ]
+}
+
+function parseCount(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new InvalidArgumentError(`expected a whole number 1–100000, got "${value}"`)
+  return n
+}

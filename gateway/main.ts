@@ -1,0 +1,59 @@
+// `pulsewire gateway`: composition root of the MQTT gateway (wiring only).
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { systemClock } from '../core/clock.js'
+import { loadConfig } from '../core/config/load.js'
+import { ConfigError } from '../core/errors.js'
+import { runService } from '../core/lifecycle.js'
+import { createLogger } from '../core/log.js'
+import { createMetricsRegistry } from '../core/metrics.js'
+import { gatewayConfigSchema } from './config.js'
+import { createDeviceRegistry } from './registry/device-registry.js'
+import { createFileRegistrySource } from './registry/registry-file.js'
+import { createRegistryWatcher } from './registry/registry-watcher.js'
+import { createGatewayService } from './service.js'
+
+export async function runGateway(options: { configFile?: string | undefined }): Promise<number> {
+  const config = loadConfig({ schema: gatewayConfigSchema, file: options.configFile, env: process.env })
+  const registryFile = resolve(config.registry.file)
+  if (!existsSync(registryFile)) {
+    throw new ConfigError(options.configFile ?? 'defaults', [
+      {
+        path: 'registry.file',
+        message: `${registryFile} does not exist; enrol devices with "pulsewire devices add|provision"`,
+      },
+    ])
+  }
+  const logger = createLogger('gateway', config.log)
+  const directory = createDeviceRegistry({ source: createFileRegistrySource(registryFile) })
+  const watcher = createRegistryWatcher({
+    registry: directory,
+    intervalMs: config.registry.reloadIntervalMs,
+    onReload: () => logger.info({ devices: directory.list().length }, 'device registry reloaded'),
+    onError: (err) => logger.error({ err }, 'device registry unreadable; keeping the previous one'),
+  })
+  const service = createGatewayService({
+    config,
+    directory,
+    logger,
+    registry: createMetricsRegistry('gateway'),
+    clock: systemClock,
+  })
+  const ready = {
+    name: 'ready',
+    start: () => {
+      logger.info(
+        { listeners: service.listeners.bound(), http: service.http.address()?.port },
+        'gateway ready',
+      )
+      return Promise.resolve()
+    },
+    stop: () => Promise.resolve(),
+  }
+  const runner = runService({
+    logger,
+    components: [watcher, ...service.components, ready],
+    shutdownTimeoutMs: config.shutdown.timeoutMs,
+  })
+  return runner.done
+}

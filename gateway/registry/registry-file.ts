@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { Document } from 'yaml'
+import { z } from 'zod'
+import { deepFreeze, readConfigFile, zodIssuesToConfigIssues } from '../../core/config/load.js'
+import { ConfigError, type ConfigIssue } from '../../core/errors.js'
+import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
+import { DEVICE_ID_PATTERN } from '../../core/telemetry/mqtt-topics.js'
+import { REGISTRY_ERROR_CODES, RegistryError } from './registry-error.js'
+import { isSupportedSecretHash } from './secrets.js'
+
+/*
+ * The device registry file: YAML (JSON is YAML too, so either reads), written by
+ * `pulsewire devices`, read (and re-read on change) by the gateway. Only hashes of secrets
+ * are stored. Devices are never deleted, only revoked, so a revoked id stays refused.
+ *
+ *   version: 1
+ *   devices:
+ *     bm-0001:                                  # device id (DEVICE_ID_PATTERN)
+ *       secretHash: sha256$<salt>$<hash>        # see secrets.ts
+ *       type: bedside-monitor                   # optional; a device type other than 'unspecified'
+ *       site: ward-3                            # optional ward/site label
+ *       subjectId: s-7f3a9c                     # optional pseudonymous subject id, never a name
+ *       createdAt: 2025-05-01T09:00:00.000Z
+ *       revokedAt: 2025-06-01T09:00:00.000Z     # once revoked: the gateway refuses the device
+ */
+
+export const REGISTRY_FILE_VERSION = 1
+/** Default location, relative to the repo root (git-ignored runtime state). */
+export const DEFAULT_REGISTRY_FILE = '.pulsewire/devices.yaml'
+
+export const defaultRegistryPath = (repoRoot: string): string => resolve(repoRoot, DEFAULT_REGISTRY_FILE)
+
+export type RegistryDeviceType = Exclude<DeviceType, 'unspecified'>
+export const REGISTRY_DEVICE_TYPES = DEVICE_TYPES.filter((t): t is RegistryDeviceType => t !== 'unspecified')
+
+// Labels are tokens, not prose: no spaces, so a person's name cannot slip in as "Jane Doe"
+// (architecture §6: nothing that names a person in topics, keys, tags or logs).
+const LABEL_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/
+const label = (what: string): z.ZodString =>
+  z.string().regex(LABEL_PATTERN, `${what} must be a token of 1–64 letters, digits, '.', '_', ':' or '-'`)
+const timestamp = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time' })
+
+export const deviceIdSchema = z
+  .string()
+  .regex(DEVICE_ID_PATTERN, "device ids are 1–64 letters, digits, '.', '_' or '-'")
+
+export const deviceContextSchema = z.strictObject({
+  type: z
+    .enum(REGISTRY_DEVICE_TYPES as [RegistryDeviceType, ...RegistryDeviceType[]])
+    .optional()
+    .describe('Device type, as in the telemetry envelope.'),
+  site: label('site').optional().describe('Ward or site label, e.g. ward-3.'),
+  subjectId: label('subjectId')
+    .optional()
+    .describe('Pseudonymous subject id (a random token per encounter); never a name or MRN.'),
+})
+
+export const deviceEntrySchema = z.strictObject({
+  secretHash: z
+    .string()
+    .refine(isSupportedSecretHash, 'not a supported secret hash (expected sha256$<salt>$<hash>)')
+    .describe('Salted hash of the device secret; the secret itself is never stored.'),
+  ...deviceContextSchema.shape,
+  createdAt: timestamp.describe('When the device was enrolled.'),
+  revokedAt: timestamp.optional().describe('When the device was revoked; absent while active.'),
+})
+
+export const registryFileSchema = z.strictObject({
+  version: z.literal(REGISTRY_FILE_VERSION).describe('Format version of this file.'),
+  devices: z.record(deviceIdSchema, deviceEntrySchema).default({}).describe('Devices by device id.'),
+})
+
+export type DeviceEntry = z.output<typeof deviceEntrySchema>
+export type DeviceContext = z.output<typeof deviceContextSchema>
+export type RegistryData = z.output<typeof registryFileSchema>
+
+/** Where a registry's entries come from: what `DeviceRegistry.reload()` polls. */
+export interface RegistrySource {
+  /** Changes whenever the content may have changed; undefined when there is nothing to read. */
+  version(): string | undefined
+  /** The validated entries; throws ConfigError on a missing, unparsable or invalid file. */
+  read(): RegistryData
+}
+
+export const emptyRegistry = (): RegistryData => ({ version: REGISTRY_FILE_VERSION, devices: {} })
+
+/** Validates registry content, reporting every problem with its path (`devices.bm-0001.type`). */
+export function parseRegistry(raw: unknown, source: string): RegistryData {
+  const result = registryFileSchema.safeParse(raw)
+  if (!result.success) {
+    throw new ConfigError(source, toConfigIssues(result.error.issues), REGISTRY_ERROR_CODES['invalid-file'])
+  }
+  return deepFreeze(result.data)
+}
+
+function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'invalid_key'
+      ? [{ path: issue.path.map(String).join('.'), message: issue.issues[0]?.message ?? issue.message }]
+      : zodIssuesToConfigIssues([issue]),
+  )
+}
+
+export interface LoadRegistryOptions {
+  /** A missing file is an empty registry (first use), not an error. */
+  allowMissing?: boolean
+}
+
+export function loadRegistryFile(file: string, options: LoadRegistryOptions = {}): RegistryData {
+  if (options.allowMissing && !existsSync(file)) return deepFreeze(emptyRegistry())
+  return parseRegistry(readConfigFile(file), file)
+}
+
+/** Writes the registry atomically (mode 0600): the gateway never sees a half-written file. */
+export function saveRegistryFile(file: string, data: RegistryData): void {
+  const doc = new Document(toFileShape(data))
+  doc.commentBefore =
+    ' Pulsewire device registry: managed by `pulsewire devices`. Secrets are stored hashed only.'
+  writeFileAtomic(file, doc.toString())
+}
+
+function toFileShape(data: RegistryData): RegistryData {
+  const devices = Object.keys(data.devices)
+    .sort()
+    .map((id) => [id, withoutUndefined(data.devices[id] as DeviceEntry)] as const)
+  return { version: data.version, devices: Object.fromEntries(devices) }
+}
+
+function withoutUndefined(entry: DeviceEntry): DeviceEntry {
+  return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as DeviceEntry
+}
+
+/**
+ * Temp file in the same directory, fsync, then rename: readers see the old or the new file,
+ * never a mix. The temp file is created 0600, so a secret-bearing file is never world-readable.
+ */
+export function writeFileAtomic(file: string, text: string, mode = 0o600): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  let created = false
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    const fd = openSync(tmp, 'wx', mode)
+    created = true
+    try {
+      writeSync(fd, text)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, file)
+  } catch (err) {
+    if (created) rmSync(tmp, { force: true })
+    const message = err instanceof Error ? err.message : String(err)
+    throw new RegistryError('write-failed', `cannot write ${file}: ${message}`, {
+      cause: err,
+      context: { file },
+    })
+  }
+}
+
+/**
+ * Inode, size and mtime: an atomic save always makes a new inode, so two saves within one
+ * mtime tick are still told apart.
+ */
+export function fileVersion(file: string): string | undefined {
+  const stat = statSync(file, { throwIfNoEntry: false })
+  return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : undefined
+}
+
+export function createFileRegistrySource(file: string): RegistrySource {
+  return { version: () => fileVersion(file), read: () => loadRegistryFile(file) }
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../../core/errors.js'
+import { createDeviceRegistry } from '../../../../gateway/registry/device-registry.js'
+import { RegistryError } from '../../../../gateway/registry/registry-error.js'
+import {
+  createFileRegistrySource,
+  defaultRegistryPath,
+  loadRegistryFile,
+  saveRegistryFile,
+  writeFileAtomic,
+} from '../../../../gateway/registry/registry-file.js'
+import { hashSecret } from '../../../../gateway/registry/secrets.js'
+
+const HASH = hashSecret('s3cret', Buffer.from('salt'))
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'pulsewire-registry-'))
+}
+
+function registryText(text: string): string {
+  const file = join(tempDir(), 'devices.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+const device = (fields: string): string =>
+  `    secretHash: ${HASH}\n    createdAt: 2025-05-01T09:00:00.000Z\n${fields}`
+
+describe('gateway > registry > registry file', () => {
+  it('round-trips through YAML, sorted by id, 0600, with no temp file left behind', () => {
+    const dir = tempDir()
+    const file = join(dir, 'nested', 'devices.yaml')
+    const registry = createDeviceRegistry()
+    registry.add('wr-0002', { type: 'wearable', subjectId: 's-7f3a' })
+    registry.add('bm-0001', { type: 'bedside-monitor', site: 'ward-3' })
+    registry.revoke('wr-0002')
+    saveRegistryFile(file, registry.toData())
+
+    expect(loadRegistryFile(file)).toEqual(registry.toData())
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(readdirSync(join(dir, 'nested'))).toEqual(['devices.yaml'])
+    const text = readFileSync(file, 'utf8')
+    expect(text).toMatch(/^# Pulsewire device registry/)
+    expect(text.indexOf('bm-0001')).toBeLessThan(text.indexOf('wr-0002'))
+    expect(text).not.toContain('undefined')
+  })
+
+  it('reads JSON too', () => {
+    const file = registryText(
+      JSON.stringify({
+        version: 1,
+        devices: { 'bm-1': { secretHash: HASH, createdAt: '2025-05-01T09:00:00Z' } },
+      }),
+    )
+    expect(Object.keys(loadRegistryFile(file).devices)).toEqual(['bm-1'])
+  })
+
+  it('treats a missing file as empty only when asked to', () => {
+    const file = join(tempDir(), 'none.yaml')
+    expect(loadRegistryFile(file, { allowMissing: true })).toEqual({ version: 1, devices: {} })
+    expect(configError(() => loadRegistryFile(file)).code).toBe('CFG_FILE_UNREADABLE')
+  })
+
+  it('reports every problem with its path: unknown keys, bad ids, bad types, bad values', () => {
+    const file = registryText(
+      [
+        'version: 2',
+        'owner: ops',
+        'devices:',
+        '  bm-0001:',
+        device('    colour: red\n    type: unspecified\n'),
+        '  bad id:',
+        device(''),
+        '  wr-0001:',
+        '    secretHash: hunter2',
+        '    createdAt: yesterday',
+        '    site: ward 3',
+        '',
+      ].join('\n'),
+    )
+    const err = configError(() => loadRegistryFile(file))
+    expect(err.code).toBe('CFG_INVALID')
+    expect(err.source).toBe(file)
+    const byPath = Object.fromEntries(err.issues.map((i) => [i.path, i.message]))
+    expect(Object.keys(byPath).sort()).toEqual([
+      'devices.bad id',
+      'devices.bm-0001.colour',
+      'devices.bm-0001.type',
+      'devices.wr-0001.createdAt',
+      'devices.wr-0001.secretHash',
+      'devices.wr-0001.site',
+      'owner',
+      'version',
+    ])
+    expect(byPath['devices.bad id']).toContain('device ids are')
+    expect(byPath['devices.bm-0001.colour']).toContain('unknown key')
+    expect(byPath['devices.wr-0001.secretHash']).toContain('sha256$<salt>$<hash>')
+    expect(err.message).toContain('8 problems')
+  })
+
+  it('rejects a file that is not a mapping, or is empty', () => {
+    expect(configError(() => loadRegistryFile(registryText('- a\n- b\n'))).code).toBe('CFG_INVALID')
+    expect(configError(() => loadRegistryFile(registryText(''))).issues[0]?.path).toBe('version')
+    expect(configError(() => loadRegistryFile(registryText('version: [1\n'))).code).toBe(
+      'CFG_FILE_UNPARSABLE',
+    )
+  })
+
+  it('fails with write-failed when the directory cannot be created', () => {
+    const blocker = registryText('not a directory')
+    expect(() => writeFileAtomic(join(blocker, 'devices.yaml'), 'x')).toThrow(RegistryError)
+  })
+
+  it('defaults to .pulsewire/devices.yaml under the repo root', () => {
+    expect(defaultRegistryPath('/repo')).toBe('/repo/.pulsewire/devices.yaml')
+  })
+
+  it('lets a polling reader pick up a revocation saved by another process', () => {
+    const file = join(tempDir(), 'devices.yaml')
+    const cli = createDeviceRegistry()
+    const { secret } = cli.add('bm-0001')
+    saveRegistryFile(file, cli.toData())
+
+    const gateway = createDeviceRegistry({ source: createFileRegistrySource(file) })
+    expect(gateway.reload()).toBe('reloaded')
+    expect(gateway.authenticate('bm-0001', Buffer.from(secret))).toBe('ok')
+    expect(gateway.reload()).toBe('unchanged')
+
+    const again = createDeviceRegistry({ data: loadRegistryFile(file) })
+    again.revoke('bm-0001')
+    saveRegistryFile(file, again.toData())
+    expect(gateway.reload()).toBe('reloaded')
+    expect(gateway.authenticate('bm-0001', Buffer.from(secret))).toBe('revoked')
+  })
+})
