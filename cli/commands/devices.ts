@@ -31,7 +31,7 @@ interface ContextOptions {
   subject?: string
 }
 
-interface ProvisionOptions extends RegistryOption, ContextOptions {
+interface ProvisionOptions extends RegistryOption, Omit<ContextOptions, 'subject'> {
   fleet?: string
   count?: number
   prefix: string
@@ -49,6 +49,14 @@ const note = (line: string): void => {
   process.stderr.write(`${line}\n`)
 }
 
+const SITE_HELP = 'ward or site label, e.g. ward-3'
+
+const registryOption = (): Option =>
+  new Option('-r, --registry <file>', `registry file (default: ${DEFAULT_REGISTRY_FILE} in the repo)`)
+
+const typeOption = (hint = ''): Option =>
+  new Option('-t, --type <type>', `device type${hint ? ` (${hint})` : ''}`).choices(REGISTRY_DEVICE_TYPES)
+
 export function registerDevices(program: Command): void {
   const devices = program
     .command('devices')
@@ -56,11 +64,16 @@ export function registerDevices(program: Command): void {
       'Device identities for the gateway: per-device secrets (stored hashed), revocation, credentials.',
     )
 
-  withRegistry(withContext(devices.command('add')))
+  devices
+    .command('add')
     .description('Register a device and print its new secret, once (the registry keeps only a hash).')
     .argument('<deviceId>', "device id: 1–64 letters, digits, '.', '_' or '-'")
+    .addOption(typeOption())
+    .option('-s, --site <site>', SITE_HELP)
+    .option('--subject <id>', 'pseudonymous subject id (a random token, never a name or MRN)')
     .option('--rotate', 'issue a new secret if the device is already registered')
     .option('--json', 'print {"deviceId", "secret", "outcome"} as JSON')
+    .addOption(registryOption())
     .action(
       (deviceId: string, options: RegistryOption & ContextOptions & { rotate?: boolean; json?: boolean }) => {
         const file = registryFile(options)
@@ -80,9 +93,11 @@ export function registerDevices(program: Command): void {
       },
     )
 
-  withRegistry(devices.command('list'))
+  devices
+    .command('list')
     .description('List registered devices and their status; secrets and hashes are never shown.')
     .option('--json', 'machine-readable output')
+    .addOption(registryOption())
     .action((options: RegistryOption & { json?: boolean }) => {
       const file = registryFile(options)
       const rows = openRegistry(file).list()
@@ -92,11 +107,13 @@ export function registerDevices(program: Command): void {
       else for (const line of formatDeviceTable(rows)) say(line)
     })
 
-  withRegistry(devices.command('revoke'))
+  devices
+    .command('revoke')
     .description(
       'Revoke a device: the gateway refuses it from its next registry poll (about 2 s), no restart.',
     )
     .argument('<deviceId>', 'device id')
+    .addOption(registryOption())
     .action((deviceId: string, options: RegistryOption) => {
       const file = registryFile(options)
       const registry = openRegistry(file)
@@ -109,7 +126,8 @@ export function registerDevices(program: Command): void {
       say(`revoked ${deviceId} at ${revokedAt}`)
     })
 
-  withRegistry(withContext(devices.command('provision')))
+  devices
+    .command('provision')
     .description(
       'Register (or rotate) every device of a simulator fleet, or N numbered devices, and write the ' +
         'deviceId → secret map that `pulsewire sim --credentials` reads.',
@@ -117,7 +135,10 @@ export function registerDevices(program: Command): void {
     .option('-f, --fleet <file>', 'simulator fleet file (YAML): every device id it runs')
     .option('-n, --count <n>', 'instead of --fleet: this many devices <prefix>0001…', parseCount)
     .option('-p, --prefix <prefix>', 'device id prefix with --count', 'dev-')
+    .addOption(typeOption('with --count; a fleet gives each group its profile type'))
+    .option('-s, --site <site>', SITE_HELP)
     .requiredOption('-o, --out <file>', 'credentials file to write (JSON, mode 0600)')
+    .addOption(registryOption())
     .action(async (options: ProvisionOptions, command: Command) => {
       if ((options.fleet === undefined) === (options.count === undefined)) {
         command.error('error: give either --fleet <file> or --count <n>')
@@ -141,25 +162,11 @@ export function registerDevices(program: Command): void {
     })
 }
 
-function withRegistry(command: Command): Command {
-  return command.option(
-    '-r, --registry <file>',
-    `registry file (default: ${DEFAULT_REGISTRY_FILE} in the repo)`,
-  )
-}
-
-function withContext(command: Command): Command {
-  return command
-    .addOption(new Option('-t, --type <type>', 'device type').choices(REGISTRY_DEVICE_TYPES))
-    .option('-s, --site <site>', 'ward or site label, e.g. ward-3')
-    .option('--subject <id>', 'pseudonymous subject id (a random token, never a name or MRN)')
-}
-
 function contextOf(options: ContextOptions): Omit<ProvisionTarget, 'deviceId'> {
   return { type: options.type, site: options.site, subjectId: options.subject }
 }
 
-// Loaded on demand: the simulator (and the MQTT client) is not needed to add or revoke a device.
+// Loaded on demand: only `provision --fleet` needs the simulator's fleet parsing and profiles.
 async function fleetTargets(fleetFile: string, options: ContextOptions): Promise<ProvisionTarget[]> {
   const { loadFleetFile } = await import('../../devices-sim/fleet/fleet-file.js')
   const { planDevices } = await import('../../devices-sim/runtime/fleet-runner.js')

@@ -49,17 +49,19 @@ export interface ChannelSampler {
 }
 
 /**
- * Acquisition instants are startMs + k·periodMs (k ≥ 0) per channel, so the first sample is at
- * startMs and the samples do not depend on how often `sample` is called.
+ * Acquisition instants are floor(startMs) + k·periodMs (k ≥ 0) per channel, so the first sample
+ * is at the start and the samples do not depend on how often `sample` is called.
  */
 export function createChannelSampler(startMs: number, channels: readonly Channel[]): ChannelSampler {
+  // Whole milliseconds: tsMs is an int64 on the wire, and a runner may stagger starts by fractions.
+  const originMs = Math.floor(startMs)
   const nextIndex = channels.map(() => 0)
   return {
     sample(nowMs, effects) {
       const acquired: TelemetrySample[] = []
       channels.forEach((channel, c) => {
-        for (let k = nextIndex[c] ?? 0; startMs + k * channel.periodMs <= nowMs; k++) {
-          const tMs = startMs + k * channel.periodMs
+        for (let k = nextIndex[c] ?? 0; originMs + k * channel.periodMs <= nowMs; k++) {
+          const tMs = originMs + k * channel.periodMs
           for (const reading of channel.acquire(tMs, effects)) acquired.push(toSample(reading, tMs, effects))
           nextIndex[c] = k + 1
         }

@@ -111,7 +111,7 @@ export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegis
       if (active && !rotate) {
         throw new RegistryError(
           'device-exists',
-          `device ${deviceId} is already registered: revoke it first, or rotate its secret`,
+          `device ${deviceId} is already registered: revoke it first, or rotate its secret (--rotate)`,
           { context: { deviceId } },
         )
       }

@@ -1,0 +1,88 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { systemClock } from '../../core/clock.js'
+import type { KafkaConfig } from '../../core/config/shared.js'
+import { createMetricsRegistry } from '../../core/metrics.js'
+import type { DeviceType } from '../../core/telemetry/envelope.js'
+import { gatewayConfigSchema, type GatewayConfig } from '../../gateway/config.js'
+import { createDeviceRegistry, type DeviceRegistry } from '../../gateway/registry/device-registry.js'
+import { createGatewayService, type GatewayService } from '../../gateway/service.js'
+import { silentLogger, testKafka } from './services.js'
+
+export interface TestDevice {
+  id: string
+  type?: Exclude<DeviceType, 'unspecified'>
+  site?: string
+}
+
+export interface TestGateway {
+  mqttUrl: string
+  port: number
+  httpUrl: string
+  registry: DeviceRegistry
+  secrets: Map<string, string>
+  service: GatewayService
+  /** An MQTT client connected as this device (resolves on CONNACK accepted). */
+  connect(deviceId: string, options?: IClientOptions): Promise<MqttClient>
+  stop(): Promise<void>
+}
+
+/** A real gateway in this process: real aedes on a real socket, real Kafka, an in-memory registry. */
+export async function startTestGateway(
+  devices: readonly TestDevice[],
+  overrides: { kafka?: KafkaConfig; limits?: Partial<GatewayConfig['limits']>; producer?: Partial<GatewayConfig['producer']> } = {},
+): Promise<TestGateway> {
+  const config = gatewayConfigSchema.parse({
+    mqtt: { port: 0, websocketPort: false },
+    http: { port: 0 },
+    kafka: overrides.kafka ?? testKafka,
+    limits: overrides.limits ?? {},
+    producer: overrides.producer ?? {},
+    log: { level: 'silent' },
+  })
+  const registry = createDeviceRegistry()
+  const secrets = new Map<string, string>()
+  for (const device of devices) {
+    secrets.set(device.id, registry.add(device.id, { type: device.type, site: device.site }).secret)
+  }
+  const service = createGatewayService({
+    config,
+    directory: registry,
+    logger: silentLogger,
+    registry: createMetricsRegistry('gateway'),
+    clock: systemClock,
+  })
+  const started: typeof service.components = []
+  for (const component of service.components) {
+    await component.start()
+    started.push(component)
+  }
+  const port = service.listeners.bound().find((l) => l.name === 'tcp')?.port ?? 0
+  const mqttUrl = `mqtt://127.0.0.1:${port}`
+  const clients: MqttClient[] = []
+  return {
+    mqttUrl,
+    port,
+    httpUrl: `http://127.0.0.1:${service.http.address()?.port}`,
+    registry,
+    secrets,
+    service,
+    connect: (deviceId, options = {}) =>
+      new Promise((resolve, reject) => {
+        const client = mqtt.connect(mqttUrl, {
+          clientId: deviceId,
+          username: deviceId,
+          password: secrets.get(deviceId),
+          reconnectPeriod: 0,
+          clean: false,
+          ...options,
+        })
+        clients.push(client)
+        client.once('connect', () => resolve(client))
+        client.once('error', reject)
+      }),
+    async stop() {
+      await Promise.all(clients.map((c) => c.endAsync(true)))
+      for (const component of started.reverse()) await component.stop()
+    },
+  }
+}
