@@ -1,7 +1,7 @@
 /**
  * Stable error codes. An operator greps logs and alerts for these, so a code is never renamed
  * or reused once released: retire it by leaving it here with a comment (fastify's FST_ERR_*).
- * Area prefixes: CFG config, KAFKA, INFLUX, STACK local stack, LIFECYCLE, CLI.
+ * Area prefixes: CFG config, KAFKA, INFLUX, GW gateway, STACK local stack, LIFECYCLE, RETRY.
  */
 export const ERROR_CODES = [
   'CFG_INVALID',
@@ -19,6 +19,11 @@ export const ERROR_CODES = [
   'INFLUX_WRITE_FAILED',
   'INFLUX_QUERY_FAILED',
   'INFLUX_SETUP_FAILED',
+  'GW_REGISTRY_INVALID',
+  'GW_REGISTRY_INVALID_ENTRY',
+  'GW_REGISTRY_UNKNOWN_DEVICE',
+  'GW_REGISTRY_DEVICE_EXISTS',
+  'GW_REGISTRY_WRITE_FAILED',
   'STACK_PREREQUISITE_MISSING',
   'STACK_INSTALL_FAILED',
   'STACK_START_FAILED',

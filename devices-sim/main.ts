@@ -25,7 +25,9 @@ export async function runSim(options: SimOptions): Promise<number> {
   const fleet = loadFleetFile(options.fleetFile)
   const mqtt = { ...fleet.mqtt, url: options.url ?? fleet.mqtt.url }
   const credentialsFile = options.credentialsFile ?? fleet.mqtt.credentialsFile
-  const credentials = credentialsFile ? (readConfigFile(resolve(credentialsFile)) as Record<string, string>) : undefined
+  const credentials = credentialsFile
+    ? (readConfigFile(resolve(credentialsFile)) as Record<string, string>)
+    : undefined
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)

@@ -15,7 +15,14 @@ export function registerSim(program: Command): void {
     .action(
       async (
         fleetFile: string,
-        options: { duration?: number; url?: string; credentials?: string; groundTruth?: string; sent?: string; json?: boolean },
+        options: {
+          duration?: number
+          url?: string
+          credentials?: string
+          groundTruth?: string
+          sent?: string
+          json?: boolean
+        },
       ) => {
         process.exitCode = await runSim({
           fleetFile,

@@ -105,22 +105,35 @@ export async function endOffsets(
   const client = new Kafka.Producer(withOverrides(baseRdConfig(kafka, 'pulsewire-offsets'), kafka.librdkafka))
   await new Promise<void>((resolve, reject) =>
     client.connect({ timeout: timeoutMs, topic }, (err) =>
-      err ? reject(new PipelineError('KAFKA_CONNECT_FAILED', `no metadata from ${kafka.brokers}`, { cause: err })) : resolve(),
+      err
+        ? reject(
+            new PipelineError('KAFKA_CONNECT_FAILED', `no metadata from ${kafka.brokers}`, { cause: err }),
+          )
+        : resolve(),
     ),
   )
   try {
-    const metadata = await new Promise<Metadata>((resolve, reject) =>
-      client.getMetadata({ topic, timeout: timeoutMs }, (err, m) => (err ? reject(err) : resolve(m))),
-    )
+    const failed = (err: unknown): PipelineError =>
+      new PipelineError('KAFKA_ADMIN_FAILED', `cannot read the offsets of ${topic}`, {
+        cause: err,
+        retriable: true,
+      })
+    const metadata = await new Promise<Metadata>((resolve, reject) => {
+      client.getMetadata({ topic, timeout: timeoutMs }, (err, m) => {
+        if (err) reject(failed(err))
+        else resolve(m)
+      })
+    })
     const partitions = metadata.topics.find((t) => t.name === topic)?.partitions ?? []
     return await Promise.all(
       partitions.map(
         ({ id }) =>
-          new Promise<{ topic: string; partition: number; offset: number }>((resolve, reject) =>
-            client.queryWatermarkOffsets(topic, id, timeoutMs, (err, offsets) =>
-              err ? reject(err) : resolve({ topic, partition: id, offset: offsets.highOffset }),
-            ),
-          ),
+          new Promise<{ topic: string; partition: number; offset: number }>((resolve, reject) => {
+            client.queryWatermarkOffsets(topic, id, timeoutMs, (err, offsets) => {
+              if (err) reject(failed(err))
+              else resolve({ topic, partition: id, offset: offsets.highOffset })
+            })
+          }),
       ),
     )
   } finally {

@@ -6,7 +6,8 @@ export const DEVICE_TOPIC_ROOT = 'devices'
 
 export type DeviceStream = 'telemetry' | 'status' | 'commands'
 
-export const deviceTopic = (deviceId: string, stream: DeviceStream): string => `${DEVICE_TOPIC_ROOT}/${deviceId}/${stream}`
+export const deviceTopic = (deviceId: string, stream: DeviceStream): string =>
+  `${DEVICE_TOPIC_ROOT}/${deviceId}/${stream}`
 
 export const alertTopic = (deviceId: string): string => `alerts/${deviceId}`
 

@@ -10,14 +10,26 @@ import type { Scenario } from '../scenarios/scenario.js'
 const PROFILE_TYPES = DEVICE_TYPES.filter((t) => t !== 'unspecified') as [DeviceType, ...DeviceType[]]
 
 export const fleetFileSchema = z.strictObject({
-  seed: z.number().int().default(1).describe('Seed of every random choice: the same seed gives the same run.'),
+  seed: z
+    .number()
+    .int()
+    .default(1)
+    .describe('Seed of every random choice: the same seed gives the same run.'),
   mqtt: z
     .strictObject({
       url: z.string().min(1).default('mqtt://127.0.0.1:1883').describe('Broker (the Pulsewire gateway) URL.'),
-      qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1).describe('QoS of telemetry publishes.'),
+      qos: z
+        .union([z.literal(0), z.literal(1), z.literal(2)])
+        .default(1)
+        .describe('QoS of telemetry publishes.'),
       keepaliveSeconds: z.number().int().min(1).default(30),
       connectTimeoutMs: z.number().int().positive().default(10_000),
-      reconnectMinMs: z.number().int().positive().default(500).describe('First reconnect delay; doubles with jitter.'),
+      reconnectMinMs: z
+        .number()
+        .int()
+        .positive()
+        .default(500)
+        .describe('First reconnect delay; doubles with jitter.'),
       reconnectMaxMs: z.number().int().positive().default(30_000).describe('Reconnect delay cap.'),
       connectRatePerSecond: z
         .number()
@@ -27,7 +39,9 @@ export const fleetFileSchema = z.strictObject({
       credentialsFile: z
         .string()
         .optional()
-        .describe('YAML/JSON map of deviceId → password (pulsewire devices credentials); absent = no password.'),
+        .describe(
+          'YAML/JSON map of deviceId → password (pulsewire devices credentials); absent = no password.',
+        ),
     })
     .prefault({}),
   reportsPerPublish: z
@@ -41,13 +55,22 @@ export const fleetFileSchema = z.strictObject({
       z.strictObject({
         profile: z.enum(PROFILE_TYPES).describe('Device profile (devices-sim/profiles).'),
         count: z.number().int().min(1).max(100_000),
-        idPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/).optional().describe('Device ids are <idPrefix><0001…>.'),
+        idPrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]*$/)
+          .optional()
+          .describe('Device ids are <idPrefix><0001…>.'),
         config: z.record(z.string(), z.unknown()).default({}).describe("The profile's own settings."),
         scenarios: z
           .array(
             z.strictObject({
               scenario: z.string().min(1),
-              devices: z.number().int().min(1).optional().describe('The first N devices of the group; all by default.'),
+              devices: z
+                .number()
+                .int()
+                .min(1)
+                .optional()
+                .describe('The first N devices of the group; all by default.'),
               config: z.record(z.string(), z.unknown()).default({}),
             }),
           )
@@ -108,18 +131,28 @@ export function parseFleet(raw: unknown, source: string): Fleet {
     const scenarios = group.scenarios.flatMap((entry, s): ResolvedScenario[] => {
       const scenario = scenarioByName(entry.scenario)
       if (!scenario) {
-        at(['groups', g, 'scenarios', s, 'scenario'], `unknown scenario; known: ${SCENARIOS.map((x) => x.name).join(', ')}`)
+        at(
+          ['groups', g, 'scenarios', s, 'scenario'],
+          `unknown scenario; known: ${SCENARIOS.map((x) => x.name).join(', ')}`,
+        )
         return []
       }
       if (!scenario.appliesTo.includes(group.profile)) {
         at(['groups', g, 'scenarios', s, 'scenario'], `${scenario.name} does not apply to ${group.profile}`)
       }
-      if ((entry.devices ?? 0) > group.count) at(['groups', g, 'scenarios', s, 'devices'], `more than the group's ${group.count} devices`)
+      if ((entry.devices ?? 0) > group.count)
+        at(['groups', g, 'scenarios', s, 'devices'], `more than the group's ${group.count} devices`)
       const config = nested(['groups', g, 'scenarios', s, 'config'], scenario.configSchema, entry.config)
       return [{ scenario, devices: entry.devices ?? group.count, config }]
     })
     const config = nested(['groups', g, 'config'], profile.configSchema, group.config)
-    return { profile, count: group.count, idPrefix: group.idPrefix ?? DEFAULT_PREFIX[group.profile], config, scenarios }
+    return {
+      profile,
+      count: group.count,
+      idPrefix: group.idPrefix ?? DEFAULT_PREFIX[group.profile],
+      config,
+      scenarios,
+    }
   })
   const ids = new Set<string>()
   groups.forEach((group, g) => {
@@ -127,7 +160,12 @@ export function parseFleet(raw: unknown, source: string): Fleet {
     ids.add(group.idPrefix)
   })
   if (issues.length > 0) throw new ConfigError(source, issues)
-  return { seed: parsed.data.seed, mqtt: parsed.data.mqtt, reportsPerPublish: parsed.data.reportsPerPublish, groups }
+  return {
+    seed: parsed.data.seed,
+    mqtt: parsed.data.mqtt,
+    reportsPerPublish: parsed.data.reportsPerPublish,
+    groups,
+  }
 }
 
 export function loadFleetFile(file: string): Fleet {

@@ -1,4 +1,8 @@
-import { encodeTelemetry, type TelemetryEnvelope, type TelemetrySample } from '../../core/telemetry/envelope.js'
+import {
+  encodeTelemetry,
+  type TelemetryEnvelope,
+  type TelemetrySample,
+} from '../../core/telemetry/envelope.js'
 import type { SimDevice } from '../profiles/profile.js'
 import type { Rng } from '../rng.js'
 import type { ScenarioInstance } from '../scenarios/scenario.js'
@@ -50,7 +54,11 @@ export function createDeviceLoop(options: DeviceLoopOptions): DeviceLoop {
     )
   }
 
-  function publish(samples: TelemetrySample[], deviceNowMs: number, probabilities: ReturnType<typeof mergeTransportEffects>): void {
+  function publish(
+    samples: TelemetrySample[],
+    deviceNowMs: number,
+    probabilities: ReturnType<typeof mergeTransportEffects>,
+  ): void {
     seq++
     const envelope: TelemetryEnvelope = {
       deviceId: sim.deviceId,
@@ -91,8 +99,11 @@ export function createDeviceLoop(options: DeviceLoopOptions): DeviceLoop {
       lastTickMs = dueMs
       const signal = mergeSignalEffects(scenarios.map((s) => s.signal(dueMs)))
       const transportFx = mergeTransportEffects(scenarios.map((s) => s.transport(dueMs)))
+      // Clock skew changes what the device writes as time, not when it measures: sampling runs
+      // on true time and only the timestamps carry the offset.
       const deviceNowMs = dueMs + transportFx.clockOffsetMs
-      const samples = sim.sample(deviceNowMs, signal)
+      const samples = sim.sample(dueMs, signal)
+      if (transportFx.clockOffsetMs !== 0) for (const s of samples) s.tsMs += transportFx.clockOffsetMs
 
       if (transportFx.offline) {
         if (!offline) transport.dropConnection()

@@ -67,11 +67,18 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     const group = fleet.groups[groupIndex]!
     const rng = root.fork(deviceId)
     const connectAt = startMs + index * connectSpacingMs
-    const sim = group.profile.create({ deviceId, config: group.config, rng: rng.fork('signal'), startMs: connectAt })
+    const sim = group.profile.create({
+      deviceId,
+      config: group.config,
+      rng: rng.fork('signal'),
+      startMs: connectAt,
+    })
     const deviceIndex = index - (groupStart[groupIndex] ?? 0)
     const scenarios = group.scenarios
       .filter((s) => deviceIndex < s.devices)
-      .map((s) => s.scenario.create({ deviceId, config: s.config, rng: rng.fork(s.scenario.name), startMs: connectAt }))
+      .map((s) =>
+        s.scenario.create({ deviceId, config: s.config, rng: rng.fork(s.scenario.name), startMs: connectAt }),
+      )
     const transport = createMqttTransport({
       url: fleet.mqtt.url,
       deviceId,
@@ -102,7 +109,14 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     scheduler.add((due) => loop.tick(due), connectAt + rng.int(0, sim.reportIntervalMs - 1))
   })
 
-  const meter = createProgressMeter({ clock, ledger, devices: transports.length, connected: () => connected.size, errors: () => errors, lag: () => scheduler.lastLagMs() })
+  const meter = createProgressMeter({
+    clock,
+    ledger,
+    devices: transports.length,
+    connected: () => connected.size,
+    errors: () => errors,
+    lag: () => scheduler.lastLagMs(),
+  })
   const progressTimer = setInterval(() => options.onProgress?.(meter.snapshot()), 1000)
   scheduler.start()
   await waitForEnd(options)

@@ -33,7 +33,14 @@ export class Ledger {
   readonly #ranges = new Map<string, SentRange>()
   readonly #groundTruth: WriteStream | undefined
   readonly #events: GroundTruthEvent[] = []
-  readonly totals: LedgerTotals = { published: 0, acked: 0, samples: 0, duplicatesSent: 0, malformedSent: 0, publishErrors: 0 }
+  readonly totals: LedgerTotals = {
+    published: 0,
+    acked: 0,
+    samples: 0,
+    duplicatesSent: 0,
+    malformedSent: 0,
+    publishErrors: 0,
+  }
 
   constructor(groundTruthFile?: string) {
     if (groundTruthFile) {

@@ -102,7 +102,9 @@ export function createMqttTransport(options: MqttTransportOptions): DeviceTransp
     isConnected: () => client?.connected ?? false,
     async publish(payload) {
       if (!client) throw new Error(`${deviceId}: publish before connect`)
-      await client.publishAsync(deviceTopic(deviceId, 'telemetry'), Buffer.from(payload), { qos: options.qos })
+      await client.publishAsync(deviceTopic(deviceId, 'telemetry'), Buffer.from(payload), {
+        qos: options.qos,
+      })
     },
     dropConnection() {
       wantOnline = false

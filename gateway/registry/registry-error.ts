@@ -4,17 +4,13 @@ import { PipelineError, type ErrorCode, type PipelineErrorOptions } from '../../
 export type RegistryFailure =
   'invalid-file' | 'invalid-entry' | 'unknown-device' | 'device-exists' | 'write-failed'
 
-/**
- * The codes each failure is reported with. Placeholders until core/errors.ts gains
- * GW_REGISTRY_INVALID, GW_REGISTRY_INVALID_ENTRY, GW_REGISTRY_UNKNOWN_DEVICE,
- * GW_REGISTRY_DEVICE_EXISTS and GW_REGISTRY_WRITE_FAILED; then only this table changes.
- */
+/** The stable code each failure is reported with. */
 export const REGISTRY_ERROR_CODES = {
-  'invalid-file': 'CFG_INVALID',
-  'invalid-entry': 'CFG_INVALID',
-  'unknown-device': 'CFG_INVALID',
-  'device-exists': 'CFG_INVALID',
-  'write-failed': 'CFG_FILE_UNREADABLE',
+  'invalid-file': 'GW_REGISTRY_INVALID',
+  'invalid-entry': 'GW_REGISTRY_INVALID_ENTRY',
+  'unknown-device': 'GW_REGISTRY_UNKNOWN_DEVICE',
+  'device-exists': 'GW_REGISTRY_DEVICE_EXISTS',
+  'write-failed': 'GW_REGISTRY_WRITE_FAILED',
 } as const satisfies Record<RegistryFailure, ErrorCode>
 
 /** A device-registry operation that cannot be done as asked (a bad file is a ConfigError instead). */

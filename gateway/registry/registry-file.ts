@@ -122,10 +122,10 @@ export interface LoadRegistryOptions {
 
 export function loadRegistryFile(file: string, options: LoadRegistryOptions = {}): RegistryData {
   if (options.allowMissing && !existsSync(file)) return deepFreeze(emptyRegistry())
-  return parseRegistry(readRegistryText(file), file)
+  return parseRegistry(readRegistryRaw(file), file)
 }
 
-function readRegistryText(file: string): unknown {
+function readRegistryRaw(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch {

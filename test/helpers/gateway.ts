@@ -29,7 +29,11 @@ export interface TestGateway {
 /** A real gateway in this process: real aedes on a real socket, real Kafka, an in-memory registry. */
 export async function startTestGateway(
   devices: readonly TestDevice[],
-  overrides: { kafka?: KafkaConfig; limits?: Partial<GatewayConfig['limits']>; producer?: Partial<GatewayConfig['producer']> } = {},
+  overrides: {
+    kafka?: KafkaConfig
+    limits?: Partial<GatewayConfig['limits']>
+    producer?: Partial<GatewayConfig['producer']>
+  } = {},
 ): Promise<TestGateway> {
   const config = gatewayConfigSchema.parse({
     mqtt: { port: 0, websocketPort: false },

@@ -113,7 +113,7 @@ describe('integration > cli > devices', () => {
     writeFileSync(registry, 'version: 1\ndevices:\n  bad id:\n    secretHash: x\n  bm-1:\n    colour: red\n')
     const result = devices(registry, 'list')
     expect(result.status).toBe(78)
-    expect(result.stderr).toContain('error [CFG_INVALID] invalid configuration')
+    expect(result.stderr).toContain('error [GW_REGISTRY_INVALID] invalid configuration')
     for (const path of ['devices.bad id', 'devices.bm-1.colour', 'devices.bm-1.secretHash']) {
       expect(result.stderr).toContain(`  - ${path}: `)
     }

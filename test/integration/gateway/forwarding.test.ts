@@ -21,7 +21,11 @@ const revoked = `${run}-revoked`
 let gateway: TestGateway
 let tap: Tap
 
-function reading(deviceId: string, seq: number, type: TelemetryEnvelope['deviceType'] = 'bedside-monitor'): Buffer {
+function reading(
+  deviceId: string,
+  seq: number,
+  type: TelemetryEnvelope['deviceType'] = 'bedside-monitor',
+): Buffer {
   const now = Date.now()
   return Buffer.from(
     encodeTelemetry({
@@ -30,7 +34,16 @@ function reading(deviceId: string, seq: number, type: TelemetryEnvelope['deviceT
       seq,
       deviceTsMs: now,
       deviceType: type,
-      samples: [{ metric: 'heart_rate', value: 60 + (seq % 40), ucum: '/min', quality: 'valid', tsMs: now, backfill: false }],
+      samples: [
+        {
+          metric: 'heart_rate',
+          value: 60 + (seq % 40),
+          ucum: '/min',
+          quality: 'valid',
+          tsMs: now,
+          backfill: false,
+        },
+      ],
     }),
   )
 }
@@ -64,7 +77,11 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
       await client.publishAsync(`devices/${monitor}/telemetry`, reading(monitor, seq), { qos: 1 })
     }
     // PUBACK means "in Kafka": the records are there as soon as the last ack came back.
-    await eventually(() => (tap.forKeys([monitor]).filter((r) => r.topic === CHANNELS.vitals).length >= 200 ? true : undefined), 10_000)
+    await eventually(
+      () =>
+        tap.forKeys([monitor]).filter((r) => r.topic === CHANNELS.vitals).length >= 200 ? true : undefined,
+      10_000,
+    )
     const records = tap.forKeys([monitor]).filter((r) => r.topic === CHANNELS.vitals)
     expect(records.map((r) => seqOf(r.value))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
     expect(new Set(records.map((r) => r.partition)).size).toBe(1)
@@ -83,7 +100,11 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
       samples { metric: METRIC_AMBIENT_TEMPERATURE value: 21.5 ucum: "Cel" quality: QUALITY_VALID ts_ms: ${now} }`
     const encoded = spawnSync(
       'protoc',
-      [`-I${join(repoRoot, 'proto')}`, '--encode=pulsewire.telemetry.v1.Telemetry', 'pulsewire/telemetry/v1/telemetry.proto'],
+      [
+        `-I${join(repoRoot, 'proto')}`,
+        '--encode=pulsewire.telemetry.v1.Telemetry',
+        'pulsewire/telemetry/v1/telemetry.proto',
+      ],
       { input: text },
     )
     expect(encoded.status).toBe(0)
@@ -95,9 +116,15 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
       ...['-t', `devices/${sensor}/telemetry`, '-f', join(dir, 'payload.bin')],
     ])
     expect(pub.stdout).toContain('received PUBACK')
-    const record = await eventually(() => tap.forKeys([sensor]).find((r) => r.topic === CHANNELS.environment), 10_000)
+    const record = await eventually(
+      () => tap.forKeys([sensor]).find((r) => r.topic === CHANNELS.environment),
+      10_000,
+    )
     expect(record.value.equals(encoded.stdout)).toBe(true)
-    expect(decodeTelemetry(record.value)).toMatchObject({ ok: true, value: { seq: 7, samples: [{ metric: 'ambient_temperature', value: 21.5 }] } })
+    expect(decodeTelemetry(record.value)).toMatchObject({
+      ok: true,
+      value: { seq: 7, samples: [{ metric: 'ambient_temperature', value: 21.5 }] },
+    })
   })
 
   it('refuses unknown devices, wrong secrets, revoked devices and a client id that is not the device', async () => {
@@ -125,7 +152,9 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
     client.publish(`devices/${monitor}/telemetry`, reading(monitor, 9_999), { qos: 1 })
     await closed
     await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(tap.forKeys([monitor]).some((r) => r.topic === CHANNELS.vitals && seqOf(r.value) === 9_999)).toBe(false)
+    expect(tap.forKeys([monitor]).some((r) => r.topic === CHANNELS.vitals && seqOf(r.value) === 9_999)).toBe(
+      false,
+    )
     const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text()
     expect(metrics).toMatch(/pulsewire_gateway_acl_denials_total\{action="publish"[^}]*\} 1/)
     expect(metrics).toMatch(/pulsewire_gateway_acl_denials_total\{action="subscribe"[^}]*\} 2/)
@@ -133,7 +162,9 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
 
   it('sends malformed, truncated, oversized and wrong-device payloads to the DLQ, acks them, and keeps good data flowing', async () => {
     const device = `${run}-mixed`
-    const mixed = await startTestGateway([{ id: device, type: 'wearable' }], { limits: { maxPayloadBytes: 4_096 } })
+    const mixed = await startTestGateway([{ id: device, type: 'wearable' }], {
+      limits: { maxPayloadBytes: 4_096 },
+    })
     let client: MqttClient | undefined
     try {
       client = await mixed.connect(device)
@@ -149,9 +180,14 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
         ['wrong-device', reading(monitor, 1)],
         ['good', good(5)],
       ]
-      for (const [, payload] of sends) await client.publishAsync(`devices/${device}/telemetry`, payload, { qos: 1 })
+      for (const [, payload] of sends)
+        await client.publishAsync(`devices/${device}/telemetry`, payload, { qos: 1 })
       expect(client.connected).toBe(true)
-      await eventually(() => (tap.forKeys([device]).filter((r) => r.topic !== CHANNELS.status).length >= 9 ? true : undefined), 10_000)
+      await eventually(
+        () =>
+          tap.forKeys([device]).filter((r) => r.topic !== CHANNELS.status).length >= 9 ? true : undefined,
+        10_000,
+      )
       const data = tap.forKeys([device]).filter((r) => r.topic === CHANNELS.vitals)
       expect(data.map((r) => seqOf(r.value))).toEqual([1, 2, 3, 4, 5])
       const dlq = tap.forKeys([device]).filter((r) => r.topic === CHANNELS.dlq)

@@ -93,7 +93,7 @@ describe('gateway > registry > registry file', () => {
       ].join('\n'),
     )
     const err = configError(() => loadRegistryFile(file))
-    expect(err.code).toBe('CFG_INVALID')
+    expect(err.code).toBe('GW_REGISTRY_INVALID')
     expect(err.source).toBe(file)
     const byPath = Object.fromEntries(err.issues.map((i) => [i.path, i.message]))
     expect(Object.keys(byPath).sort()).toEqual([

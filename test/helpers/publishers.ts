@@ -1,0 +1,123 @@
+import mqtt, { type MqttClient } from 'mqtt'
+import { encodeTelemetry } from '../../core/telemetry/envelope.js'
+
+export interface PublisherStats {
+  /** Highest seq handed to the client, per device. */
+  published: Map<string, number>
+  /** Seqs whose PUBACK came back, per device. */
+  acked: Map<string, Set<number>>
+  totalAcked(): number
+  totalPublished(): number
+}
+
+export interface Publishers extends PublisherStats {
+  /** Stops publishing, waits (bounded) for every outstanding PUBACK, then disconnects. */
+  stop(drainTimeoutMs: number): Promise<void>
+}
+
+/** Devices as firmware runs them: QoS 1, persistent session, reconnect, a fixed publish schedule. */
+export function startPublishers(
+  url: string,
+  devices: ReadonlyMap<string, string>,
+  intervalMs: number,
+): Publishers {
+  const published = new Map<string, number>()
+  const acked = new Map<string, Set<number>>()
+  const clients: MqttClient[] = []
+  const timers: NodeJS.Timeout[] = []
+  for (const [deviceId, secret] of devices) {
+    const client = mqtt.connect(url, {
+      clientId: deviceId,
+      username: deviceId,
+      password: secret,
+      clean: false,
+      keepalive: 30,
+      reconnectPeriod: 500,
+      connectTimeout: 5_000,
+    })
+    client.on('error', () => undefined) // refused while the gateway restarts: it reconnects
+    clients.push(client)
+    published.set(deviceId, 0)
+    acked.set(deviceId, new Set())
+    timers.push(
+      setInterval(() => {
+        const seq = (published.get(deviceId) ?? 0) + 1
+        published.set(deviceId, seq)
+        const now = Date.now()
+        const payload = encodeTelemetry({
+          deviceId,
+          bootId: 'fault-test',
+          seq,
+          deviceTsMs: now,
+          deviceType: 'bedside-monitor',
+          samples: [
+            { metric: 'heart_rate', value: 70, ucum: '/min', quality: 'valid', tsMs: now, backfill: false },
+          ],
+        })
+        client.publish(`devices/${deviceId}/telemetry`, Buffer.from(payload), { qos: 1 }, (err) => {
+          if (!err) acked.get(deviceId)?.add(seq)
+        })
+      }, intervalMs),
+    )
+  }
+  const totalAcked = (): number => [...acked.values()].reduce((n, s) => n + s.size, 0)
+  const totalPublished = (): number => [...published.values()].reduce((n, s) => n + s, 0)
+  return {
+    published,
+    acked,
+    totalAcked,
+    totalPublished,
+    async stop(drainTimeoutMs) {
+      for (const timer of timers) clearInterval(timer)
+      const deadline = Date.now() + drainTimeoutMs
+      while (totalAcked() < totalPublished() && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100))
+      await Promise.all(clients.map((c) => c.endAsync(true)))
+    },
+  }
+}
+
+export interface Reconciliation {
+  devices: number
+  published: number
+  acked: number
+  /** Distinct (device, seq) found in Kafka. */
+  stored: number
+  /** Published seqs that are not in Kafka. */
+  lost: number
+  /** Acknowledged seqs that are not in Kafka: a broken promise. */
+  ackedButLost: number
+  /** Extra copies in Kafka (device resends after a lost PUBACK). */
+  duplicates: number
+}
+
+/** Compares what each device published with the (device, seq) pairs found in Kafka. */
+export function reconcile(
+  stats: PublisherStats,
+  stored: ReadonlyArray<{ deviceId: string; seq: number }>,
+): Reconciliation {
+  const seen = new Map<string, Set<number>>()
+  let duplicates = 0
+  for (const { deviceId, seq } of stored) {
+    const set = seen.get(deviceId) ?? new Set<number>()
+    if (set.has(seq)) duplicates++
+    set.add(seq)
+    seen.set(deviceId, set)
+  }
+  let lost = 0
+  let ackedButLost = 0
+  for (const [deviceId, last] of stats.published) {
+    const set = seen.get(deviceId) ?? new Set<number>()
+    for (let seq = 1; seq <= last; seq++) if (!set.has(seq)) lost++
+    for (const seq of stats.acked.get(deviceId) ?? []) if (!set.has(seq)) ackedButLost++
+  }
+  return {
+    devices: stats.published.size,
+    published: stats.totalPublished(),
+    acked: stats.totalAcked(),
+    stored: [...seen.values()].reduce((n, s) => n + s.size, 0),
+    lost,
+    ackedButLost,
+    duplicates,
+  }
+}
