@@ -14,6 +14,8 @@ export interface ProgressSnapshot {
   msgsPerSec: number
   samplesPerSec: number
   cpuPercent: number
+  /** CPU time of this process since the run started (user + system), seconds. */
+  cpuSeconds: number
   rssMb: number
   schedulerLagMs: number
 }
@@ -30,6 +32,7 @@ export interface ProgressSources {
 /** Live figures of a run: what a person watching a load wants (connected, msgs/s, awaiting ack, errors). */
 export function createProgressMeter(sources: ProgressSources): { snapshot(): ProgressSnapshot } {
   const started = sources.clock.now()
+  const cpuAtStart = process.cpuUsage()
   let last = { at: started, published: 0, samples: 0, cpu: process.cpuUsage() }
   return {
     snapshot() {
@@ -49,6 +52,7 @@ export function createProgressMeter(sources: ProgressSources): { snapshot(): Pro
         msgsPerSec: Math.round((totals.published - last.published) / seconds),
         samplesPerSec: Math.round((totals.samples - last.samples) / seconds),
         cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 1000) / 10,
+        cpuSeconds: cpuSecondsSince(cpuAtStart),
         rssMb: Math.round(process.memoryUsage.rss() / 1024 / 1024),
         schedulerLagMs: sources.lag(),
       }
@@ -71,4 +75,9 @@ export function formatProgress(s: ProgressSnapshot): string {
     `cpu ${s.cpuPercent}%`,
     `rss ${s.rssMb} MB`,
   ].join('  ')
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start)
+  return Math.round((used.user + used.system) / 1000) / 1000
 }
