@@ -1,23 +1,34 @@
 // `pulsewire gateway`: composition root of the MQTT gateway (wiring only).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { Logger } from 'pino'
 import { systemClock } from '../core/clock.js'
 import { loadConfig } from '../core/config/load.js'
 import { ConfigError } from '../core/errors.js'
-import { runService } from '../core/lifecycle.js'
+import { runService, type Component } from '../core/lifecycle.js'
 import { createLogger } from '../core/log.js'
 import { createMetricsRegistry } from '../core/metrics.js'
-import { gatewayConfigSchema } from './config.js'
+import { gatewayConfigSchema, type GatewayConfig } from './config.js'
 import { createDeviceRegistry } from './registry/device-registry.js'
 import { createFileRegistrySource } from './registry/registry-file.js'
 import { createRegistryWatcher } from './registry/registry-watcher.js'
 import { createGatewayService } from './service.js'
 
-export async function runGateway(options: { configFile?: string | undefined }): Promise<number> {
-  const config = loadConfig({ schema: gatewayConfigSchema, file: options.configFile, env: process.env })
+export interface BuiltGateway {
+  config: GatewayConfig
+  logger: Logger
+  components: Component[]
+}
+
+/** Loads and validates the configuration and builds the components (no I/O until started). */
+export function buildGateway(
+  configFile: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): BuiltGateway {
+  const config = loadConfig({ schema: gatewayConfigSchema, file: configFile, env })
   const registryFile = resolve(config.registry.file)
   if (!existsSync(registryFile)) {
-    throw new ConfigError(options.configFile ?? 'defaults', [
+    throw new ConfigError(configFile ?? 'defaults', [
       {
         path: 'registry.file',
         message: `${registryFile} does not exist; enrol devices with "pulsewire devices add|provision"`,
@@ -39,7 +50,7 @@ export async function runGateway(options: { configFile?: string | undefined }): 
     registry: createMetricsRegistry('gateway'),
     clock: systemClock,
   })
-  const ready = {
+  const ready: Component = {
     name: 'ready',
     start: () => {
       logger.info(
@@ -50,10 +61,10 @@ export async function runGateway(options: { configFile?: string | undefined }): 
     },
     stop: () => Promise.resolve(),
   }
-  const runner = runService({
-    logger,
-    components: [watcher, ...service.components, ready],
-    shutdownTimeoutMs: config.shutdown.timeoutMs,
-  })
-  return runner.done
+  return { config, logger, components: [watcher, ...service.components, ready] }
+}
+
+export function runGateway(options: { configFile?: string | undefined }): Promise<number> {
+  const { config, logger, components } = buildGateway(options.configFile)
+  return runService({ logger, components, shutdownTimeoutMs: config.shutdown.timeoutMs }).done
 }

@@ -1,25 +1,17 @@
 import { resolve } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
-import {
-  createDeviceRegistry,
-  type DeviceRegistry,
-  type DeviceSummary,
-} from '../../gateway/registry/device-registry.js'
-import {
-  provisionDevices,
-  sequentialDeviceIds,
-  type ProvisionTarget,
-} from '../../gateway/registry/provision.js'
+import type { DeviceSummary } from '../../gateway/registry/device-registry.js'
+import { openRegistryFile } from '../../gateway/registry/open-registry.js'
+import { sequentialDeviceIds, type ProvisionTarget } from '../../gateway/registry/provision.js'
 import {
   DEFAULT_REGISTRY_FILE,
   REGISTRY_DEVICE_TYPES,
   defaultRegistryPath,
-  loadRegistryFile,
   saveRegistryFile,
-  writeFileAtomic,
   type RegistryDeviceType,
 } from '../../gateway/registry/registry-file.js'
 import { repoRoot, say } from '../context.js'
+import { fleetTargets, provisionToFiles } from '../fleet-credentials.js'
 
 interface RegistryOption {
   registry?: string
@@ -42,8 +34,7 @@ const registryFile = (options: RegistryOption): string =>
   options.registry ? resolve(options.registry) : defaultRegistryPath(repoRoot())
 
 // Every subcommand reads a missing registry as empty: the first `add` creates it.
-const openRegistry = (file: string): DeviceRegistry =>
-  createDeviceRegistry({ data: loadRegistryFile(file, { allowMissing: true }) })
+const openRegistry = openRegistryFile
 
 const note = (line: string): void => {
   process.stderr.write(`${line}\n`)
@@ -144,17 +135,14 @@ export function registerDevices(program: Command): void {
         command.error('error: give either --fleet <file> or --count <n>')
       }
       const targets = options.fleet
-        ? await fleetTargets(options.fleet, options)
+        ? await fleetTargets(options.fleet, { type: options.type, site: options.site })
         : sequentialDeviceIds(options.prefix, options.count ?? 0).map((deviceId) => ({
             deviceId,
             ...contextOf(options),
           }))
       const file = registryFile(options)
-      const registry = openRegistry(file)
-      const result = provisionDevices(registry, targets)
-      saveRegistryFile(file, registry.toData())
       const out = resolve(options.out)
-      writeFileAtomic(out, `${JSON.stringify(result.credentials, null, 2)}\n`)
+      const result = provisionToFiles(targets, file, out)
       say(
         `provisioned ${targets.length} devices (${result.added} new, ${result.rotated} rotated, ` +
           `${result.reEnrolled} re-enrolled) in ${file}; credentials in ${out} (mode 0600)`,
@@ -164,22 +152,6 @@ export function registerDevices(program: Command): void {
 
 function contextOf(options: ContextOptions): Omit<ProvisionTarget, 'deviceId'> {
   return { type: options.type, site: options.site, subjectId: options.subject }
-}
-
-// Loaded on demand: only `provision --fleet` needs the simulator's fleet parsing and profiles.
-async function fleetTargets(fleetFile: string, options: ContextOptions): Promise<ProvisionTarget[]> {
-  const { loadFleetFile } = await import('../../devices-sim/fleet/fleet-file.js')
-  const { planDevices } = await import('../../devices-sim/runtime/fleet-runner.js')
-  const fleet = loadFleetFile(fleetFile)
-  return planDevices(fleet).map(({ deviceId, groupIndex }) => ({
-    deviceId,
-    ...contextOf(options),
-    type: options.type ?? registryType(fleet.groups[groupIndex]?.profile.type),
-  }))
-}
-
-function registryType(type: string | undefined): RegistryDeviceType | undefined {
-  return REGISTRY_DEVICE_TYPES.find((t) => t === type)
 }
 
 export function formatDeviceTable(rows: readonly DeviceSummary[]): string[] {

@@ -1,45 +1,124 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import { pino } from 'pino'
-import { runService } from '../../core/lifecycle.js'
+import { runService, type Component } from '../../core/lifecycle.js'
 import { stackDown, stackUp } from '../../deploy/local/stack.js'
+import { createSimComponent } from '../../devices-sim/component.js'
+import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js'
+import { formatProgress } from '../../devices-sim/runtime/progress.js'
+import { buildGateway } from '../../gateway/main.js'
+import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
+import { fleetTargets, provisionToFiles } from '../fleet-credentials.js'
+
+interface UpOptions {
+  config?: string
+  fleet: string
+  fresh?: boolean
+  sim: boolean
+}
+
+/** Components built when their turn comes (they read files the earlier components write). */
+function deferred(name: string, build: () => Component[]): Component {
+  let built: Component[] = []
+  return {
+    name,
+    async start() {
+      built = build()
+      for (const component of built) await component.start()
+    },
+    async stop() {
+      for (const component of [...built].reverse()) await component.stop()
+    },
+  }
+}
 
 /**
- * The README's main-job command. Today it runs the local stack in the foreground; the gateway,
- * processors, simulator and console alert sink join it as their issues land.
+ * The README's main-job command: the local stack, the gateway and a simulated ward and factory
+ * floor, in the foreground; Ctrl-C stops all of it. Processors and the console alert sink join
+ * as their issues land.
  */
 export function registerUp(program: Command): void {
   program
     .command('up')
     .description('Start everything a newcomer needs in the foreground; Ctrl-C stops all of it.')
     .option('-c, --config <file>', 'stack settings (YAML)')
+    .option('-f, --fleet <file>', 'simulated fleet', 'deploy/fleets/ward-and-factory.yaml')
     .option('--fresh', 'start from empty Kafka and InfluxDB data')
-    .action(async (options: { config?: string; fresh?: boolean }) => {
-      const config = loadStackConfig(options.config)
+    .option('--no-sim', 'do not start the device simulator')
+    .action(async (options: UpOptions) => {
+      const stackConfig = loadStackConfig(options.config)
       const root = repoRoot()
-      const stack = {
-        name: 'local-stack',
-        start: async () => {
-          await stackUp({ config, repoRoot: root, log: say, fresh: options.fresh ?? false })
-          say(banner(config.kafkaBroker.port, config.influxdbServer.port, config.influxdbServer.database))
+      const registryFile = defaultRegistryPath(root)
+      const credentialsFile = join(root, '.pulsewire', 'demo-credentials.json')
+      const fleet = loadFleetFile(options.fleet)
+      const quietEnv = { ...process.env, PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn' }
+      const components: Component[] = [
+        {
+          name: 'local-stack',
+          start: () =>
+            stackUp({ config: stackConfig, repoRoot: root, log: say, fresh: options.fresh ?? false }),
+          stop: () => stackDown({ config: stackConfig, repoRoot: root, log: say }),
         },
-        stop: () => stackDown({ config, repoRoot: root, log: say }),
+        {
+          name: 'device-credentials',
+          async start() {
+            const result = provisionToFiles(
+              await fleetTargets(options.fleet, { demoContext: true }),
+              registryFile,
+              credentialsFile,
+            )
+            say(`devices   ${Object.keys(result.credentials).length} enrolled in ${registryFile}`)
+          },
+          stop: () => Promise.resolve(),
+        },
+        deferred('gateway', () => buildGateway(undefined, quietEnv).components),
+      ]
+      if (options.sim) {
+        components.push(
+          deferred('simulator', () => [
+            createSimComponent({
+              fleet,
+              credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>,
+              onProgress: progressPrinter(),
+            }),
+          ]),
+        )
       }
-      const runner = runService({
-        logger: pino({ level: 'warn' }),
-        components: [stack],
-        shutdownTimeoutMs: 60_000,
+      components.push({
+        name: 'banner',
+        start: () => Promise.resolve(say(banner(stackConfig, options.fleet, fleet))),
+        stop: () => Promise.resolve(),
       })
+      const runner = runService({ logger: pino({ level: 'warn' }), components, shutdownTimeoutMs: 90_000 })
       process.exitCode = await runner.done
     })
 }
 
-function banner(kafkaPort: number, influxPort: number, database: string): string {
+function progressPrinter(): (s: Parameters<typeof formatProgress>[0]) => void {
+  const live = process.stderr.isTTY === true
+  let last = 0
+  return (s) => {
+    if (live) process.stderr.write(`\r\x1b[2Ksim  ${formatProgress(s)}`)
+    else if (s.elapsedS - last >= 10) {
+      last = s.elapsedS
+      process.stderr.write(`sim  ${formatProgress(s)}\n`)
+    }
+  }
+}
+
+function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, fleet: Fleet): string {
+  const devices = fleet.groups.reduce((n, g) => n + g.count, 0)
+  const kafka = config.kafkaBroker.port
+  const influx = config.influxdbServer.port
   return [
     '',
     'Pulsewire is up.',
-    `  Kafka      127.0.0.1:${kafkaPort}          kcat -b 127.0.0.1:${kafkaPort} -L`,
-    `  InfluxDB   http://127.0.0.1:${influxPort}   database "${database}" (bucket ${database}/autogen)`,
+    `  Kafka       127.0.0.1:${kafka}            kcat -b 127.0.0.1:${kafka} -C -t telemetry.vitals.v1 -o -5 -e`,
+    `  InfluxDB    http://127.0.0.1:${influx}     database "${config.influxdbServer.database}" (bucket ${config.influxdbServer.database}/autogen)`,
+    '  Gateway     mqtt://127.0.0.1:1883  ws://127.0.0.1:8083/mqtt   metrics http://127.0.0.1:9101/metrics',
+    `  Simulator   ${fleetFile} (${devices} devices); progress below`,
     '  Ctrl-C stops everything.',
     '',
   ].join('\n')
