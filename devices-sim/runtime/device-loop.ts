@@ -25,6 +25,8 @@ export interface DeviceLoopOptions {
 export interface DeviceLoop {
   /** One report interval of the device at true time `dueMs`; returns when it is due next. */
   tick(dueMs: number): number
+  /** At the end of a run: sends a publish held back for reordering, so nothing counted as published stays unsent. */
+  flush(): void
 }
 
 /**
@@ -92,6 +94,10 @@ export function createDeviceLoop(options: DeviceLoopOptions): DeviceLoop {
   }
 
   return {
+    flush() {
+      if (held) send(held)
+      held = undefined
+    },
     tick(dueMs) {
       for (const scenario of scenarios) {
         for (const event of scenario.events(lastTickMs ?? dueMs - 1, dueMs)) ledger.groundTruth(event)

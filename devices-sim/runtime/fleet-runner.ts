@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
 import type { Fleet } from '../fleet/fleet-file.js'
 import { createRng } from '../rng.js'
-import { createDeviceLoop } from './device-loop.js'
+import { createDeviceLoop, type DeviceLoop } from './device-loop.js'
 import { Ledger } from './ledger.js'
 import { createMqttTransport, type DeviceTransport } from './mqtt-transport.js'
 import { createScheduler } from './scheduler.js'
@@ -51,6 +51,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const root = createRng(fleet.seed)
   const scheduler = createScheduler({ clock })
   const transports: DeviceTransport[] = []
+  const loops: DeviceLoop[] = []
   const connected = new Set<string>()
   let errors = 0
   const events = {
@@ -92,15 +93,17 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
       events,
     })
     transports.push(transport)
-    const loop = createDeviceLoop({
+    const loop: DeviceLoop = createDeviceLoop({
       sim,
       scenarios,
       transport,
       ledger,
       rng: rng.fork('faults'),
+      // A new boot id per run, as a real device reboots: (deviceId, bootId, seq) never repeats across runs.
       bootId: randomBytes(4).toString('hex'),
       reportsPerPublish: fleet.reportsPerPublish,
     })
+    loops.push(loop)
     scheduler.add(() => {
       transport.connect()
       return undefined
@@ -121,6 +124,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   scheduler.start()
   await waitForEnd(options)
   scheduler.stop()
+  for (const loop of loops) loop.flush()
   await drain(ledger, options.drainTimeoutMs ?? 30_000)
   clearInterval(progressTimer)
   const final = meter.snapshot()
