@@ -1,0 +1,32 @@
+import { z } from 'zod'
+import { httpSchema, kafkaSchema, logSchema, shutdownSchema } from '../../core/config/shared.js'
+
+export const alertingConfigSchema = z.strictObject({
+  kafka: kafkaSchema.prefault({}),
+  groupId: z
+    .string()
+    .min(1)
+    .default('pulsewire-alerting')
+    .describe('Consumer group; run more instances to scale out.'),
+  rulesFile: z
+    .string()
+    .min(1)
+    .default('deploy/rules/default.yaml')
+    .describe('Alert rules (YAML), validated at start; relative to the working directory.'),
+  maxBatchSize: z
+    .number()
+    .int()
+    .positive()
+    .default(500)
+    .describe('Records evaluated per batch (one commit each).'),
+  channels: z
+    .strictObject({
+      replicationFactor: z.number().int().min(1).default(1).describe('For the alert channels when created.'),
+    })
+    .prefault({}),
+  http: httpSchema(9103).prefault({}),
+  log: logSchema.prefault({}),
+  shutdown: shutdownSchema.prefault({}),
+})
+
+export type AlertingConfig = z.output<typeof alertingConfigSchema>

@@ -1,0 +1,44 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** Every pulsewire_alerting_* metric, defined once; labels from closed sets only. */
+export function createAlertingMetrics(registry: Registry) {
+  const registers = [registry]
+  return {
+    records: new Counter({
+      name: 'pulsewire_alerting_records_total',
+      help: 'Records evaluated, by channel and outcome (evaluated, skipped_replayed, undecodable).',
+      labelNames: ['channel', 'outcome'] as const,
+      registers,
+    }),
+    transitions: new Counter({
+      name: 'pulsewire_alerting_transitions_total',
+      help: 'Alert lifecycle events emitted, by rule type, transition and priority.',
+      labelNames: ['rule_type', 'transition', 'priority'] as const,
+      registers,
+    }),
+    emitLatency: new Histogram({
+      name: 'pulsewire_alert_emit_latency_seconds',
+      help: 'SLO: device timestamp of the reading that caused a transition → alert emitted (delivered to Kafka).',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    }),
+    batchDuration: new Histogram({
+      name: 'pulsewire_alerting_batch_duration_seconds',
+      help: 'Evaluate + produce alerts and state for one batch.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    }),
+    streamTime: new Gauge({
+      name: 'pulsewire_alerting_stream_time_seconds',
+      help: 'Event-time watermark (highest reading time seen), seconds since the epoch.',
+      registers,
+    }),
+    stateRestored: new Counter({
+      name: 'pulsewire_alerting_state_restored_total',
+      help: 'Device states restored from the compacted state channel.',
+      registers,
+    }),
+  }
+}
+
+export type AlertingMetrics = ReturnType<typeof createAlertingMetrics>

@@ -1,0 +1,155 @@
+import type { Clock } from '../../core/clock.js'
+import { encodeAlertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
+import type { KafkaProducer } from '../../core/kafka/producer.js'
+import type { KafkaRecord } from '../../core/kafka/records.js'
+import { DEVICE_TYPES, decodeTelemetry, sampleTime, type DeviceType } from '../../core/telemetry/envelope.js'
+import { HEADERS } from '../../core/telemetry/headers.js'
+import { CHANNELS } from '../../core/telemetry/topics.js'
+import type { AlertEngine, DeviceInfo } from './engine/engine.js'
+import type { AlertingMetrics } from './metrics.js'
+import { encodeStoredState, type StoredState } from './state-store.js'
+
+export interface AlertPipelineDeps {
+  engine: AlertEngine
+  producer: KafkaProducer
+  metrics: AlertingMetrics
+  clock: Clock
+  /** Latest stored state per device (filled at start and after a rebalance). */
+  states: Map<string, StoredState>
+}
+
+/**
+ * consume → evaluate → emit alerts and state → (the consumer commits). Transitions and the state
+ * that produced them are both durable in Kafka before the batch's offsets are committed.
+ */
+export interface AlertPipeline {
+  handle(records: KafkaRecord[]): Promise<void>
+  /** After a rebalance: states written by other instances replace what this one holds. */
+  replaceStates(latest: Map<string, StoredState>): void
+}
+
+export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
+  const { engine, producer, metrics, clock } = deps
+  let states = deps.states
+  const restored = new Set<string>()
+  const offsets = new Map<string, Record<string, number>>()
+  let streamTimeMs = 0
+
+  function ensureRestored(deviceId: string): Record<string, number> {
+    if (!restored.has(deviceId)) {
+      restored.add(deviceId)
+      const stored = states.get(deviceId)
+      if (stored) {
+        engine.restore(deviceId, stored.engine)
+        offsets.set(deviceId, { ...stored.offsets })
+        metrics.stateRestored.inc()
+      }
+    }
+    let deviceOffsets = offsets.get(deviceId)
+    if (!deviceOffsets) offsets.set(deviceId, (deviceOffsets = {}))
+    return deviceOffsets
+  }
+
+  function evaluate(record: KafkaRecord): AlertEvent[] {
+    const deviceId = record.key
+    if (!deviceId) return []
+    const seen = ensureRestored(deviceId)
+    const done = seen[record.topic]
+    if (done !== undefined && record.offset <= done) {
+      metrics.records.inc({ channel: record.topic, outcome: 'skipped_replayed' })
+      return []
+    }
+    seen[record.topic] = record.offset
+    const device = deviceInfo(deviceId, record)
+    if (record.topic === CHANNELS.status) return lifecycle(device, record)
+    const decoded = decodeTelemetry(record.value)
+    if (!decoded.ok) {
+      metrics.records.inc({ channel: record.topic, outcome: 'undecodable' })
+      return []
+    }
+    metrics.records.inc({ channel: record.topic, outcome: 'evaluated' })
+    for (const sample of decoded.value.samples)
+      streamTimeMs = Math.max(streamTimeMs, sampleTime(decoded.value, sample))
+    const rxMs = Number(record.headers[HEADERS.gatewayRxTs]?.toString() ?? record.timestamp ?? clock.now())
+    return engine.onTelemetry(
+      decoded.value,
+      {
+        ...device,
+        deviceType: device.deviceType === 'unspecified' ? decoded.value.deviceType : device.deviceType,
+      },
+      rxMs,
+    )
+  }
+
+  function lifecycle(device: DeviceInfo, record: KafkaRecord): AlertEvent[] {
+    const kind = record.headers[HEADERS.lifecycle]?.toString()
+    const atMs = Number(record.headers[HEADERS.gatewayRxTs]?.toString() ?? record.timestamp ?? clock.now())
+    metrics.records.inc({ channel: record.topic, outcome: 'evaluated' })
+    if (kind === 'connected') return engine.onLifecycle(device, 'connected', atMs)
+    if (kind === 'disconnected') return engine.onLifecycle(device, 'disconnected', atMs)
+    // A device's own status message; its last will says "offline".
+    if (kind === 'status' && record.value.toString('utf8').includes('"offline"'))
+      return engine.onLifecycle(device, 'disconnected', atMs)
+    return []
+  }
+
+  async function handle(records: KafkaRecord[]): Promise<void> {
+    const started = clock.now()
+    const events = records.flatMap(evaluate)
+    if (streamTimeMs > 0) {
+      events.push(...engine.advance(streamTimeMs))
+      metrics.streamTime.set(streamTimeMs / 1000)
+    }
+    const sends: Array<Promise<unknown>> = events.map((event) =>
+      producer.produce({
+        topic: CHANNELS.alertEvents,
+        key: event.deviceId,
+        value: Buffer.from(encodeAlertEvent(event)),
+        headers: {
+          'pw-alert-id': event.alertId,
+          'pw-transition': event.transition,
+          'pw-priority': event.priority,
+        },
+      }),
+    )
+    for (const deviceId of engine.takeDirty()) {
+      const snapshot = engine.snapshot(deviceId)
+      if (!snapshot) continue
+      const stored: StoredState = { offsets: { ...(offsets.get(deviceId) ?? {}) }, engine: snapshot }
+      states.set(deviceId, stored)
+      sends.push(
+        producer.produce({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) }),
+      )
+    }
+    await Promise.all(sends)
+    const emittedMs = clock.now()
+    for (const event of events) {
+      metrics.transitions.inc({
+        rule_type: event.ruleType,
+        transition: event.transition,
+        priority: event.priority,
+      })
+      if (!event.late) metrics.emitLatency.observe(Math.max(0, emittedMs - event.eventTsMs) / 1000)
+    }
+    metrics.batchDuration.observe((emittedMs - started) / 1000)
+  }
+
+  return {
+    handle,
+    replaceStates(latest) {
+      states = latest
+      restored.clear()
+      offsets.clear()
+    },
+  }
+}
+
+function deviceInfo(deviceId: string, record: KafkaRecord): DeviceInfo {
+  const type = record.headers[HEADERS.deviceType]?.toString()
+  return {
+    deviceId,
+    deviceType: DEVICE_TYPES.find((t) => t === type) ?? ('unspecified' as DeviceType),
+    subjectId: record.headers[HEADERS.subject]?.toString(),
+    site: record.headers[HEADERS.site]?.toString(),
+  }
+}
