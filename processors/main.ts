@@ -44,7 +44,13 @@ export function buildProcessors(options: ProcessorOptions): BuiltProcessors {
     const config = loadConfig({ schema: storageConfigSchema, file: options.storageConfigFile, env })
     logger ??= createLogger('processors', config.log)
     shutdownTimeoutMs = Math.max(shutdownTimeoutMs, config.shutdown.timeoutMs)
-    const service = createStorageService({ config, logger: logger.child({ processor: 'storage' }), registry: createMetricsRegistry('storage'), clock: systemClock })
+    const service = createStorageService({
+      config,
+      logger: logger.child({ processor: 'storage' }),
+      registry: createMetricsRegistry('storage'),
+      clock: systemClock,
+      onFatal: (err) => fatal(err),
+    })
     components.push(...service.components)
   }
   if (options.only !== 'storage') {

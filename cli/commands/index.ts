@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { registerDevices } from './devices.js'
 import { registerGateway } from './gateway.js'
+import { registerProcessors } from './processors.js'
 import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
 import { registerUp } from './up.js'
@@ -12,6 +13,7 @@ import { registerUp } from './up.js'
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerUp,
   registerGateway,
+  registerProcessors,
   registerDevices,
   registerSim,
   registerStack,

@@ -67,6 +67,10 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
       'partition.assignment.strategy': 'cooperative-sticky',
+      // node-rdkafka's batch consume waits fetchWaitMs per record; with EOF events on, it stops
+      // waiting once it has reached the end of a partition, so a batch never idles while
+      // half full (lower latency at moderate rates).
+      'enable.partition.eof': true,
       rebalance_cb: true,
       offset_commit_cb: true,
       ...options.tuning,

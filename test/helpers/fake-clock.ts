@@ -18,8 +18,15 @@ export class FakeClock implements Clock {
     this.sleeps.push(ms)
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error)
-      this.#sleepers.push({ until: this.#now + ms, resolve })
-      signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true })
+      const onAbort = (): void => reject(signal?.reason as Error)
+      this.#sleepers.push({
+        until: this.#now + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      })
+      signal?.addEventListener('abort', onAbort, { once: true })
     })
   }
 

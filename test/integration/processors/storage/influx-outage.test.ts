@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { endOffsets } from '../../../../core/kafka/admin.js'
+import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
+import { STORAGE_CHANNELS } from '../../../../processors/storage/points.js'
+import { privateInflux } from '../../../helpers/private-influx.js'
+import { eventually, silentLogger, testKafka, unique } from '../../../helpers/services.js'
+import {
+  primePartitions,
+  sleep,
+  startStorage,
+  startStream,
+  testDatabase,
+  type RunningStorage,
+} from './harness.js'
+
+const outage = privateInflux('it-private-influx', 18_286)
+let producer: KafkaProducer
+
+beforeAll(async () => {
+  producer = createKafkaProducer({ kafka: testKafka, clientId: 'it-storage-outage', logger: silentLogger })
+  await producer.start()
+  await outage.start()
+})
+
+afterAll(async () => {
+  await producer.stop()
+  await outage.destroy()
+})
+
+/** Records on the storage channels not yet committed by the group (partitions it has committed). */
+async function lag(storage: RunningStorage): Promise<number> {
+  const committed = storage.service.consumer.committedOffsets()
+  const ends = (await Promise.all(STORAGE_CHANNELS.map((topic) => endOffsets(testKafka, topic)))).flat()
+  return ends.reduce((sum, tp) => {
+    const offset = committed.get(`${tp.topic}/${tp.partition}`)
+    return offset === undefined ? sum : sum + (tp.offset - offset)
+  }, 0)
+}
+
+describe('integration > processors > storage > InfluxDB outage (private influxd)', () => {
+  it('lags while InfluxDB is down, commits nothing meanwhile, then stores every point exactly once', async () => {
+    const db = await testDatabase(outage.influx, 'it_storage_outage')
+    const running = await startStorage({
+      groupId: unique('it-storage-outage'),
+      influx: db.config,
+      retry: { minDelayMs: 200, maxDelayMs: 2_000 },
+    })
+    try {
+      await primePartitions(running, producer)
+      const devices = Array.from({ length: 6 }, (_, i) => `${unique('outage')}-${i}`)
+      const stream = startStream(producer, devices, 20)
+      await eventually(
+        async () => ((await db.countsPerDevice()).size === devices.length ? true : undefined),
+        10_000,
+      )
+
+      await outage.stop()
+      const producedAtStop = stream.total()
+      await sleep(2_000) // the write in flight at the stop has failed by now
+      const committedAtStart = new Map(running.service.consumer.committedOffsets())
+      const lagAtStart = await lag(running)
+      const producedAtLagStart = stream.total()
+      const retriesAtStart = await running.metric('pulsewire_storage_write_retries_total')
+      expect((await fetch(`${running.httpUrl()}/readyz`)).status).toBe(503)
+      await sleep(14_000)
+      expect(new Map(running.service.consumer.committedOffsets())).toEqual(committedAtStart)
+      const producedAtLagEnd = stream.total()
+      const lagAtEnd = await lag(running)
+      const producedDuringOutage = stream.total() - producedAtStop
+      // Every record produced meanwhile adds to the lag (others' traffic on the channels only adds more).
+      expect(lagAtEnd - lagAtStart).toBeGreaterThanOrEqual(
+        producedAtLagEnd - producedAtLagStart - devices.length * 5,
+      )
+      expect(await running.metric('pulsewire_storage_write_retries_total')).toBeGreaterThan(retriesAtStart)
+
+      await outage.start()
+      const restartedAt = Date.now()
+      // Caught up = everything produced until InfluxDB came back is stored (the stream goes on).
+      const backlog = new Map(devices.map((d) => [d, stream.produced.get(d)?.length ?? 0]))
+      await eventually(async () => {
+        const counts = await db.countsPerDevice()
+        return devices.every((d) => (counts.get(d) ?? 0) >= (backlog.get(d) ?? 0)) ? true : undefined
+      }, 30_000)
+      const caughtUpMs = Date.now() - restartedAt
+      await stream.stop()
+      await eventually(async () => {
+        const counts = await db.countsPerDevice()
+        return devices.every((d) => counts.get(d) === stream.produced.get(d)?.length) ? true : undefined
+      }, 20_000)
+      const counts = await db.countsPerDevice()
+      for (const device of devices) expect(counts.get(device)).toBe(new Set(stream.produced.get(device)).size)
+      expect((await fetch(`${running.httpUrl()}/readyz`)).status).toBe(200)
+      console.info('storage influx outage', {
+        producedDuringOutage,
+        lagAtOutageStart: lagAtStart,
+        lagAtOutageEnd: lagAtEnd,
+        caughtUpMs,
+        produced: stream.total(),
+        retries: await running.metric('pulsewire_storage_write_retries_total'),
+      })
+    } finally {
+      await running.stop()
+    }
+  })
+})
