@@ -77,7 +77,11 @@ export function buildProcessors(options: ProcessorOptions): BuiltProcessors {
 
 export async function runProcessors(options: ProcessorOptions): Promise<number> {
   const built = buildProcessors(options)
-  const runner = runService({ logger: built.logger, components: built.components, shutdownTimeoutMs: built.shutdownTimeoutMs })
+  const runner = runService({
+    logger: built.logger,
+    components: built.components,
+    shutdownTimeoutMs: built.shutdownTimeoutMs,
+  })
   let failed = false
   built.setFatalHandler((err) => {
     failed = true

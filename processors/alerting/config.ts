@@ -19,6 +19,10 @@ export const alertingConfigSchema = z.strictObject({
     .positive()
     .default(500)
     .describe('Records evaluated per batch (one commit each).'),
+  fromBeginning: z
+    .boolean()
+    .default(true)
+    .describe('Where a new consumer group starts: the oldest retained record (true) or new records only.'),
   channels: z
     .strictObject({
       replicationFactor: z.number().int().min(1).default(1).describe('For the alert channels when created.'),

@@ -1,8 +1,9 @@
 import type { Clock } from '../../core/clock.js'
+import type { Logger } from '../../core/log.js'
 import { encodeAlertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
 import type { KafkaProducer } from '../../core/kafka/producer.js'
 import type { KafkaRecord } from '../../core/kafka/records.js'
-import { DEVICE_TYPES, decodeTelemetry, sampleTime, type DeviceType } from '../../core/telemetry/envelope.js'
+import { DEVICE_TYPES, decodeTelemetry, sampleTime } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import type { AlertEngine, DeviceInfo } from './engine/engine.js'
@@ -10,12 +11,17 @@ import type { AlertingMetrics } from './metrics.js'
 import { encodeStoredState, type StoredState } from './state-store.js'
 
 export interface AlertPipelineDeps {
-  engine: AlertEngine
+  /** A fresh engine: one per assignment, so devices of revoked partitions leave with them. */
+  createEngine: () => AlertEngine
   producer: KafkaProducer
   metrics: AlertingMetrics
   clock: Clock
-  /** Latest stored state per device (filled at start and after a rebalance). */
-  states: Map<string, StoredState>
+  logger: Logger
+}
+
+export interface TopicPartition {
+  topic: string
+  partition: number
 }
 
 /**
@@ -24,36 +30,53 @@ export interface AlertPipelineDeps {
  */
 export interface AlertPipeline {
   handle(records: KafkaRecord[]): Promise<void>
-  /** After a rebalance: states written by other instances replace what this one holds. */
-  replaceStates(latest: Map<string, StoredState>): void
+  /**
+   * At start and after every rebalance: a new engine holding the stored state of every device
+   * on the assigned partitions, so a device that went silent before a restart still raises
+   * communication loss, and none of another member's devices does.
+   */
+  reset(latest: Map<string, StoredState>, assigned: readonly TopicPartition[]): void
 }
 
 export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
-  const { engine, producer, metrics, clock } = deps
-  let states = deps.states
+  const { producer, metrics, clock } = deps
+  const log = deps.logger.child({ component: 'alerting.pipeline' })
+  let engine = deps.createEngine()
+  let states = new Map<string, StoredState>()
   const restored = new Set<string>()
   const offsets = new Map<string, Record<string, number>>()
+  const partitions = new Map<string, Record<string, number>>()
   let streamTimeMs = 0
 
-  function ensureRestored(deviceId: string): Record<string, number> {
-    if (!restored.has(deviceId)) {
-      restored.add(deviceId)
-      const stored = states.get(deviceId)
-      if (stored) {
-        engine.restore(deviceId, stored.engine)
-        offsets.set(deviceId, { ...stored.offsets })
-        metrics.stateRestored.inc()
-      }
+  function restore(deviceId: string): void {
+    restored.add(deviceId)
+    const stored = states.get(deviceId)
+    if (!stored) return
+    try {
+      engine.restore(deviceId, stored.engine)
+      offsets.set(deviceId, { ...stored.offsets })
+      partitions.set(deviceId, { ...stored.partitions })
+      metrics.stateRestored.inc()
+    } catch (err) {
+      // An unreadable snapshot costs that device its open episodes, not the processor.
+      log.warn({ err, deviceId }, 'stored alert state unreadable; starting the device afresh')
     }
+  }
+
+  function ensureRestored(deviceId: string, record: KafkaRecord): Record<string, number> {
+    if (!restored.has(deviceId)) restore(deviceId)
     let deviceOffsets = offsets.get(deviceId)
     if (!deviceOffsets) offsets.set(deviceId, (deviceOffsets = {}))
+    let devicePartitions = partitions.get(deviceId)
+    if (!devicePartitions) partitions.set(deviceId, (devicePartitions = {}))
+    devicePartitions[record.topic] = record.partition
     return deviceOffsets
   }
 
   function evaluate(record: KafkaRecord): AlertEvent[] {
     const deviceId = record.key
     if (!deviceId) return []
-    const seen = ensureRestored(deviceId)
+    const seen = ensureRestored(deviceId, record)
     const done = seen[record.topic]
     if (done !== undefined && record.offset <= done) {
       metrics.records.inc({ channel: record.topic, outcome: 'skipped_replayed' })
@@ -115,7 +138,11 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     for (const deviceId of engine.takeDirty()) {
       const snapshot = engine.snapshot(deviceId)
       if (!snapshot) continue
-      const stored: StoredState = { offsets: { ...(offsets.get(deviceId) ?? {}) }, engine: snapshot }
+      const stored: StoredState = {
+        offsets: { ...(offsets.get(deviceId) ?? {}) },
+        partitions: { ...(partitions.get(deviceId) ?? {}) },
+        engine: snapshot,
+      }
       states.set(deviceId, stored)
       sends.push(
         producer.produce({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) }),
@@ -136,10 +163,17 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
 
   return {
     handle,
-    replaceStates(latest) {
+    reset(latest, assigned) {
+      engine = deps.createEngine()
       states = latest
       restored.clear()
       offsets.clear()
+      partitions.clear()
+      const owned = new Set(assigned.map((tp) => `${tp.topic}/${tp.partition}`))
+      for (const [deviceId, stored] of latest) {
+        if (Object.entries(stored.partitions).some(([topic, p]) => owned.has(`${topic}/${p}`)))
+          restore(deviceId)
+      }
     },
   }
 }
@@ -148,7 +182,7 @@ function deviceInfo(deviceId: string, record: KafkaRecord): DeviceInfo {
   const type = record.headers[HEADERS.deviceType]?.toString()
   return {
     deviceId,
-    deviceType: DEVICE_TYPES.find((t) => t === type) ?? ('unspecified' as DeviceType),
+    deviceType: DEVICE_TYPES.find((t) => t === type) ?? 'unspecified',
     subjectId: record.headers[HEADERS.subject]?.toString(),
     site: record.headers[HEADERS.site]?.toString(),
   }

@@ -41,7 +41,6 @@ export function createAlertingService(deps: AlertingDeps): {
     logger,
     tuning: { 'linger.ms': 2 },
   })
-  const engine = createAlertEngine({ ruleSet: deps.ruleSet, clock })
   let consumer: KafkaConsumer | undefined
   let reloadNeeded = false
 
@@ -65,16 +64,19 @@ export function createAlertingService(deps: AlertingDeps): {
     name: 'alerting-pipeline',
     async start() {
       const pipeline = createAlertPipeline({
-        engine,
+        createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock }),
         producer,
         metrics,
         clock,
-        states: await loadStates(config.kafka, config.groupId, logger),
+        logger,
       })
       const handler = async (records: KafkaRecord[]): Promise<void> => {
         if (reloadNeeded) {
           reloadNeeded = false
-          pipeline.replaceStates(await loadStates(config.kafka, config.groupId, logger))
+          pipeline.reset(
+            await loadStates(config.kafka, config.groupId, logger),
+            consumer?.assignments() ?? [],
+          )
         }
         await pipeline.handle(records)
       }
@@ -84,6 +86,7 @@ export function createAlertingService(deps: AlertingDeps): {
         clientId: `${config.kafka.clientId}-alerting`,
         topics: [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status],
         maxBatchSize: config.maxBatchSize,
+        fromBeginning: config.fromBeginning,
         fetchWaitMs: 20,
         logger,
         handler,

@@ -12,17 +12,25 @@ import { CHANNELS } from '../../core/telemetry/topics.js'
  */
 export interface StoredState {
   offsets: Record<string, number>
+  /** Input partition of the device per channel: who owns the device after a rebalance. */
+  partitions: Record<string, number>
   engine: Buffer
 }
 
 interface Wire {
   v: 1
   offsets: Record<string, number>
+  partitions?: Record<string, number>
   engine: string
 }
 
 export function encodeStoredState(state: StoredState): Buffer {
-  const wire: Wire = { v: 1, offsets: state.offsets, engine: state.engine.toString('base64') }
+  const wire: Wire = {
+    v: 1,
+    offsets: state.offsets,
+    partitions: state.partitions,
+    engine: state.engine.toString('base64'),
+  }
   return Buffer.from(JSON.stringify(wire))
 }
 
@@ -31,7 +39,11 @@ export function decodeStoredState(bytes: Buffer): StoredState | undefined {
     const wire = JSON.parse(bytes.toString('utf8')) as Partial<Wire>
     if (wire.v !== 1 || typeof wire.engine !== 'string' || typeof wire.offsets !== 'object' || !wire.offsets)
       return undefined
-    return { offsets: wire.offsets, engine: Buffer.from(wire.engine, 'base64') }
+    return {
+      offsets: wire.offsets,
+      partitions: wire.partitions ?? {},
+      engine: Buffer.from(wire.engine, 'base64'),
+    }
   } catch {
     return undefined
   }

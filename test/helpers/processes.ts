@@ -32,8 +32,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     async waitFor(text, timeoutMs) {
       const deadline = Date.now() + timeoutMs
       while (!out.includes(text) && !err.includes(text)) {
-        if (Date.now() > deadline) throw new Error(`"${text}" not seen within ${timeoutMs} ms:\n${out}\n${err}`)
-        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before "${text}":\n${out}\n${err}`)
+        if (Date.now() > deadline)
+          throw new Error(`"${text}" not seen within ${timeoutMs} ms:\n${out}\n${err}`)
+        if (child.exitCode !== null)
+          throw new Error(`exited ${child.exitCode} before "${text}":\n${out}\n${err}`)
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     },

@@ -32,7 +32,9 @@ describe('integration > devices-sim > a fleet of 1,000 devices', () => {
   it('runs 30 s against the real gateway with every publish acknowledged', async () => {
     const registry = join(dir, 'devices.json')
     const credentials = join(dir, 'credentials.json')
-    expect(runCli(['devices', 'provision', '--fleet', fleet, '--registry', registry, '--out', credentials]).status).toBe(0)
+    expect(
+      runCli(['devices', 'provision', '--fleet', fleet, '--registry', registry, '--out', credentials]).status,
+    ).toBe(0)
     const port = 19_000 + Math.floor(Math.random() * 500)
     writeFileSync(
       join(dir, 'gateway.yaml'),
@@ -49,7 +51,11 @@ describe('integration > devices-sim > a fleet of 1,000 devices', () => {
       ...['--credentials', credentials, '--ground-truth', groundTruth, '--sent', sent],
     ])
     const exitCode = await sim.exited
-    const lines = sim.stdout().trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+    const lines = sim
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string })
     const summary = lines.find((l) => l.type === 'summary') as Summary
     console.info('simulator, 1,000 devices for 30 s:', {
       published: summary.published,
@@ -69,14 +75,19 @@ describe('integration > devices-sim > a fleet of 1,000 devices', () => {
     const progress = lines.filter((l) => l.type === 'progress') as Summary[]
     expect(Math.max(...progress.map((p) => p.connected))).toBe(1_000)
 
-    const ranges = JSON.parse(readFileSync(sent, 'utf8')) as { devices: Array<{ firstSeq: number; lastSeq: number; published: number; acked: number }> }
+    const ranges = JSON.parse(readFileSync(sent, 'utf8')) as {
+      devices: Array<{ firstSeq: number; lastSeq: number; published: number; acked: number }>
+    }
     expect(ranges.devices).toHaveLength(1_000)
     for (const range of ranges.devices) {
       expect(range.firstSeq).toBe(1)
       expect(range.lastSeq).toBe(range.published)
       expect(range.acked).toBe(range.published)
     }
-    const events = readFileSync(groundTruth, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; deviceId: string })
+    const events = readFileSync(groundTruth, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; deviceId: string })
     expect(events.length).toBe(summary.groundTruthEvents)
     expect(events.some((e) => e.event === 'probe-off' && e.deviceId.startsWith('k-bm-'))).toBe(true)
   })

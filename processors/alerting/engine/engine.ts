@@ -1,0 +1,234 @@
+import type { AlertEvent } from '../../../core/alerts/alert-event.js'
+import type { Clock } from '../../../core/clock.js'
+import {
+  DEVICE_TYPES,
+  sampleTime,
+  type DeviceType,
+  type TelemetryEnvelope,
+} from '../../../core/telemetry/envelope.js'
+import type { MetricName } from '../../../core/telemetry/metric-registry.js'
+import type { RuleDefinition, RuleSet } from '../rules/rule-set.js'
+import type { DeviceInfo, LifecycleEvent, RuleLogic, RuleStep, SampleInput } from '../rules/rule.js'
+import { acknowledgeEpisode, applySignal, type RuleRecord } from './episode.js'
+import { decodeDeviceState, encodeDeviceState, type DeviceState } from './snapshot.js'
+
+export type { DeviceInfo, LifecycleEvent } from '../rules/rule.js'
+export { SnapshotError } from './snapshot.js'
+
+/**
+ * The alerting engine: pure, single-threaded, no I/O and no timers. Time is event time (reading
+ * times and the watermark passed to advance); the clock only stamps emittedTsMs.
+ */
+export interface AlertEngine {
+  /** One telemetry message of one device (records of a device arrive in order). Returns the transitions it causes. */
+  onTelemetry(envelope: TelemetryEnvelope, device: DeviceInfo, rxMs: number): AlertEvent[]
+  /** Connect / disconnect (incl. MQTT last will) of a device, at gateway time atMs. */
+  onLifecycle(device: DeviceInfo, event: LifecycleEvent, atMs: number): AlertEvent[]
+  /** Advances event time (the stream's watermark: the highest reading time seen on the partitions this engine owns). Missing-data/offline rules fire here, in event time — no wall-clock timers. */
+  advance(streamTimeMs: number): AlertEvent[]
+  /** Operator acknowledgement of an alert (by alertId); returns the 'acknowledged' transition or [] if unknown/cleared. */
+  acknowledge(alertId: string, actor: string, atMs: number): AlertEvent[]
+  /** Serialised per-device state (rule states, open episodes, episode counters, last-seen), for a compacted topic keyed by device id; undefined when the device has no state. */
+  snapshot(deviceId: string): Buffer | undefined
+  /** Restores a device's state from a snapshot (on start / after a rebalance) before its records are processed. Snapshots from an older rule set must not crash (ignore unknown rules). */
+  restore(deviceId: string, snapshot: Buffer): void
+  /** Device ids whose state changed since the last call (the pipeline then writes their snapshots). */
+  takeDirty(): string[]
+}
+
+type Hook = (logic: RuleLogic<unknown>, state: unknown, device: DeviceInfo) => RuleStep<unknown> | undefined
+
+const isValid = (quality: string): boolean => quality === 'valid' || quality === 'unspecified'
+
+export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock }): AlertEngine {
+  const { ruleSet, clock } = deps
+  const devices = new Map<string, DeviceState>()
+  const dirty = new Set<string>()
+  const ruleById = new Map(ruleSet.rules.map((rule) => [rule.id, rule]))
+  const rulesByType = new Map<DeviceType, readonly RuleDefinition[]>(
+    DEVICE_TYPES.map((type) => [type, ruleSet.rules.filter((rule) => rule.appliesTo.includes(type))]),
+  )
+  const rulesFor = (type: DeviceType): readonly RuleDefinition[] => rulesByType.get(type) ?? []
+  // Samples go only to the rules that read their metric: the hot path at 1 Hz per device.
+  const sampleRules = new Map<string, readonly RuleDefinition[]>()
+  const sampleRulesFor = (type: DeviceType, metric: MetricName): readonly RuleDefinition[] => {
+    const key = `${type}|${metric}`
+    let rules = sampleRules.get(key)
+    if (!rules) {
+      rules = rulesFor(type).filter((r) => r.logic.onSample && r.logic.sampleMetrics.includes(metric))
+      sampleRules.set(key, rules)
+    }
+    return rules
+  }
+  let watermark = Number.NEGATIVE_INFINITY
+
+  function deviceState(device: DeviceInfo): DeviceState {
+    const known = devices.get(device.deviceId)
+    // A record without a device type (e.g. a lifecycle event without headers) keeps the known one.
+    const deviceType =
+      device.deviceType === 'unspecified' ? (known?.info.deviceType ?? 'unspecified') : device.deviceType
+    const info: DeviceInfo = {
+      deviceId: device.deviceId,
+      deviceType,
+      subjectId: device.subjectId ?? known?.info.subjectId,
+      site: device.site ?? known?.info.site,
+    }
+    if (known) {
+      known.info = info
+      return known
+    }
+    const fresh: DeviceState = { info, latestMs: {}, lastMessageMs: null, rules: {} }
+    devices.set(device.deviceId, fresh)
+    return fresh
+  }
+
+  function recordOf(state: DeviceState, rule: RuleDefinition): RuleRecord {
+    const existing = state.rules[rule.id]
+    if (existing && existing.type === rule.type && existing.state !== null) return existing
+    // A new rule, or a retired record whose id was reused: keep counting episodes, start the logic afresh.
+    const record: RuleRecord = {
+      type: rule.type,
+      episodes: existing?.episodes ?? 0,
+      open: existing?.type === rule.type ? existing.open : null,
+      state: rule.logic.initialState(state.info),
+    }
+    state.rules[rule.id] = record
+    return record
+  }
+
+  /** Runs one hook of one rule, keeps its new state and returns the transitions it causes. */
+  function run(state: DeviceState, rule: RuleDefinition, late: boolean, hook: Hook): AlertEvent[] {
+    const record = recordOf(state, rule)
+    const step = hook(rule.logic, record.state, state.info)
+    if (!step) return []
+    if (step.state !== record.state) dirty.add(state.info.deviceId)
+    record.state = step.state
+    if (!step.signal) return []
+    dirty.add(state.info.deviceId)
+    return applySignal(record, step.signal, late, { device: state.info, rule, clock })
+  }
+
+  /** Runs the samples through the rules; returns the transitions and how many samples were late. */
+  function onSamples(state: DeviceState, envelope: TelemetryEnvelope) {
+    const events: AlertEvent[] = []
+    let lateCount = 0
+    for (const s of envelope.samples) {
+      const tsMs = sampleTime(envelope, s)
+      const latest = state.latestMs[s.metric]
+      // Backfilled, or older than the newest reading of the same metric: processed, but flagged late (domain.md §4).
+      const late = s.backfill || (latest !== undefined && tsMs < latest)
+      if (late) lateCount++
+      const input: SampleInput = {
+        metric: s.metric,
+        value: s.value,
+        quality: s.quality,
+        valid: isValid(s.quality),
+        tsMs,
+      }
+      // An invalid reading may reset a physiological rule's timers but never raise or escalate it (domain.md §2.4 items 1, 8).
+      const guarded = !input.valid
+      for (const rule of sampleRulesFor(state.info.deviceType, s.metric)) {
+        const hook: Hook = (logic, st, device) => {
+          const step = logic.onSample?.(st, input, device)
+          return guarded && logic.kind !== 'technical' && step?.signal?.active ? undefined : step
+        }
+        events.push(...run(state, rule, late, hook))
+      }
+      state.latestMs[s.metric] = Math.max(latest ?? tsMs, tsMs)
+    }
+    return { events, lateCount }
+  }
+
+  return {
+    onTelemetry(envelope, device, rxMs) {
+      const state = deviceState(device)
+      const rules = rulesFor(state.info.deviceType)
+      const { events, lateCount } = onSamples(state, envelope)
+      // A message is late when it is older than a previous one, or carries only late readings (a backfill chunk).
+      const late =
+        (state.lastMessageMs !== null && envelope.deviceTsMs < state.lastMessageMs) ||
+        (lateCount > 0 && lateCount === envelope.samples.length)
+      const message = {
+        tsMs: envelope.deviceTsMs,
+        rxMs,
+        status: envelope.status,
+        sampleCount: envelope.samples.length,
+      }
+      for (const rule of rules) {
+        if (!rule.logic.onMessage) continue
+        events.push(...run(state, rule, late, (logic, st, info) => logic.onMessage?.(st, message, info)))
+      }
+      state.lastMessageMs = Math.max(state.lastMessageMs ?? envelope.deviceTsMs, envelope.deviceTsMs)
+      dirty.add(device.deviceId)
+      return events
+    },
+
+    onLifecycle(device, event, atMs) {
+      const state = deviceState(device)
+      const input = { event, atMs }
+      dirty.add(device.deviceId)
+      return rulesFor(state.info.deviceType).flatMap((rule) =>
+        rule.logic.onLifecycle
+          ? run(state, rule, false, (logic, st, info) => logic.onLifecycle?.(st, input, info))
+          : [],
+      )
+    },
+
+    advance(streamTimeMs) {
+      // The watermark only moves forward; an older one (another partition's view) changes nothing.
+      if (streamTimeMs <= watermark) return []
+      watermark = streamTimeMs
+      const events: AlertEvent[] = []
+      for (const state of devices.values()) {
+        for (const rule of rulesFor(state.info.deviceType)) {
+          if (!rule.logic.onTime) continue
+          events.push(...run(state, rule, false, (logic, st, info) => logic.onTime?.(st, streamTimeMs, info)))
+        }
+      }
+      return events
+    },
+
+    acknowledge(id, actor, atMs) {
+      // alertId = deviceId/ruleId/episode; rule ids contain no '/', device ids might.
+      const episodeAt = id.lastIndexOf('/')
+      const ruleAt = id.lastIndexOf('/', episodeAt - 1)
+      if (episodeAt < 0 || ruleAt < 0) return []
+      const deviceId = id.slice(0, ruleAt)
+      const rule = ruleById.get(id.slice(ruleAt + 1, episodeAt))
+      const state = devices.get(deviceId)
+      const record = rule && state?.rules[rule.id]
+      if (!rule || !state || !record || record.open?.episode !== Number(id.slice(episodeAt + 1))) return []
+      const events = acknowledgeEpisode(record, actor, atMs, { device: state.info, rule, clock })
+      if (events.length > 0) dirty.add(deviceId)
+      return events
+    },
+
+    snapshot(deviceId) {
+      const state = devices.get(deviceId)
+      return state ? encodeDeviceState(state) : undefined
+    },
+
+    restore(deviceId, snapshot) {
+      const restored = decodeDeviceState(deviceId, snapshot)
+      for (const [ruleId, record] of Object.entries(restored.rules)) {
+        const rule = ruleById.get(ruleId)
+        const fits = rule?.type === record.type && rule.logic.stateSchema.safeParse(record.state).success
+        if (rule && fits) continue
+        // Unknown or changed rule: only the episode counter survives, so its alert ids are never reused.
+        restored.rules[ruleId] = {
+          type: record.type,
+          episodes: record.episodes,
+          open: rule?.type === record.type ? record.open : null,
+          state: null,
+        }
+      }
+      devices.set(deviceId, restored)
+    },
+
+    takeDirty() {
+      const ids = [...dirty]
+      dirty.clear()
+      return ids
+    },
+  }
+}

@@ -1,0 +1,137 @@
+import type { z } from 'zod'
+import type { AlertKind, AlertPriority } from '../../../core/alerts/alert-event.js'
+import type { DeviceStatus, DeviceType, Quality } from '../../../core/telemetry/envelope.js'
+import type { MetricName } from '../../../core/telemetry/metric-registry.js'
+
+/** The device a message belongs to, as the device registry knows it (not as the payload claims). */
+export interface DeviceInfo {
+  deviceId: string
+  deviceType: DeviceType
+  subjectId?: string | undefined
+  site?: string | undefined
+}
+
+/** Connect / disconnect of a device at the gateway (the MQTT last will counts as a disconnect). */
+export type LifecycleEvent = 'connected' | 'disconnected'
+
+/** One reading, as a rule sees it. */
+export interface SampleInput {
+  metric: MetricName
+  value: number
+  quality: Quality
+  /** quality is valid or unspecified: the only readings that may raise or sustain a physiological alarm. */
+  valid: boolean
+  /** Reading time (event time), ms since the epoch. */
+  tsMs: number
+}
+
+/** One telemetry message, after its samples: liveness and device status. */
+export interface MessageInput {
+  /** The message's device time (send time; backfilled samples carry their own older times). */
+  tsMs: number
+  /** Gateway receive time (another clock: never compared with event time). */
+  rxMs: number
+  status: DeviceStatus | undefined
+  sampleCount: number
+}
+
+export interface LifecycleInput {
+  event: LifecycleEvent
+  /** Gateway time of the event. */
+  atMs: number
+}
+
+/** The alarm condition a rule reports when it changes; the engine turns it into transitions. */
+export type RuleSignal =
+  | {
+      active: true
+      priority: Exclude<AlertPriority, 'unspecified'>
+      value: number
+      limit: number
+      /** Event time of the reading (or deadline) that decided it. */
+      tsMs: number
+      message: string
+      /** Sticky for the episode: once a latching level was reached, the episode needs a reset. */
+      latching?: boolean
+      metric?: MetricName | undefined
+    }
+  | {
+      active: false
+      value: number
+      limit: number
+      tsMs: number
+      message: string
+      metric?: MetricName | undefined
+    }
+
+/** A rule's new per-device state, and a signal when its condition changed. */
+export interface RuleStep<S> {
+  state: S
+  signal?: RuleSignal | undefined
+}
+
+/**
+ * The logic of one configured rule, as pure functions over a JSON-serialisable per-device state
+ * (an object, never null; it travels in snapshots). Hooks are called in the device's record order.
+ * Every sample reaches every rule; for physiological and score rules the engine discards a step in
+ * which an invalid sample would raise or escalate (domain.md §2.4 items 1 and 8).
+ */
+export interface RuleLogic<S> {
+  readonly kind: Exclude<AlertKind, 'unspecified'>
+  /** The metric alerts of this rule are about; undefined for device-level rules (comm loss, NEWS2). */
+  readonly metric: MetricName | undefined
+  /** The metrics whose samples `onSample` reads; the engine skips the rule for others. */
+  readonly sampleMetrics: readonly MetricName[]
+  /** Validates a state restored from a snapshot; a mismatch (older rule version) re-initialises it. */
+  readonly stateSchema: z.ZodType<S>
+  initialState(device: DeviceInfo): S
+  onSample?(state: S, sample: SampleInput, device: DeviceInfo): RuleStep<S>
+  onMessage?(state: S, message: MessageInput, device: DeviceInfo): RuleStep<S>
+  onLifecycle?(state: S, input: LifecycleInput, device: DeviceInfo): RuleStep<S>
+  /** Event time advanced (the stream watermark): for rules that fire on silence. */
+  onTime?(state: S, streamTimeMs: number, device: DeviceInfo): RuleStep<S>
+}
+
+/** A limit a rule enforces on a metric, for rule-set consistency checks (low limit < high limit). */
+export interface LimitBound {
+  metric: MetricName
+  side: 'low' | 'high'
+  limit: number
+  /** Path of the limit inside the rule's config, for the error message. */
+  path: (string | number)[]
+}
+
+/** A rule type: `type` is kebab-case and equals its folder name under rules/ (conventions §1). */
+export interface RulePlugin<C, S> {
+  readonly type: string
+  readonly summary: string
+  /** Strict objects, every field `.describe()`d; validated once when the rule set loads. */
+  readonly configSchema: z.ZodType<C>
+  create(config: C, context: { ruleId: string }): RuleLogic<S>
+  bounds?(config: C): LimitBound[]
+}
+
+/** A plugin with its config type erased, so the registry can be a plain array. */
+export interface RegisteredRule {
+  readonly type: string
+  readonly summary: string
+  readonly configSchema: z.ZodType
+  build(raw: unknown, ruleId: string): BuildResult
+}
+
+export type BuildResult =
+  { ok: true; logic: RuleLogic<unknown>; bounds: LimitBound[] } | { ok: false; issues: z.core.$ZodIssue[] }
+
+export function defineRule<C, S>(plugin: RulePlugin<C, S>): RegisteredRule {
+  return {
+    type: plugin.type,
+    summary: plugin.summary,
+    configSchema: plugin.configSchema,
+    build(raw, ruleId) {
+      const parsed = plugin.configSchema.safeParse(raw)
+      if (!parsed.success) return { ok: false, issues: parsed.error.issues }
+      const logic = plugin.create(parsed.data, { ruleId }) as unknown as RuleLogic<unknown>
+      return { ok: true, logic, bounds: plugin.bounds?.(parsed.data) ?? [] }
+    },
+  }
+}
