@@ -47,11 +47,23 @@ function payload(deviceId: string, seq: number): Buffer {
   )
 }
 
-async function connectAll(url: string, secrets: Record<string, string>, ids: string[], perSecond: number): Promise<MqttClient[]> {
+async function connectAll(
+  url: string,
+  secrets: Record<string, string>,
+  ids: string[],
+  perSecond: number,
+): Promise<MqttClient[]> {
   const clients: MqttClient[] = []
   let connected = 0
   for (const [i, id] of ids.entries()) {
-    const client = mqtt.connect(url, { clientId: id, username: id, password: secrets[id], clean: true, keepalive: 600, reconnectPeriod: 0 })
+    const client = mqtt.connect(url, {
+      clientId: id,
+      username: id,
+      password: secrets[id],
+      clean: true,
+      keepalive: 600,
+      reconnectPeriod: 0,
+    })
     client.once('connect', () => connected++)
     clients.push(client)
     if (i % perSecond === perSecond - 1) {
@@ -119,16 +131,39 @@ async function main(): Promise<void> {
   const credentials = join(dir, 'credentials.json')
   const total = Math.max(idleCount, publisherCount)
   const cli = join(root, 'dist/cli/main.js')
-  execFileSync(process.execPath, [cli, 'devices', 'provision', '--count', String(total), '--prefix', 'bench-', '--type', 'bedside-monitor', '--registry', registry, '--out', credentials])
+  execFileSync(process.execPath, [
+    cli,
+    'devices',
+    'provision',
+    '--count',
+    String(total),
+    '--prefix',
+    'bench-',
+    '--type',
+    'bedside-monitor',
+    '--registry',
+    registry,
+    '--out',
+    credentials,
+  ])
   const secrets = JSON.parse(readFileSync(credentials, 'utf8')) as Record<string, string>
   const ids = Object.keys(secrets).sort()
   const port = 19_800
-  writeFileSync(join(dir, 'gateway.yaml'), `mqtt: { port: ${port}, websocketPort: false }\nhttp: { port: 19801 }\nregistry: { file: ${registry} }\nlog: { level: warn }\n`)
-  const gateway = spawn(process.execPath, [cli, 'gateway', '-c', join(dir, 'gateway.yaml')], { stdio: 'inherit' })
+  writeFileSync(
+    join(dir, 'gateway.yaml'),
+    `mqtt: { port: ${port}, websocketPort: false }\nhttp: { port: 19801 }\nregistry: { file: ${registry} }\nlog: { level: warn }\n`,
+  )
+  const gateway = spawn(process.execPath, [cli, 'gateway', '-c', join(dir, 'gateway.yaml')], {
+    stdio: 'inherit',
+  })
   const pid = gateway.pid as number
   await sleep(3_000)
   const url = `mqtt://127.0.0.1:${port}`
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), command: process.argv.slice(1).join(' ') }
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    command: process.argv.slice(1).join(' '),
+  }
   try {
     const rssBefore = rssBytes(pid)
     log(`idle: connecting ${idleCount} devices (gateway RSS ${Math.round(rssBefore / 1e6)} MB)`)
@@ -163,7 +198,11 @@ async function main(): Promise<void> {
     gateway.kill('SIGTERM')
   }
   mkdirSync(join(root, 'bench/results'), { recursive: true })
-  const file = join(root, 'bench/results', `gateway-${new Date().toISOString().slice(0, 19).replaceAll(':', '')}.json`)
+  const file = join(
+    root,
+    'bench/results',
+    `gateway-${new Date().toISOString().slice(0, 19).replaceAll(':', '')}.json`,
+  )
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
   process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${file}\n`)
 }

@@ -8,9 +8,11 @@ import { createSimComponent } from '../../devices-sim/component.js'
 import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js'
 import { formatProgress } from '../../devices-sim/runtime/progress.js'
 import { buildGateway } from '../../gateway/main.js'
+import { buildProcessors } from '../../processors/main.js'
 import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
 import { fleetTargets, provisionToFiles } from '../fleet-credentials.js'
+import { createLiveAlerts } from '../live-alerts.js'
 
 interface UpOptions {
   config?: string
@@ -36,8 +38,8 @@ function deferred(name: string, build: () => Component[]): Component {
 
 /**
  * The README's main-job command: the local stack, the gateway and a simulated ward and factory
- * floor, in the foreground; Ctrl-C stops all of it. Processors and the console alert sink join
- * as their issues land.
+ * floor, storage and alerting, and the alert stream as it happens, in the foreground; Ctrl-C
+ * stops all of it.
  */
 export function registerUp(program: Command): void {
   program
@@ -74,6 +76,14 @@ export function registerUp(program: Command): void {
           stop: () => Promise.resolve(),
         },
         deferred('gateway', () => buildGateway(undefined, quietEnv).components),
+        deferred('processors', () => buildProcessors({ env: quietEnv }).components),
+        createLiveAlerts(
+          { brokers: `127.0.0.1:${stackConfig.kafkaBroker.port}`, clientId: 'pulsewire-up', librdkafka: {} },
+          pino({ level: 'warn' }),
+          (line) => {
+            process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K${line}\n` : `${line}\n`)
+          },
+        ),
       ]
       if (options.sim) {
         components.push(
@@ -118,6 +128,9 @@ function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, f
     `  Kafka       127.0.0.1:${kafka}            kcat -b 127.0.0.1:${kafka} -C -t telemetry.vitals.v1 -o -5 -e`,
     `  InfluxDB    http://127.0.0.1:${influx}     database "${config.influxdbServer.database}" (bucket ${config.influxdbServer.database}/autogen)`,
     '  Gateway     mqtt://127.0.0.1:1883  ws://127.0.0.1:8083/mqtt   metrics http://127.0.0.1:9101/metrics',
+    '  Storage     Kafka → InfluxDB (measurements vitals, environment)   metrics http://127.0.0.1:9102/metrics',
+    '  Alerting    deploy/rules/default.yaml → alerts.events.v1         metrics http://127.0.0.1:9103/metrics',
+    `  Alerts      kcat -b 127.0.0.1:${kafka} -C -t alerts.events.v1 -f '%k %h\\n'`,
     `  Simulator   ${fleetFile} (${devices} devices); progress below`,
     '  Ctrl-C stops everything.',
     '',

@@ -12,8 +12,11 @@ cd "$PULSEWIRE_ROOT"
 log "static checks: typecheck, lint, format"
 npm run --silent check
 
+# A stack that is already running (yours, from `npm start`) is reused. Otherwise the tests get
+# a fresh one with its own data directory, so test devices never show up in your demo data.
 stack_was_running=0
 if node dist/cli/main.js stack status >/dev/null 2>&1; then stack_was_running=1; fi
+if [ "$stack_was_running" -eq 0 ]; then export PULSEWIRE__STATE_DIR=.pulsewire/test-stack; fi
 stop_stack() {
   if [ "$stack_was_running" -eq 0 ]; then
     log "stopping the local stack this run started"
@@ -21,7 +24,7 @@ stop_stack() {
   fi
 }
 trap stop_stack EXIT
-node dist/cli/main.js stack up
+if [ "$stack_was_running" -eq 0 ]; then node dist/cli/main.js stack up --fresh; else node dist/cli/main.js stack up; fi
 
 results="$PULSEWIRE_ROOT/.pulsewire/test-results.json"
 mkdir -p "$(dirname "$results")"
