@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { registerDevices } from './devices.js'
 import { registerGateway } from './gateway.js'
 import { registerProcessors } from './processors.js'
+import { registerQuery } from './query.js'
 import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
 import { registerUp } from './up.js'
@@ -17,4 +18,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDevices,
   registerSim,
   registerStack,
+  registerQuery,
 ]

@@ -5,6 +5,7 @@ import type { Component } from '../lifecycle.js'
 import { fromRdHeaders } from './headers.js'
 import { Kafka, baseRdConfig, withOverrides, type RdConfigValue, type RdMessage } from './rdkafka.js'
 import type { KafkaRecord } from './records.js'
+import { registerNativeConsumer } from './native.js'
 
 /**
  * Handles one batch. Resolving means every record is done (written, emitted, delivered): only
@@ -45,12 +46,20 @@ export interface ConsumerOptions {
   maxBatchSize?: number
   /** How long one fetch waits for records before handing over a partial batch. */
   fetchWaitMs?: number
+  /** Told when the consumer has read everything a partition held at that moment. */
+  onPartitionEnd?: (partition: TopicPartition & { offset: number }) => void
   /** Told after each rebalance (tests wait for the first assignment before producing). */
   onRebalance?: (event: 'assigned' | 'revoked', partitions: TopicPartition[]) => void
   /** Called when the handler fails; the consumer has stopped fetching by then. */
   onFatal?: (err: unknown) => void
   /** How long start() waits for the first metadata answer. */
   connectTimeoutMs?: number
+  /**
+   * 'after-handler' (default): this adapter commits a batch's offsets once the handler resolved.
+   * 'in-transaction': the handler commits them itself, inside a Kafka transaction
+   * (core/kafka/transactional-producer.ts), atomically with what it produced.
+   */
+  offsetCommits?: 'after-handler' | 'in-transaction'
   tuning?: Record<string, RdConfigValue>
 }
 
@@ -96,6 +105,9 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       if (tp.offset >= 0) committed.set(partitionKey(tp.topic, tp.partition), tp.offset)
     }
   })
+  client.on('partition.eof', (eof) =>
+    options.onPartitionEnd?.({ topic: eof.topic, partition: eof.partition, offset: eof.offset }),
+  )
   client.on('rebalance', (err, assignment) => {
     // Revoked partitions go to another member: hand over what this member finished.
     if (err.code === -174) commitProcessed(assignment, true)
@@ -108,6 +120,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   })
 
   function commitProcessed(partitions: readonly TopicPartition[] | undefined, sync: boolean): void {
+    if (options.offsetCommits === 'in-transaction') return
     const offsets = [...processed.entries()]
       .map(([key, offset]) => {
         const slash = key.lastIndexOf('/')
@@ -146,7 +159,8 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   async function loop(): Promise<void> {
     while (running) {
       const messages = await fetchBatch()
-      if (messages.length === 0 || !running) continue
+      // A batch fetched while stopping is still handled (and committed) rather than dropped.
+      if (messages.length === 0) continue
       const records = messages.map(toRecord)
       try {
         await options.handler(records)
@@ -161,7 +175,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     }
   }
 
-  return {
+  const port: KafkaConsumer = {
     name: `kafka-consumer:${options.groupId}`,
     start: () =>
       new Promise<void>((resolve, reject) => {
@@ -198,6 +212,8 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     assignments: () => client.assignments().map(({ topic, partition }) => ({ topic, partition })),
     committedOffsets: () => committed,
   }
+  registerNativeConsumer(port, client)
+  return port
 }
 
 function toRecord(message: RdMessage): KafkaRecord {

@@ -19,6 +19,13 @@ export const alertingConfigSchema = z.strictObject({
     .positive()
     .default(500)
     .describe('Records evaluated per batch (one commit each).'),
+  transactionalId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Kafka transactional id; unique per instance and stable across its restarts (default <groupId>-<hostname>).',
+    ),
   fromBeginning: z
     .boolean()
     .default(true)

@@ -1,8 +1,7 @@
 import type { Clock } from '../../core/clock.js'
 import type { Logger } from '../../core/log.js'
 import { encodeAlertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
-import type { KafkaProducer } from '../../core/kafka/producer.js'
-import type { KafkaRecord } from '../../core/kafka/records.js'
+import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
 import { DEVICE_TYPES, decodeTelemetry, sampleTime } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
@@ -13,7 +12,11 @@ import { encodeStoredState, type StoredState } from './state-store.js'
 export interface AlertPipelineDeps {
   /** A fresh engine: one per assignment, so devices of revoked partitions leave with them. */
   createEngine: () => AlertEngine
-  producer: KafkaProducer
+  /**
+   * Makes the batch's output and its input offsets durable together (one Kafka transaction):
+   * a crash can then neither lose a transition nor emit it twice.
+   */
+  commit: (records: OutgoingRecord[], offsets: Array<TopicPartition & { offset: number }>) => Promise<void>
   metrics: AlertingMetrics
   clock: Clock
   logger: Logger
@@ -39,7 +42,7 @@ export interface AlertPipeline {
 }
 
 export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
-  const { producer, metrics, clock } = deps
+  const { metrics, clock } = deps
   const log = deps.logger.child({ component: 'alerting.pipeline' })
   let engine = deps.createEngine()
   let states = new Map<string, StoredState>()
@@ -123,18 +126,16 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       events.push(...engine.advance(streamTimeMs))
       metrics.streamTime.set(streamTimeMs / 1000)
     }
-    const sends: Array<Promise<unknown>> = events.map((event) =>
-      producer.produce({
-        topic: CHANNELS.alertEvents,
-        key: event.deviceId,
-        value: Buffer.from(encodeAlertEvent(event)),
-        headers: {
-          'pw-alert-id': event.alertId,
-          'pw-transition': event.transition,
-          'pw-priority': event.priority,
-        },
-      }),
-    )
+    const output: OutgoingRecord[] = events.map((event) => ({
+      topic: CHANNELS.alertEvents,
+      key: event.deviceId,
+      value: Buffer.from(encodeAlertEvent(event)),
+      headers: {
+        'pw-alert-id': event.alertId,
+        'pw-transition': event.transition,
+        'pw-priority': event.priority,
+      },
+    }))
     for (const deviceId of engine.takeDirty()) {
       const snapshot = engine.snapshot(deviceId)
       if (!snapshot) continue
@@ -144,11 +145,9 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         engine: snapshot,
       }
       states.set(deviceId, stored)
-      sends.push(
-        producer.produce({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) }),
-      )
+      output.push({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) })
     }
-    await Promise.all(sends)
+    await deps.commit(output, nextOffsets(records))
     const emittedMs = clock.now()
     for (const event of events) {
       metrics.transitions.inc({
@@ -186,4 +185,16 @@ function deviceInfo(deviceId: string, record: KafkaRecord): DeviceInfo {
     subjectId: record.headers[HEADERS.subject]?.toString(),
     site: record.headers[HEADERS.site]?.toString(),
   }
+}
+
+/** The offsets to commit for a batch: one past the last record of each partition. */
+function nextOffsets(records: readonly KafkaRecord[]): Array<TopicPartition & { offset: number }> {
+  const next = new Map<string, TopicPartition & { offset: number }>()
+  for (const r of records) {
+    const key = `${r.topic}/${r.partition}`
+    const current = next.get(key)
+    if (!current || r.offset + 1 > current.offset)
+      next.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
+  }
+  return [...next.values()]
 }

@@ -1,10 +1,11 @@
+import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer } from '../../core/http.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
 import { createKafkaConsumer, type KafkaConsumer } from '../../core/kafka/consumer.js'
-import { createKafkaProducer } from '../../core/kafka/producer.js'
+import { createTransactionalProducer } from '../../core/kafka/transactional-producer.js'
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import type { Component } from '../../core/lifecycle.js'
 import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
@@ -35,11 +36,11 @@ export function createAlertingService(deps: AlertingDeps): {
   const { config, logger, clock } = deps
   const log = logger.child({ component: 'alerting' })
   const metrics = createAlertingMetrics(deps.registry)
-  const producer = createKafkaProducer({
+  const producer = createTransactionalProducer({
     kafka: config.kafka,
     clientId: `${config.kafka.clientId}-alerting`,
+    transactionalId: config.transactionalId ?? `${config.groupId}-${hostname()}`,
     logger,
-    tuning: { 'linger.ms': 2 },
   })
   let consumer: KafkaConsumer | undefined
   let reloadNeeded = false
@@ -65,7 +66,10 @@ export function createAlertingService(deps: AlertingDeps): {
     async start() {
       const pipeline = createAlertPipeline({
         createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock }),
-        producer,
+        commit: (records, offsets) => {
+          if (!consumer) return Promise.reject(new Error('alerting consumer not started'))
+          return producer.commit(records, offsets, consumer)
+        },
         metrics,
         clock,
         logger,
@@ -87,6 +91,7 @@ export function createAlertingService(deps: AlertingDeps): {
         topics: [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status],
         maxBatchSize: config.maxBatchSize,
         fromBeginning: config.fromBeginning,
+        offsetCommits: 'in-transaction',
         fetchWaitMs: 20,
         logger,
         handler,

@@ -77,11 +77,14 @@ export async function loadStates(
         const state = record.value.length === 0 ? undefined : decodeStoredState(record.value)
         if (state) states.set(record.key, state)
         else states.delete(record.key) // tombstone or unreadable: start that device afresh
-        const end = remaining.get(record.partition)
-        if (end !== undefined && record.offset + 1 >= end) remaining.delete(record.partition)
       }
-      if (remaining.size === 0) resolveDone()
       return Promise.resolve()
+    },
+    // The end, not the last record: the state is written in transactions, so the last offsets
+    // are commit markers that a reader never sees as records.
+    onPartitionEnd: ({ partition }) => {
+      remaining.delete(partition)
+      if (remaining.size === 0) resolveDone()
     },
   })
   await reader.start()

@@ -1,0 +1,134 @@
+import type { Logger } from 'pino'
+import type { KafkaConfig } from '../config/shared.js'
+import { PipelineError } from '../errors.js'
+import type { Component } from '../lifecycle.js'
+import type { KafkaConsumer, TopicPartition } from './consumer.js'
+import { toRdHeaders } from './headers.js'
+import { nativeConsumer } from './native.js'
+import { Kafka, baseRdConfig, withOverrides, type RdConfigValue } from './rdkafka.js'
+import type { OutgoingRecord } from './records.js'
+
+export interface TransactionalProducer extends Component {
+  /**
+   * Produces the records and commits the consumer's offsets in one Kafka transaction: either
+   * all of it becomes visible to read_committed readers (librdkafka's default) or none of it.
+   */
+  commit(
+    records: readonly OutgoingRecord[],
+    offsets: ReadonlyArray<TopicPartition & { offset: number }>,
+    consumer: KafkaConsumer,
+  ): Promise<void>
+  ping(timeoutMs: number): Promise<boolean>
+}
+
+export interface TransactionalProducerOptions {
+  kafka: KafkaConfig
+  clientId: string
+  /**
+   * Stable across restarts of the same instance: the restarted producer fences its killed
+   * predecessor and aborts its open transaction at once (instead of after the timeout).
+   */
+  transactionalId: string
+  logger: Logger
+  tuning?: Record<string, RdConfigValue>
+}
+
+const call = (what: string, fn: (cb: (err: unknown) => void) => void): Promise<void> =>
+  new Promise((resolve, reject) => {
+    fn((err) =>
+      err
+        ? reject(
+            new PipelineError('KAFKA_TRANSACTION_FAILED', `${what} failed`, { cause: err, retriable: true }),
+          )
+        : resolve(),
+    )
+  })
+
+/** Exactly-once consume → produce: the read offsets and the produced records commit together. */
+export function createTransactionalProducer(options: TransactionalProducerOptions): TransactionalProducer {
+  const log = options.logger.child({ component: 'kafka.transactional-producer' })
+  const client = new Kafka.Producer(
+    withOverrides(
+      {
+        ...baseRdConfig(options.kafka, options.clientId),
+        'transactional.id': options.transactionalId,
+        'enable.idempotence': true,
+        acks: 'all',
+        'linger.ms': 2,
+        // A killed instance that is not restarted blocks read_committed readers for at most this long.
+        'transaction.timeout.ms': 10_000,
+        ...options.tuning,
+      },
+      options.kafka.librdkafka,
+    ),
+  )
+  client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
+  let connected = false
+
+  return {
+    name: `kafka-transactional-producer:${options.clientId}`,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        client.connect({ timeout: 10_000 }, (err) =>
+          err
+            ? reject(
+                new PipelineError('KAFKA_CONNECT_FAILED', `cannot reach Kafka at ${options.kafka.brokers}`, {
+                  cause: err,
+                  retriable: true,
+                }),
+              )
+            : resolve(),
+        )
+      })
+      connected = true
+      await call('initTransactions', (cb) => client.initTransactions(30_000, cb))
+    },
+    async commit(records, offsets, consumer) {
+      const native = nativeConsumer(consumer)
+      if (!native)
+        throw new PipelineError('KAFKA_TRANSACTION_FAILED', 'consumer is not a core/kafka consumer')
+      await call('beginTransaction', (cb) => client.beginTransaction(cb))
+      try {
+        for (const r of records) {
+          client.produce(
+            r.topic,
+            null,
+            r.value,
+            r.key,
+            r.timestamp ?? null,
+            undefined,
+            toRdHeaders(r.headers),
+          )
+        }
+        if (offsets.length > 0) {
+          await call('sendOffsetsToTransaction', (cb) =>
+            client.sendOffsetsToTransaction(
+              offsets.map((o) => ({ ...o })),
+              native,
+              10_000,
+              cb,
+            ),
+          )
+        }
+        // Commit flushes every record of the transaction and fails if any of them failed.
+        await call('commitTransaction', (cb) => client.commitTransaction(30_000, cb))
+      } catch (err) {
+        await call('abortTransaction', (cb) => client.abortTransaction(30_000, cb)).catch(
+          (abortErr: unknown) =>
+            log.error({ err: abortErr }, 'abort failed; the transaction times out instead'),
+        )
+        throw err
+      }
+    },
+    ping: (timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        if (!connected) return resolve(false)
+        client.getMetadata({ timeout: timeoutMs }, (err) => resolve(!err))
+      }),
+    async stop() {
+      if (!connected) return
+      connected = false
+      await new Promise<void>((resolve) => client.disconnect(() => resolve()))
+    },
+  }
+}
