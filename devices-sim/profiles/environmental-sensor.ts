@@ -4,7 +4,7 @@ import { circadian } from '../signals/circadian.js'
 import { createOu } from '../signals/ou.js'
 import { createBatteryChannel, createChannelSampler, type Channel } from './channels.js'
 import type { DeviceProfile, ProfileContext, SimDevice } from './profile.js'
-import { createStatusReporter } from './status.js'
+import { batteryPoweredDevice, createStatusReporter } from './status.js'
 
 const YEAR_MS = 365 * 86_400_000
 
@@ -105,17 +105,14 @@ export function createEnvironmentalSensor(context: ProfileContext<EnvironmentalS
     rng,
     startMs,
   })
-  return {
+  return batteryPoweredDevice({
     deviceId,
     type: 'environmental-sensor',
     reportIntervalMs: config.reportIntervalMs,
-    sample(nowMs, effects) {
-      const samples = sampler.sample(nowMs, effects)
-      battery.advanceTo(nowMs, effects.batteryDrainPerHour)
-      return samples
-    },
+    sampler,
+    battery,
     status,
-  }
+  })
 }
 
 export const environmentalSensorProfile: DeviceProfile<EnvironmentalSensorConfig> = {

@@ -4,7 +4,7 @@ import { createBattery } from '../signals/battery.js'
 import { createOu } from '../signals/ou.js'
 import { createBatteryChannel, createChannelSampler, effectiveValue, type Channel } from './channels.js'
 import type { DeviceProfile, ProfileContext, SimDevice } from './profile.js'
-import { createStatusReporter } from './status.js'
+import { batteryPoweredDevice, createStatusReporter } from './status.js'
 
 const HOUR_MS = 3_600_000
 
@@ -111,17 +111,14 @@ export function createInfusionPump(context: ProfileContext<InfusionPumpConfig>):
     rng,
     startMs,
   })
-  return {
+  return batteryPoweredDevice({
     deviceId,
     type: 'infusion-pump',
     reportIntervalMs: config.reportIntervalMs,
-    sample(nowMs, effects) {
-      const samples = sampler.sample(nowMs, effects)
-      battery.advanceTo(nowMs, effects.batteryDrainPerHour)
-      return samples
-    },
+    sampler,
+    battery,
     status,
-  }
+  })
 }
 
 export const infusionPumpProfile: DeviceProfile<InfusionPumpConfig> = {

@@ -1,5 +1,7 @@
 import type { DeviceStatus } from '../../core/telemetry/envelope.js'
 import type { Rng } from '../rng.js'
+import type { ChannelSampler } from './channels.js'
+import type { SimDevice } from './profile.js'
 import type { Battery } from '../signals/battery.js'
 import { createOu } from '../signals/ou.js'
 import { clamp } from '../signals/quantise.js'
@@ -32,4 +34,29 @@ export function createStatusReporter(options: StatusOptions): (nowMs: number) =>
     firmware: options.firmware,
     onMainsPower: options.onMainsPower,
   })
+}
+
+export interface BatteryPoweredParts {
+  deviceId: string
+  type: SimDevice['type']
+  reportIntervalMs: number
+  sampler: ChannelSampler
+  battery: Battery
+  status: (nowMs: number) => DeviceStatus
+}
+
+/** The SimDevice of a battery-powered profile: sampling also drains the battery, scenario drain included. */
+export function batteryPoweredDevice(parts: BatteryPoweredParts): SimDevice {
+  return {
+    deviceId: parts.deviceId,
+    type: parts.type,
+    reportIntervalMs: parts.reportIntervalMs,
+    sample(nowMs, effects) {
+      const samples = parts.sampler.sample(nowMs, effects)
+      // Drain between battery readings too, so status() reflects a scenario's extra drain.
+      parts.battery.advanceTo(nowMs, effects.batteryDrainPerHour)
+      return samples
+    },
+    status: parts.status,
+  }
 }

@@ -3,7 +3,7 @@ import { createBattery } from '../signals/battery.js'
 import { circadian } from '../signals/circadian.js'
 import { createBatteryChannel, createChannelSampler, createOuChannel, type Channel } from './channels.js'
 import type { DeviceProfile, ProfileContext, SimDevice } from './profile.js'
-import { createStatusReporter } from './status.js'
+import { batteryPoweredDevice, createStatusReporter } from './status.js'
 
 export const wearableConfigSchema = z.strictObject({
   reportIntervalMs: z.number().int().positive().default(60_000).describe('Publish interval, ms.'),
@@ -89,18 +89,14 @@ export function createWearable(context: ProfileContext<WearableConfig>): SimDevi
     rng,
     startMs,
   })
-  return {
+  return batteryPoweredDevice({
     deviceId,
     type: 'wearable',
     reportIntervalMs: config.reportIntervalMs,
-    sample(nowMs, effects) {
-      const samples = sampler.sample(nowMs, effects)
-      // Drain between battery readings too, so status() reflects a scenario's extra drain.
-      battery.advanceTo(nowMs, effects.batteryDrainPerHour)
-      return samples
-    },
+    sampler,
+    battery,
     status,
-  }
+  })
 }
 
 export const wearableProfile: DeviceProfile<WearableConfig> = {
