@@ -8,7 +8,7 @@ PULSEWIRE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # librdkafka's configure silently drops zstd and GSSAPI without these (local-services.md).
 # kcat and protoc are the third-party tools the interop tests use.
-PULSEWIRE_APT_PACKAGES=(build-essential python3 libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients)
+PULSEWIRE_APT_PACKAGES=(build-essential python3 openssl libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients)
 
 log() { printf '[setup] %s\n' "$*"; }
 

@@ -33,10 +33,11 @@ export async function startTestGateway(
     kafka?: KafkaConfig
     limits?: Partial<GatewayConfig['limits']>
     producer?: Partial<GatewayConfig['producer']>
+    mqtt?: Record<string, unknown>
   } = {},
 ): Promise<TestGateway> {
   const config = gatewayConfigSchema.parse({
-    mqtt: { port: 0, websocketPort: false },
+    mqtt: { port: 0, websocketPort: false, ...overrides.mqtt },
     http: { port: 0 },
     kafka: overrides.kafka ?? testKafka,
     limits: overrides.limits ?? {},

@@ -1,4 +1,15 @@
+import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeAlertEvent } from '../../../../core/alerts/alert-event.js'
+import { systemClock } from '../../../../core/clock.js'
+import type { Component } from '../../../../core/lifecycle.js'
+import { CHANNELS } from '../../../../core/telemetry/topics.js'
+import { alertingConfigSchema } from '../../../../processors/alerting/config.js'
+import { loadRuleSet } from '../../../../processors/alerting/rules/rule-set.js'
+import { createAlertingService } from '../../../../processors/alerting/service.js'
+import { repoRoot } from '../../../helpers/cli.js'
+import { tapChannels } from '../../../helpers/kafka-tap.js'
+import { envelope, sample, telemetryRecord } from '../../../helpers/telemetry-fixtures.js'
 import { endOffsets } from '../../../../core/kafka/admin.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
 import { STORAGE_CHANNELS } from '../../../../processors/storage/points.js'
@@ -37,8 +48,30 @@ async function lag(storage: RunningStorage): Promise<number> {
   }, 0)
 }
 
+/** The alerting group next to storage: it never touches InfluxDB, so an outage must not delay it. */
+async function startAlerting(): Promise<Component[]> {
+  const service = createAlertingService({
+    config: alertingConfigSchema.parse({
+      kafka: testKafka,
+      groupId: unique('it-outage-alerting'),
+      fromBeginning: false,
+      http: { port: 0 },
+      log: { level: 'silent' },
+    }),
+    ruleSet: loadRuleSet(`${repoRoot}/deploy/rules/default.yaml`),
+    logger: silentLogger,
+    registry: new Registry(),
+    clock: systemClock,
+    onFatal: () => undefined,
+  })
+  for (const component of service.components) await component.start()
+  return service.components
+}
+
 describe('integration > processors > storage > InfluxDB outage (private influxd)', () => {
-  it('lags while InfluxDB is down, commits nothing meanwhile, then stores every point exactly once', async () => {
+  it('lags while InfluxDB is down for a minute, alerting does not, then stores every point exactly once', async () => {
+    const alerting = await startAlerting()
+    const alerts = await tapChannels(testKafka, [CHANNELS.alertEvents])
     const db = await testDatabase(outage.influx, 'it_storage_outage')
     const running = await startStorage({
       groupId: unique('it-storage-outage'),
@@ -62,7 +95,29 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
       const producedAtLagStart = stream.total()
       const retriesAtStart = await running.metric('pulsewire_storage_write_retries_total')
       expect((await fetch(`${running.httpUrl()}/readyz`)).status).toBe(503)
-      await sleep(14_000)
+
+      // A desaturation to 80 % during the outage: the undelayed high-priority SpO2 alarm is out at once.
+      const patient = unique('outage-desat')
+      const desatAt = Date.now()
+      for (let i = 0; i < 3; i++) {
+        await producer.produce(
+          telemetryRecord(
+            envelope(patient, i + 1, desatAt + i * 1_000, [sample('spo2', 80), sample('heart_rate', 80)]),
+            {
+              type: 'bedside-monitor',
+            },
+          ),
+        )
+      }
+      const alarm = await eventually(() => {
+        const found = alerts.forKeys([patient]).map((r) => decodeAlertEvent(r.value))
+        return found.find((a) => a.ok && a.value.ruleId === 'spo2-low' && a.value.transition === 'raised')
+      }, 20_000)
+      const alarmDelayMs = Date.now() - desatAt
+      expect(alarm.ok && alarm.value.priority).toBe('high')
+      expect(alarmDelayMs).toBeLessThan(10_000)
+
+      await sleep(Math.max(0, 58_000 - (Date.now() - desatAt)))
       expect(new Map(running.service.consumer.committedOffsets())).toEqual(committedAtStart)
       const producedAtLagEnd = stream.total()
       const lagAtEnd = await lag(running)
@@ -97,8 +152,11 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
         caughtUpMs,
         produced: stream.total(),
         retries: await running.metric('pulsewire_storage_write_retries_total'),
+        alarmDuringOutageMs: alarmDelayMs,
       })
     } finally {
+      await alerts.stop()
+      for (const component of alerting.reverse()) await component.stop()
       await running.stop()
     }
   })
