@@ -80,6 +80,10 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       // waiting once it has reached the end of a partition, so a batch never idles while
       // half full (lower latency at moderate rates).
       'enable.partition.eof': true,
+      // A crashed member's partitions move after 10 s instead of librdkafka's 45 s default:
+      // an alarm pipeline cannot sit out most of a minute.
+      'session.timeout.ms': 10_000,
+      'heartbeat.interval.ms': 2_000,
       rebalance_cb: true,
       offset_commit_cb: true,
       ...options.tuning,
