@@ -91,10 +91,6 @@ export function formatConfigIssues(source: string, issues: readonly ConfigIssue[
   return [`invalid configuration (${source}): ${issues.length} ${noun}`, ...lines].join('\n')
 }
 
-export function isPipelineError(err: unknown): err is PipelineError {
-  return err instanceof PipelineError
-}
-
 /** Programmer errors are never retried: retrying a TypeError only repeats the bug. */
 export function isRetriable(err: unknown): boolean {
   if (err instanceof PipelineError) return err.retriable

@@ -1,10 +1,5 @@
 import type { DeviceType } from '../core/telemetry/envelope.js'
-import {
-  DEVICE_ID_PATTERN,
-  DEVICE_TOPIC_ROOT,
-  alertTopic,
-  deviceTopic,
-} from '../core/telemetry/mqtt-topics.js'
+import { DEVICE_ID_PATTERN, alertTopic, deviceTopic } from '../core/telemetry/mqtt-topics.js'
 
 export type AuthOutcome = 'ok' | 'unknown' | 'revoked' | 'bad-secret'
 
@@ -53,5 +48,3 @@ export function routePublish(deviceId: string, topic: string): PublishRoute {
 export function maySubscribe(deviceId: string, topicFilter: string): boolean {
   return topicFilter === deviceTopic(deviceId, 'commands') || topicFilter === alertTopic(deviceId)
 }
-
-export const isDeviceTopic = (topic: string): boolean => topic.startsWith(`${DEVICE_TOPIC_ROOT}/`)

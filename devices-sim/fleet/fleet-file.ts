@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { readConfigFile, zodIssuesToConfigIssues } from '../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
 import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
-import { DEVICE_PROFILES, profileByType } from '../profiles/index.js'
+import { profileByType } from '../profiles/index.js'
 import type { DeviceProfile } from '../profiles/profile.js'
 import { SCENARIOS, scenarioByName } from '../scenarios/index.js'
 import type { Scenario } from '../scenarios/scenario.js'
@@ -171,5 +171,3 @@ export function parseFleet(raw: unknown, source: string): Fleet {
 export function loadFleetFile(file: string): Fleet {
   return parseFleet(readConfigFile(file), file)
 }
-
-export const KNOWN_PROFILES = (): string[] => DEVICE_PROFILES.map((p) => p.type)
