@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeAlertEvent, type AlertEvent } from '../../../core/alerts/alert-event.js'
+import { readConfigFile } from '../../../core/config/load.js'
 import { systemClock } from '../../../core/clock.js'
 import { createInfluxAdapter } from '../../../core/influx/client.js'
 import type { Component } from '../../../core/lifecycle.js'
@@ -8,14 +9,14 @@ import { CHANNELS } from '../../../core/telemetry/topics.js'
 import { parseFleet } from '../../../devices-sim/fleet/fleet-file.js'
 import { planDevices, runFleet } from '../../../devices-sim/runtime/fleet-runner.js'
 import { alertingConfigSchema } from '../../../processors/alerting/config.js'
-import { loadRuleSet } from '../../../processors/alerting/rules/rule-set.js'
+import { parseRuleSet, type RuleSet } from '../../../processors/alerting/rules/rule-set.js'
 import { createAlertingService } from '../../../processors/alerting/service.js'
 import { storageConfigSchema } from '../../../processors/storage/config.js'
 import { createStorageService } from '../../../processors/storage/service.js'
 import { repoRoot } from '../../helpers/cli.js'
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js'
 import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
-import { silentLogger, testInflux, testKafka, unique } from '../../helpers/services.js'
+import { eventually, silentLogger, testInflux, testKafka, unique } from '../../helpers/services.js'
 
 // The whole pipeline with simulator scenarios: simulated devices → real gateway (MQTT) → Kafka →
 // storage (InfluxDB, checked with Flux) and alerting (alerts.events.v1, checked with a tap).
@@ -24,6 +25,17 @@ const database = `e2e_${run}`
 const started: Component[] = []
 let gateway: TestGateway | undefined
 let alertsTap: Tap | undefined
+
+/**
+ * The default rules with NEWS2's 5-minute input median compressed to 30 s, as the sepsis scenario
+ * is compressed from 6 h to 25 s: a 5-minute median keeps one point per 10 s, so it would jump a
+ * 25 s trend from low straight to high, and the bands in between would never be seen.
+ */
+function compressedRules(): RuleSet {
+  const raw = readConfigFile(`${repoRoot}/deploy/rules/default.yaml`) as { rules: Record<string, unknown>[] }
+  const rules = raw.rules.map((r) => (r.type === 'news2' ? { ...r, medianWindowMs: 30_000 } : r))
+  return parseRuleSet({ ...raw, rules }, 'default rules, NEWS2 median compressed')
+}
 
 async function start(components: Component[]): Promise<void> {
   for (const component of components) {
@@ -111,7 +123,7 @@ describe('integration > processors > clinical scenarios end to end', () => {
         http: { port: 0 },
         log: { level: 'silent' },
       }),
-      ruleSet: loadRuleSet(`${repoRoot}/deploy/rules/default.yaml`),
+      ruleSet: compressedRules(),
       logger: silentLogger,
       registry: new Registry(),
       clock: systemClock,
@@ -121,7 +133,11 @@ describe('integration > processors > clinical scenarios end to end', () => {
     })
     await start([...storage.components, ...alerting.components])
     alertsTap = await tapChannels(testKafka, [CHANNELS.alertEvents])
-    await new Promise((resolve) => setTimeout(resolve, 4_000)) // both groups have their partitions
+    // Both groups start from the latest offsets: the fleet may only start once each owns its
+    // partitions, or alerting would first score a sepsis already at its peak (raised high, never escalated).
+    const owned = (): boolean =>
+      storage.consumer.assignments().length > 0 && (alerting.consumer()?.assignments().length ?? 0) > 0
+    await eventually(() => (owned() ? true : undefined), 60_000)
 
     const report = await runFleet({
       fleet: { ...fleet, mqtt: { ...fleet.mqtt, url: gateway.mqttUrl } },
