@@ -1,7 +1,8 @@
 /**
  * Stable error codes. An operator greps logs and alerts for these, so a code is never renamed
  * or reused once released: retire it by leaving it here with a comment (fastify's FST_ERR_*).
- * Area prefixes: CFG config, KAFKA, INFLUX, GW gateway, STACK local stack, LIFECYCLE, RETRY.
+ * Area prefixes: CFG config, KAFKA, INFLUX, GW gateway, STACK local stack, SINK alert sinks,
+ * LIFECYCLE, RETRY, LOADTEST load tester.
  */
 export const ERROR_CODES = [
   'CFG_INVALID',
@@ -30,10 +31,17 @@ export const ERROR_CODES = [
   'STACK_START_FAILED',
   'STACK_PORT_IN_USE',
   'STACK_STOP_FAILED',
+  'SINK_DELIVERY_FAILED',
+  'SINK_DELIVERY_REJECTED',
+  'SINK_DELIVERY_TIMEOUT',
+  'SINK_NOT_CONNECTED',
+  'SINK_DEAD_LETTER_FAILED',
   'LIFECYCLE_START_FAILED',
   'LIFECYCLE_STOP_TIMEOUT',
   'RETRY_EXHAUSTED',
   'RETRY_ABORTED',
+  'LOADTEST_CONNECT_FAILED',
+  'LOADTEST_TARGET_FAILED',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

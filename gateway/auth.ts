@@ -3,12 +3,26 @@ import { DEVICE_ID_PATTERN, alertTopic, deviceTopic } from '../core/telemetry/mq
 
 export type AuthOutcome = 'ok' | 'unknown' | 'revoked' | 'bad-secret'
 
+/**
+ * What a registered client may do (ADR 0007). `device` publishes its own telemetry and status;
+ * `alert-publisher` (the MQTT alert sink) publishes retained alert states to `alerts/{deviceId}`;
+ * `alert-viewer` (a clinician app) only subscribes to `alerts/+` or `alerts/{deviceId}`.
+ */
+export const CLIENT_ROLES = ['device', 'alert-publisher', 'alert-viewer'] as const
+export type ClientRole = (typeof CLIENT_ROLES)[number]
+
 /** What the gateway needs from the device registry (gateway/registry). */
 export interface DeviceDirectory {
   authenticate(deviceId: string, password: Buffer | undefined): AuthOutcome
-  lookup(
-    deviceId: string,
-  ): { type?: DeviceType | undefined; site?: string | undefined; subjectId?: string | undefined } | undefined
+  lookup(deviceId: string):
+    | {
+        type?: DeviceType | undefined
+        site?: string | undefined
+        subjectId?: string | undefined
+        /** Absent for a device (registry files written before roles existed). */
+        role?: ClientRole | undefined
+      }
+    | undefined
 }
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
@@ -35,16 +49,38 @@ export function decideConnect(
   return { ok: false, returnCode: CONNACK.notAuthorized, outcome }
 }
 
-export type PublishRoute = 'telemetry' | 'status' | 'denied'
+/** telemetry and status go to Kafka before the PUBACK; alert goes through aedes only (retained). */
+export type PublishRoute = 'telemetry' | 'status' | 'alert' | 'denied'
 
-/** ACL: a device publishes only its own telemetry and status (architecture.md §6). */
-export function routePublish(deviceId: string, topic: string): PublishRoute {
-  if (topic === deviceTopic(deviceId, 'telemetry')) return 'telemetry'
-  if (topic === deviceTopic(deviceId, 'status')) return 'status'
+const ALERT_ROOT = alertTopic('')
+const ALL_ALERTS = `${ALERT_ROOT}+`
+
+/** The device id in `alerts/{deviceId}`, or undefined for any other topic (wildcards, deeper levels). */
+function alertTopicDevice(topic: string): string | undefined {
+  if (!topic.startsWith(ALERT_ROOT)) return undefined
+  const id = topic.slice(ALERT_ROOT.length)
+  return DEVICE_ID_PATTERN.test(id) ? id : undefined
+}
+
+/**
+ * ACL for PUBLISH (architecture.md §6): a device publishes only its own telemetry and status; an
+ * alert publisher only `alerts/{any device id}`; a viewer nothing.
+ */
+export function routePublish(clientId: string, topic: string, role: ClientRole = 'device'): PublishRoute {
+  if (role === 'alert-publisher') return alertTopicDevice(topic) ? 'alert' : 'denied'
+  if (role !== 'device') return 'denied'
+  if (topic === deviceTopic(clientId, 'telemetry')) return 'telemetry'
+  if (topic === deviceTopic(clientId, 'status')) return 'status'
   return 'denied'
 }
 
-/** ACL: a device subscribes only to its own commands and alerts, without wildcards. */
-export function maySubscribe(deviceId: string, topicFilter: string): boolean {
-  return topicFilter === deviceTopic(deviceId, 'commands') || topicFilter === alertTopic(deviceId)
+/**
+ * ACL for SUBSCRIBE: a device subscribes only to its own commands and alerts, without wildcards;
+ * a viewer to `alerts/+` or one device's `alerts/{id}`; an alert publisher to nothing.
+ */
+export function maySubscribe(clientId: string, topicFilter: string, role: ClientRole = 'device'): boolean {
+  if (role === 'alert-viewer')
+    return topicFilter === ALL_ALERTS || alertTopicDevice(topicFilter) !== undefined
+  if (role !== 'device') return false
+  return topicFilter === deviceTopic(clientId, 'commands') || topicFilter === alertTopic(clientId)
 }

@@ -1,6 +1,6 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
-import { decideConnect, maySubscribe, routePublish, type DeviceDirectory } from './auth.js'
+import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
 import type { Ingest } from './ingest.js'
 import type { GatewayMetrics } from './metrics.js'
 
@@ -29,10 +29,14 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     // Devices do not use $SYS; heartbeats every minute are noise on an ingest gateway.
     heartbeatInterval: 3_600_000,
   })
+  // Read once at CONNECT: the ACL of every later packet is then a map lookup on the hot path.
+  const roles = new WeakMap<Client, ClientRole>()
+  const roleOf = (client: Client): ClientRole => roles.get(client) ?? 'device'
 
   broker.authenticate = (client, username, password, done) => {
     const decision = decideConnect(directory, client.id, username, password)
     if (decision.ok) {
+      roles.set(client, directory.lookup(client.id)?.role ?? 'device')
       metrics.connects.inc({ outcome: 'accepted' })
       return done(null, true)
     }
@@ -52,32 +56,37 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
   }
 
   async function forwardPublish(client: Client, packet: PublishPacket): Promise<void> {
-    const route = routePublish(client.id, packet.topic)
+    const role = roleOf(client)
+    const route = routePublish(client.id, packet.topic, role)
     if (route === 'denied') {
       metrics.aclDenials.inc({ action: 'publish' })
-      log.warn({ deviceId: client.id }, 'publish outside own topics refused; closing connection')
+      log.warn({ deviceId: client.id, role }, 'publish outside own topics refused; closing connection')
       // MQTT 3.1.1 has no negative PUBACK: refusing means closing the connection [MQTT-3.3.5-2].
       throw new Error('not authorized to publish to this topic')
     }
+    // An alert state: aedes delivers it and keeps it when retained; it is not telemetry, so no Kafka.
+    if (route === 'alert') return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
     if (route === 'status') return ingest.status(client.id, payload)
     return ingest.telemetry(client.id, packet.topic, payload)
   }
 
   broker.authorizeSubscribe = (client, subscription, done) => {
-    if (maySubscribe(client.id, subscription.topic)) return done(null, subscription)
+    const role = roleOf(client)
+    if (maySubscribe(client.id, subscription.topic, role)) return done(null, subscription)
     metrics.aclDenials.inc({ action: 'subscribe' })
-    log.warn({ deviceId: client.id }, 'subscription outside own topics refused')
+    log.warn({ deviceId: client.id, role }, 'subscription outside own topics refused')
     done(null, null) // SUBACK 0x80 for this filter; the connection stays up
   }
 
+  // Only devices have a lifecycle on the status channel: an alert publisher or viewer is not a device.
   broker.on('client', (client) => {
     metrics.connections.inc()
-    ingest.lifecycle(client.id, 'connected').catch(() => undefined)
+    if (roleOf(client) === 'device') ingest.lifecycle(client.id, 'connected').catch(() => undefined)
   })
   broker.on('clientDisconnect', (client) => {
     metrics.connections.dec()
-    ingest.lifecycle(client.id, 'disconnected').catch(() => undefined)
+    if (roleOf(client) === 'device') ingest.lifecycle(client.id, 'disconnected').catch(() => undefined)
   })
   broker.on('clientError', (client, err) =>
     log.debug({ deviceId: client.id, err: err.message }, 'client error'),

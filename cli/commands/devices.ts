@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
+import { CLIENT_ROLES, type ClientRole } from '../../gateway/auth.js'
 import type { DeviceSummary } from '../../gateway/registry/device-registry.js'
 import { openRegistryFile } from '../../gateway/registry/open-registry.js'
 import { sequentialDeviceIds, type ProvisionTarget } from '../../gateway/registry/provision.js'
@@ -21,6 +22,7 @@ interface ContextOptions {
   type?: RegistryDeviceType
   site?: string
   subject?: string
+  role?: ClientRole
 }
 
 interface ProvisionOptions extends RegistryOption, Omit<ContextOptions, 'subject'> {
@@ -62,6 +64,13 @@ export function registerDevices(program: Command): void {
     .addOption(typeOption())
     .option('-s, --site <site>', SITE_HELP)
     .option('--subject <id>', 'pseudonymous subject id (a random token, never a name or MRN)')
+    .addOption(
+      new Option(
+        '--role <role>',
+        'device: its own telemetry; alert-publisher: the MQTT alert sink (publishes alerts/{id}); ' +
+          'alert-viewer: a clinician app (subscribes to alerts/+). Default: device; --rotate keeps the role',
+      ).choices(CLIENT_ROLES),
+    )
     .option('--rotate', 'issue a new secret if the device is already registered')
     .option('--json', 'print {"deviceId", "secret", "outcome"} as JSON')
     .addOption(registryOption())
@@ -151,12 +160,16 @@ export function registerDevices(program: Command): void {
 }
 
 function contextOf(options: ContextOptions): Omit<ProvisionTarget, 'deviceId'> {
-  return { type: options.type, site: options.site, subjectId: options.subject }
+  return { type: options.type, site: options.site, subjectId: options.subject, role: options.role }
 }
 
 export function formatDeviceTable(rows: readonly DeviceSummary[]): string[] {
-  const cells = rows.map((d) => [d.deviceId, d.type ?? '-', d.site ?? '-', d.status, d.createdAt])
-  const table = [['DEVICE', 'TYPE', 'SITE', 'STATUS', 'CREATED'], ...cells]
+  // The ROLE column appears once a registry holds more than devices (alert publishers, viewers).
+  const withRoles = rows.some((d) => d.role !== undefined && d.role !== 'device')
+  const role = (d: DeviceSummary): string[] => (withRoles ? [d.role ?? 'device'] : [])
+  const cells = rows.map((d) => [d.deviceId, ...role(d), d.type ?? '-', d.site ?? '-', d.status, d.createdAt])
+  const header = ['DEVICE', ...(withRoles ? ['ROLE'] : []), 'TYPE', 'SITE', 'STATUS', 'CREATED']
+  const table = [header, ...cells]
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
   const revoked = rows.filter((d) => d.status === 'revoked').length
   return [

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { registerAlerts } from './alerts.js'
 import { registerDevices } from './devices.js'
 import { registerGateway } from './gateway.js'
 import { registerProcessors } from './processors.js'
@@ -15,6 +16,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerUp,
   registerGateway,
   registerProcessors,
+  registerAlerts,
   registerDevices,
   registerSim,
   registerStack,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -9,10 +10,10 @@ import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js
 import { formatProgress } from '../../devices-sim/runtime/progress.js'
 import { buildGateway } from '../../gateway/main.js'
 import { buildProcessors } from '../../processors/main.js'
+import { buildAlertSinks } from '../../processors/sinks/main.js'
 import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
 import { fleetTargets, provisionToFiles } from '../fleet-credentials.js'
-import { createLiveAlerts } from '../live-alerts.js'
 
 interface UpOptions {
   config?: string
@@ -77,13 +78,7 @@ export function registerUp(program: Command): void {
         },
         deferred('gateway', () => buildGateway(undefined, quietEnv).components),
         deferred('processors', () => buildProcessors({ env: quietEnv }).components),
-        createLiveAlerts(
-          { brokers: `127.0.0.1:${stackConfig.kafkaBroker.port}`, clientId: 'pulsewire-up', librdkafka: {} },
-          pino({ level: 'warn' }),
-          (line) => {
-            process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K${line}\n` : `${line}\n`)
-          },
-        ),
+        liveAlerts(stackConfig.kafkaBroker.port),
       ]
       if (options.sim) {
         components.push(
@@ -104,6 +99,40 @@ export function registerUp(program: Command): void {
       const runner = runService({ logger: pino({ level: 'warn' }), components, shutdownTimeoutMs: 90_000 })
       process.exitCode = await runner.done
     })
+}
+
+/**
+ * The alert stream as it happens: the console sink through the sink runner, in a throw-away
+ * group that reads new transitions only, on stderr, each line replacing the progress line.
+ */
+function liveAlerts(kafkaPort: number): Component {
+  const built = buildAlertSinks({
+    raw: {
+      kafka: { brokers: `127.0.0.1:${kafkaPort}`, clientId: 'pulsewire-up' },
+      fromBeginning: false,
+      sinks: [
+        {
+          type: 'console',
+          groupId: `pulsewire-up-console-${randomBytes(3).toString('hex')}`,
+          stream: 'stderr',
+          clearLine: true,
+        },
+      ],
+    },
+    source: 'pulsewire up',
+    logger: pino({ level: 'warn' }),
+  })
+  // No observability server of its own: the processes of `up` already serve theirs.
+  const components = built.components.filter((c) => c !== built.service.http)
+  return {
+    name: 'live-alerts',
+    async start() {
+      for (const component of components) await component.start()
+    },
+    async stop() {
+      for (const component of [...components].reverse()) await component.stop()
+    },
+  }
 }
 
 function progressPrinter(): (s: Parameters<typeof formatProgress>[0]) => void {

@@ -140,3 +140,57 @@ export async function endOffsets(
     await new Promise<void>((resolve) => client.disconnect(() => resolve()))
   }
 }
+
+/**
+ * The offsets a consumer group has committed on a topic's partitions (the next offset it will
+ * read); a partition without a commit is absent. Reads them with a consumer client that never
+ * joins the group, so a running member is not disturbed.
+ */
+export async function committedOffsets(
+  kafka: KafkaConfig,
+  groupId: string,
+  partitions: ReadonlyArray<{ topic: string; partition: number }>,
+  timeoutMs = 10_000,
+): Promise<Array<{ topic: string; partition: number; offset: number }>> {
+  if (partitions.length === 0) return []
+  const client = new Kafka.KafkaConsumer(
+    withOverrides({ ...baseRdConfig(kafka, `${groupId}-offsets`), 'group.id': groupId }, kafka.librdkafka),
+    {},
+  )
+  await new Promise<void>((resolve, reject) =>
+    client.connect({ timeout: timeoutMs }, (err) =>
+      err
+        ? reject(
+            new PipelineError('KAFKA_CONNECT_FAILED', `no metadata from ${kafka.brokers}`, {
+              cause: err,
+              retriable: true,
+            }),
+          )
+        : resolve(),
+    ),
+  )
+  try {
+    const offsets = await new Promise<Array<{ topic: string; partition: number; offset?: number }>>(
+      (resolve, reject) =>
+        client.committed(
+          partitions.map(({ topic, partition }) => ({ topic, partition })),
+          timeoutMs,
+          (err, result) =>
+            err
+              ? reject(
+                  new PipelineError('KAFKA_ADMIN_FAILED', `cannot read the offsets of group ${groupId}`, {
+                    cause: err,
+                    retriable: true,
+                  }),
+                )
+              : resolve(result),
+        ),
+    )
+    // librdkafka reports "no commit" as a negative logical offset (-1001).
+    return offsets.flatMap(({ topic, partition, offset }) =>
+      offset !== undefined && offset >= 0 ? [{ topic, partition, offset }] : [],
+    )
+  } finally {
+    await new Promise<void>((resolve) => client.disconnect(() => resolve()))
+  }
+}

@@ -7,8 +7,9 @@ set -euo pipefail
 PULSEWIRE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # librdkafka's configure silently drops zstd and GSSAPI without these (local-services.md).
-# kcat and protoc are the third-party tools the interop tests use.
-PULSEWIRE_APT_PACKAGES=(build-essential python3 openssl libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients)
+# kcat and protoc are the third-party tools the interop tests use; mosquitto is the broker of
+# the benchmark peer (bench/peer), which runs its own instance on its own port.
+PULSEWIRE_APT_PACKAGES=(build-essential python3 openssl libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients mosquitto)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -36,6 +37,21 @@ ensure_system_packages() {
   log "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if printf '%s\n' "${missing[@]}" | grep -qx mosquitto; then quiet_system_mosquitto; fi
+}
+
+# Debian's mosquitto package enables and starts a system broker on 127.0.0.1:1883 (systemd, or
+# its init script where no policy-rc.d forbids it). `pulsewire up` needs port 1883 and the peer
+# runs its own broker, so a service this install started is stopped and disabled. A Mosquitto
+# that was installed before is not touched.
+quiet_system_mosquitto() {
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    as_root systemctl disable --now mosquitto.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/mosquitto ]; then
+    # Stops by its PID file (/run/mosquitto/mosquitto.pid); a no-op when it never started.
+    as_root /etc/init.d/mosquitto stop >/dev/null 2>&1 || true
+    as_root update-rc.d mosquitto disable >/dev/null 2>&1 || true
+  fi
 }
 
 ensure_node_version() {

@@ -116,11 +116,13 @@ export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegis
         )
       }
       const secret = newSecret()
-      const given = stripUndefined(context)
+      // 'device' is the default and is not written, so files stay readable by older gateways.
+      const given = stripUndefined({ ...context, role: context.role === 'device' ? undefined : context.role })
+      const kept = active && context.role === 'device' ? { ...active, role: undefined } : active
       // A rotation keeps the device's assignment; a re-enrolment starts clean, so a revoked
       // device's old subjectId is never carried over to whoever it is attached to next.
-      const entry: DeviceEntry = active
-        ? { ...active, ...given, secretHash: hashSecret(secret) }
+      const entry: DeviceEntry = kept
+        ? stripUndefined({ ...kept, ...given, secretHash: hashSecret(secret) })
         : { secretHash: hashSecret(secret), ...given, createdAt: nowIso() }
       entries.set(deviceId, Object.freeze(entry))
       return { secret, outcome: active ? 'rotated' : existing ? 're-enrolled' : 'added' }
@@ -167,7 +169,7 @@ function toMap(data: RegistryData | undefined): Map<string, DeviceEntry> {
 const sortedIds = (entries: Map<string, DeviceEntry>): string[] => [...entries.keys()].sort()
 
 function contextOf(entry: DeviceEntry): DeviceContext {
-  return stripUndefined({ type: entry.type, site: entry.site, subjectId: entry.subjectId })
+  return stripUndefined({ type: entry.type, site: entry.site, subjectId: entry.subjectId, role: entry.role })
 }
 
 function summarize(deviceId: string, entry: DeviceEntry): DeviceSummary {

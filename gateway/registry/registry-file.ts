@@ -17,6 +17,7 @@ import { deepFreeze, readConfigFile, zodIssuesToConfigIssues } from '../../core/
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
 import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
 import { DEVICE_ID_PATTERN } from '../../core/telemetry/mqtt-topics.js'
+import { CLIENT_ROLES } from '../auth.js'
 import { REGISTRY_ERROR_CODES, RegistryError } from './registry-error.js'
 import { isSupportedSecretHash } from './secrets.js'
 
@@ -34,6 +35,7 @@ import { isSupportedSecretHash } from './secrets.js'
  *       type: bedside-monitor                   # optional; a device type other than 'unspecified'
  *       site: ward-3                            # optional ward/site label
  *       subjectId: s-7f3a9c                     # optional pseudonymous subject id, never a name
+ *       role: alert-viewer                      # optional; absent = device (files before roles read as before)
  *       createdAt: 2025-05-01T09:00:00.000Z
  *       revokedAt: 2025-06-01T09:00:00.000Z     # once revoked: the gateway refuses the device
  */
@@ -67,6 +69,10 @@ export const deviceContextSchema = z.strictObject({
   subjectId: label('subjectId')
     .optional()
     .describe('Pseudonymous subject id (a random token per encounter); never a name or MRN.'),
+  role: z
+    .enum(CLIENT_ROLES)
+    .optional()
+    .describe('What the client may do at the gateway (gateway/auth.ts); absent means device.'),
 })
 
 export const deviceEntrySchema = z.strictObject({

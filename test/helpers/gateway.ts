@@ -3,6 +3,7 @@ import { systemClock } from '../../core/clock.js'
 import type { KafkaConfig } from '../../core/config/shared.js'
 import { createMetricsRegistry } from '../../core/metrics.js'
 import type { DeviceType } from '../../core/telemetry/envelope.js'
+import type { ClientRole } from '../../gateway/auth.js'
 import { gatewayConfigSchema, type GatewayConfig } from '../../gateway/config.js'
 import { createDeviceRegistry, type DeviceRegistry } from '../../gateway/registry/device-registry.js'
 import { createGatewayService, type GatewayService } from '../../gateway/service.js'
@@ -12,6 +13,8 @@ export interface TestDevice {
   id: string
   type?: Exclude<DeviceType, 'unspecified'>
   site?: string
+  /** Absent: a device; alert-publisher / alert-viewer for the MQTT alert sink and its subscribers. */
+  role?: ClientRole
 }
 
 export interface TestGateway {
@@ -47,7 +50,10 @@ export async function startTestGateway(
   const registry = createDeviceRegistry()
   const secrets = new Map<string, string>()
   for (const device of devices) {
-    secrets.set(device.id, registry.add(device.id, { type: device.type, site: device.site }).secret)
+    secrets.set(
+      device.id,
+      registry.add(device.id, { type: device.type, site: device.site, role: device.role }).secret,
+    )
   }
   const service = createGatewayService({
     config,

@@ -1,0 +1,210 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { zodIssuesToConfigIssues } from '../../core/config/load.js'
+import { httpSchema, kafkaSchema, logSchema, shutdownSchema } from '../../core/config/shared.js'
+import { ConfigError, type ConfigIssue } from '../../core/errors.js'
+import type { Logger } from '../../core/log.js'
+import type { Clock } from '../../core/clock.js'
+import { CHANNELS } from '../../core/telemetry/topics.js'
+import { SINK_TYPES, sinkType } from './registry.js'
+import type { DeliveryPolicy } from './runner.js'
+import type { Sink } from './sink.js'
+
+export const DEFAULT_GROUP_PREFIX = 'pulsewire-sink-'
+export const DEFAULT_DEAD_LETTER_DIR = '.pulsewire/sinks'
+export const SINKS_HTTP_PORT = 9104
+
+/** The alert-sinks process (`pulsewire alerts`): settings every sink shares, and the sinks. */
+export const sinksFileSchema = z.strictObject({
+  kafka: kafkaSchema.prefault({}).describe('Kafka the alert channel is read from.'),
+  channel: z
+    .string()
+    .min(1)
+    .default(CHANNELS.alertEvents)
+    .describe('The alert channel (protobuf AlertEvent, written in transactions, read committed).'),
+  groupPrefix: z
+    .string()
+    .min(1)
+    .default(DEFAULT_GROUP_PREFIX)
+    .describe('Consumer group of a sink without its own groupId: <groupPrefix><name>.'),
+  fromBeginning: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Where a sink whose group has no committed offset starts: the oldest retained event (true) or new events only.',
+    ),
+  deadLetterDir: z
+    .string()
+    .min(1)
+    .default(DEFAULT_DEAD_LETTER_DIR)
+    .describe(
+      'Directory of the dead-letter files (<name>.dead-letters.jsonl) of sinks without deadLetterFile.',
+    ),
+  sinks: z
+    .array(z.unknown())
+    .min(1, 'configure at least one sink')
+    .describe('The sinks; each has the common keys below plus its type’s own (plugins/<type>/README.md).'),
+  http: httpSchema(SINKS_HTTP_PORT).prefault({}).describe('The /metrics, /healthz and /readyz server.'),
+  log: logSchema.prefault({}).describe('Logging.'),
+  shutdown: shutdownSchema.prefault({}).describe('Graceful stop.'),
+})
+
+const deliverySchema = z
+  .strictObject({
+    attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(5)
+      .describe('Attempts per transition, the first included; then it is dead-lettered.'),
+    timeoutMs: z.number().int().positive().default(10_000).describe('One attempt may take this long.'),
+    initialDelayMs: z
+      .number()
+      .int()
+      .positive()
+      .default(500)
+      .describe('Backoff before the second attempt; doubles per attempt, with full jitter.'),
+    maxDelayMs: z.number().int().positive().default(30_000).describe('Backoff cap.'),
+  })
+  .refine((d) => d.initialDelayMs <= d.maxDelayMs, {
+    message: 'initialDelayMs must not exceed maxDelayMs',
+    path: ['initialDelayMs'],
+  })
+
+/** Keys every sink has, whatever its type; the rest of the entry is the type's config. */
+export const commonSinkSchema = z.looseObject({
+  type: z.string().describe(`Sink type: ${SINK_TYPES.map((s) => s.type).join(', ')}.`),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'lower-case letters, digits and dashes (it names a group and a file)')
+    .optional()
+    .describe('Unique per process; labels metrics. Default: the type.'),
+  groupId: z.string().min(1).optional().describe('Consumer group. Default: <groupPrefix><name>.'),
+  deadLetterFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Default: <deadLetterDir>/<name>.dead-letters.jsonl.'),
+  recentKeys: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('Dedupe keys remembered in memory (a redelivered transition is skipped).'),
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000)
+    .default(20)
+    .describe('Transitions per consumer batch, committed together: a crash repeats at most this many.'),
+  delivery: deliverySchema.prefault({}).describe('Timeout, retries and dead-lettering.'),
+})
+const COMMON_KEYS = Object.keys(commonSinkSchema.shape)
+
+/** One configured sink, validated and created (no I/O yet). */
+export interface SinkDefinition {
+  name: string
+  type: string
+  groupId: string
+  deadLetterFile: string
+  recentKeys: number
+  batchSize: number
+  delivery: DeliveryPolicy
+  sink: Sink
+}
+
+export type SinksSettings = Omit<z.output<typeof sinksFileSchema>, 'sinks'>
+
+export interface SinksConfig extends SinksSettings {
+  sinks: SinkDefinition[]
+}
+
+export interface SinkBuildDeps {
+  env: Readonly<Record<string, string | undefined>>
+  clock: Clock
+  /** Called once with the validated log settings; the sinks log through it. */
+  logger(config: SinksSettings['log']): Logger
+}
+
+type Path = (string | number)[]
+const prefixed = (issues: readonly z.core.$ZodIssue[], prefix: Path): ConfigIssue[] =>
+  zodIssuesToConfigIssues(issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] })))
+
+/**
+ * Validates the whole configuration once and creates every sink, reporting every problem at once
+ * with its path (`sinks.2.url`); unknown keys are errors (exit 78).
+ */
+export function parseSinksConfig(raw: unknown, source: string, deps: SinkBuildDeps): SinksConfig {
+  const issues: ConfigIssue[] = []
+  const top = sinksFileSchema.safeParse(raw)
+  if (!top.success) issues.push(...prefixed(top.error.issues, []))
+  // Sinks are checked even when a shared setting is wrong, so one run lists every problem.
+  const settings = top.success ? top.data : sinksFileSchema.parse({ sinks: [null] })
+  const logger = deps.logger(settings.log)
+  const rawSinks = (raw as { sinks?: unknown } | null | undefined)?.sinks
+  const sinks: SinkDefinition[] = []
+  const seen = new Set<string>()
+  if (Array.isArray(rawSinks)) {
+    rawSinks.forEach((entry, index) => {
+      const built = buildSink(entry, index, settings, { ...deps, logger }, issues)
+      if (!built) return
+      if (seen.has(built.name)) {
+        issues.push({
+          path: `sinks.${index}.name`,
+          message: `"${built.name}" is used twice; give each sink of the same type its own name`,
+        })
+      }
+      seen.add(built.name)
+      sinks.push(built)
+    })
+  }
+  if (!top.success || issues.length > 0) throw new ConfigError(source, issues)
+  return { ...top.data, sinks }
+}
+
+function buildSink(
+  raw: unknown,
+  index: number,
+  defaults: SinksSettings,
+  deps: Omit<SinkBuildDeps, 'logger'> & { logger: Logger },
+  issues: ConfigIssue[],
+): SinkDefinition | undefined {
+  const at: Path = ['sinks', index]
+  const common = commonSinkSchema.safeParse(raw)
+  if (!common.success) {
+    issues.push(...prefixed(common.error.issues, at))
+    return undefined
+  }
+  const plugin = sinkType(common.data.type)
+  if (!plugin) {
+    const known = SINK_TYPES.map((s) => s.type).join(', ')
+    issues.push({
+      path: [...at, 'type'].join('.'),
+      message: `unknown sink type "${common.data.type}" (known: ${known})`,
+    })
+    return undefined
+  }
+  const name = common.data.name ?? common.data.type
+  const rest = Object.fromEntries(Object.entries(common.data).filter(([key]) => !COMMON_KEYS.includes(key)))
+  const built = plugin.build(rest, { name, logger: deps.logger, clock: deps.clock, env: deps.env })
+  if (!built.ok) {
+    issues.push(
+      ...built.issues.map((i) => ({ ...i, path: [...at, i.path].filter((p) => p !== '').join('.') })),
+    )
+    return undefined
+  }
+  return {
+    name,
+    type: plugin.type,
+    groupId: common.data.groupId ?? `${defaults.groupPrefix}${name}`,
+    deadLetterFile: resolve(
+      common.data.deadLetterFile ?? `${defaults.deadLetterDir}/${name}.dead-letters.jsonl`,
+    ),
+    recentKeys: common.data.recentKeys,
+    batchSize: common.data.batchSize,
+    delivery: common.data.delivery,
+    sink: built.sink,
+  }
+}

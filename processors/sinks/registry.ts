@@ -1,0 +1,17 @@
+import { consoleSink } from './plugins/console/console.js'
+import { jsonlSink } from './plugins/jsonl/jsonl.js'
+import { mqttSink } from './plugins/mqtt/mqtt.js'
+import { webhookSink } from './plugins/webhook/webhook.js'
+import { defineSink, type RegisteredSink } from './sink.js'
+
+/** Every sink type, explicitly (no registration by import side effect), like rules/index.ts. */
+export const SINK_TYPES: readonly RegisteredSink[] = [
+  defineSink(consoleSink),
+  defineSink(webhookSink),
+  defineSink(mqttSink),
+  defineSink(jsonlSink),
+]
+
+export function sinkType(type: string): RegisteredSink | undefined {
+  return SINK_TYPES.find((sink) => sink.type === type)
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { maySubscribe, routePublish } from '../../../gateway/auth.js'
+import { createDeviceRegistry } from '../../../gateway/registry/device-registry.js'
+import { parseRegistry } from '../../../gateway/registry/registry-file.js'
+import { hashSecret } from '../../../gateway/registry/secrets.js'
+
+describe('gateway > auth > roles', () => {
+  it('keeps a device (the default role) to its own topics', () => {
+    expect(routePublish('bm-1', 'devices/bm-1/telemetry', 'device')).toBe('telemetry')
+    expect(routePublish('bm-1', 'alerts/bm-1', 'device')).toBe('denied')
+    expect(maySubscribe('bm-1', 'alerts/bm-1', 'device')).toBe(true)
+    expect(maySubscribe('bm-1', 'alerts/+', 'device')).toBe(false)
+  })
+
+  it('lets an alert publisher publish alerts/{any device id} and nothing else', () => {
+    expect(routePublish('sink', 'alerts/bm-1', 'alert-publisher')).toBe('alert')
+    expect(routePublish('sink', 'alerts/ward3_pump.07', 'alert-publisher')).toBe('alert')
+    for (const topic of [
+      'alerts/+',
+      'alerts/#',
+      'alerts/bm-1/x',
+      'alerts/',
+      'alerts',
+      'devices/sink/telemetry',
+    ]) {
+      expect(routePublish('sink', topic, 'alert-publisher'), topic).toBe('denied')
+    }
+  })
+
+  it('refuses every subscription of an alert publisher', () => {
+    for (const filter of ['alerts/+', 'alerts/bm-1', 'devices/sink/commands', 'alerts/sink']) {
+      expect(maySubscribe('sink', filter, 'alert-publisher'), filter).toBe(false)
+    }
+  })
+
+  it('lets an alert viewer subscribe to alerts/+ or one device, and publish nothing', () => {
+    expect(maySubscribe('app', 'alerts/+', 'alert-viewer')).toBe(true)
+    expect(maySubscribe('app', 'alerts/bm-7', 'alert-viewer')).toBe(true)
+    for (const filter of ['alerts/#', '#', 'alerts/+/x', 'devices/+/telemetry', 'devices/app/commands']) {
+      expect(maySubscribe('app', filter, 'alert-viewer'), filter).toBe(false)
+    }
+    for (const topic of ['alerts/bm-7', 'devices/app/telemetry', 'devices/app/status']) {
+      expect(routePublish('app', topic, 'alert-viewer'), topic).toBe('denied')
+    }
+  })
+
+  it('stores roles in the registry, reads files without roles as devices, and rotates without losing the role', () => {
+    const registry = createDeviceRegistry()
+    registry.add('bm-1', { type: 'bedside-monitor' })
+    registry.add('app', { role: 'alert-viewer' })
+    registry.add('sink', { role: 'device' })
+    expect(registry.lookup('bm-1')).toEqual({ type: 'bedside-monitor' })
+    expect(registry.lookup('app')).toEqual({ role: 'alert-viewer' })
+    expect(registry.toData().devices.sink?.role).toBeUndefined() // the default is not written
+    registry.add('app', { rotate: true })
+    expect(registry.lookup('app')).toEqual({ role: 'alert-viewer' })
+    registry.add('app', { rotate: true, role: 'device' })
+    expect(registry.lookup('app')).toEqual({})
+
+    const old = parseRegistry(
+      {
+        version: 1,
+        devices: { 'bm-9': { secretHash: hashSecret('s'), createdAt: '2025-01-01T00:00:00Z' } },
+      },
+      'test',
+    )
+    expect(createDeviceRegistry({ data: old }).lookup('bm-9')).toEqual({})
+    expect(() =>
+      parseRegistry({ version: 1, devices: { x: { ...old.devices['bm-9'], role: 'admin' } } }, 'test'),
+    ).toThrow(/role/)
+  })
+})
