@@ -21,11 +21,26 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN
 }
 
+export interface MachineFacts {
+  cores: number
+  cpuModel: string
+  memGiB: number
+  node: string
+}
+
+/** The machine a figure was measured on (Linux /proc). */
+export function machineFacts(): MachineFacts {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0)
+  return {
+    cores: cpuinfo.match(/^processor/gm)?.length ?? 0,
+    cpuModel: (/model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? 'unknown CPU').trim(),
+    memGiB: Math.round(memKb / 1024 / 1024),
+    node: process.version,
+  }
+}
+
 export function machine(): string {
-  const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU'
-  const cores = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 0
-  const memGb = Math.round(
-    Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024 / 1024,
-  )
-  return `${cores} cores (${cpu.trim()}), ${memGb} GiB, Node.js ${process.version}`
+  const m = machineFacts()
+  return `${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB, Node.js ${m.node}`
 }

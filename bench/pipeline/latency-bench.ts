@@ -1,12 +1,14 @@
 // End-to-end latency: device timestamp → alert emitted, and → visible in InfluxDB, with the
 // gateway, storage, alerting and a simulated fleet as separate processes on the local stack.
 //   npm run build && node dist/bench/pipeline/latency-bench.js [--seconds 60] [--monitors 200]
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { fleetTargets } from '../../cli/fleet-credentials.js'
 import { findRepoRoot } from '../../core/repo-root.js'
+import { PulsewireTarget } from '../../devices-sim/loadtest/pulsewire-target.js'
 import { histogramQuantile, parseHistogram } from '../prometheus.js'
 import { cpuSeconds, machine } from '../proc-stats.js'
 
@@ -41,54 +43,29 @@ groups:
     idPrefix: ${run}-env-
 `,
 )
-const registry = join(dir, 'devices.json')
-const credentials = join(dir, 'credentials.json')
-execFileSync(process.execPath, [
-  cli,
-  'devices',
-  'provision',
-  '--fleet',
-  fleet,
-  '--registry',
-  registry,
-  '--out',
-  credentials,
-])
-const gatewayConfig = file(
-  'gateway.yaml',
-  `mqtt: { port: 19850, websocketPort: false }\nhttp: { port: 19851 }\nregistry: { file: ${registry} }\nlog: { level: warn }\n`,
+// The processes are started exactly as the load tester starts them (devices-sim/loadtest).
+const types = new Map((await fleetTargets(fleet)).map((t) => [t.deviceId, t.type]))
+const target = new PulsewireTarget({ typeOf: (id) => types.get(id) })
+const endpoints = await target.start([...types.keys()])
+const credentials = file('credentials.json', JSON.stringify(endpoints.credentials ?? {}))
+const pulsewire = endpoints.processes.filter((p) => ['gateway', 'storage', 'alerting'].includes(p.name))
+const cpuBefore = Object.fromEntries(pulsewire.map((p) => [p.name, cpuSeconds(p.pid)]))
+const sim = spawn(
+  process.execPath,
+  [
+    cli,
+    'sim',
+    fleet,
+    '--duration',
+    String(seconds),
+    '--url',
+    endpoints.mqttUrl,
+    '--credentials',
+    credentials,
+    '--json',
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
 )
-const storageConfig = file(
-  'storage.yaml',
-  `groupId: ${run}-storage\nconsumer: { fromBeginning: false }\nhttp: { port: 19852 }\nlog: { level: warn }\n`,
-)
-const alertingConfig = file(
-  'alerting.yaml',
-  `groupId: ${run}-alerting\nfromBeginning: false\nhttp: { port: 19853 }\nlog: { level: warn }\n`,
-)
-
-const start = (args: string[]): ChildProcess =>
-  spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'inherit'] })
-const processes = {
-  gateway: start(['gateway', '-c', gatewayConfig]),
-  storage: start(['processors', '--only', 'storage', '--storage-config', storageConfig]),
-  alerting: start(['processors', '--only', 'alerting', '--alerting-config', alertingConfig]),
-}
-await sleep(8_000) // the new consumer groups have their partitions
-const cpuBefore = Object.fromEntries(
-  Object.entries(processes).map(([name, p]) => [name, cpuSeconds(p.pid as number)]),
-)
-const sim = start([
-  'sim',
-  fleet,
-  '--duration',
-  String(seconds),
-  '--url',
-  'mqtt://127.0.0.1:19850',
-  '--credentials',
-  credentials,
-  '--json',
-])
 const simPid = sim.pid as number
 let simCpu = 0
 const simCpuTimer = setInterval(() => {
@@ -102,8 +79,8 @@ await new Promise((resolve) => sim.once('exit', resolve))
 clearInterval(simCpuTimer)
 await sleep(5_000) // the last batches are written and evaluated
 
-const metrics = async (port: number): Promise<string> =>
-  (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+const metrics = async (name: 'gateway' | 'storage' | 'alerting'): Promise<string> =>
+  (await fetch(`http://127.0.0.1:${target.httpPort(name)}/metrics`)).text()
 const summary = (text: string, name: string) => {
   const h = parseHistogram(text, name)
   const ms = (q: number): number => Math.round(histogramQuantile(h, q) * 1000)
@@ -114,9 +91,9 @@ const summary = (text: string, name: string) => {
     p99Ms: ms(0.99),
   }
 }
-const storageText = await metrics(19852)
-const alertingText = await metrics(19853)
-const gatewayText = await metrics(19851)
+const storageText = await metrics('storage')
+const alertingText = await metrics('alerting')
+const gatewayText = await metrics('gateway')
 const results = {
   date: new Date().toISOString(),
   machine: machine(),
@@ -127,15 +104,12 @@ const results = {
   deviceToAlertEmitted: summary(alertingText, 'pulsewire_alert_emit_latency_seconds'),
   cpuSeconds: {
     ...Object.fromEntries(
-      Object.entries(processes).map(([name, p]) => [
-        name,
-        Math.round((cpuSeconds(p.pid as number) - (cpuBefore[name] ?? 0)) * 100) / 100,
-      ]),
+      pulsewire.map((p) => [p.name, Math.round((cpuSeconds(p.pid) - (cpuBefore[p.name] ?? 0)) * 100) / 100]),
     ),
     simulator: Math.round(simCpu * 100) / 100,
   },
 }
-for (const p of Object.values(processes)) p.kill('SIGTERM')
+await target.stop()
 mkdirSync(join(root, 'bench/results'), { recursive: true })
 const out = join(root, 'bench/results', `latency-${results.date.slice(0, 19).replaceAll(':', '')}.json`)
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { registerAlerts } from './alerts.js'
 import { registerDevices } from './devices.js'
 import { registerGateway } from './gateway.js'
+import { registerLoadtest } from './loadtest.js'
 import { registerProcessors } from './processors.js'
 import { registerQuery } from './query.js'
 import { registerSim } from './sim.js'
@@ -19,6 +20,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerAlerts,
   registerDevices,
   registerSim,
+  registerLoadtest,
   registerStack,
   registerQuery,
 ]

@@ -1,0 +1,121 @@
+import type { LoadReport } from '../devices-sim/loadtest/report.js'
+
+/** One (target, rate) run of the comparison, reduced to the figures the table shows. */
+export interface RunSummary {
+  target: string
+  offeredMsgsPerSec: number
+  ackedMsgsPerSec: number | null
+  storedReadingsPerSec: number | null
+  lostReadings: number | null
+  /** Nothing lost and every message acknowledged. */
+  zeroLoss: boolean
+  pubackP50Ms: number | null
+  pubackP99Ms: number | null
+  kafkaP99Ms: number | null
+  influxP50Ms: number | null
+  influxP99Ms: number | null
+  alertP99Ms: number | null
+  /** All target processes plus Kafka and InfluxDB, per message offered. */
+  cpuUsPerMessage: number | null
+  cpuByProcess: Record<string, number>
+  error?: string
+}
+
+const round = (v: number | null | undefined, digits = 1): number | null =>
+  v === null || v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits
+
+export function summarise(target: string, rate: number, report: LoadReport | undefined): RunSummary {
+  if (!report) {
+    return {
+      target,
+      offeredMsgsPerSec: rate,
+      ackedMsgsPerSec: null,
+      storedReadingsPerSec: null,
+      lostReadings: null,
+      zeroLoss: false,
+      pubackP50Ms: null,
+      pubackP99Ms: null,
+      kafkaP99Ms: null,
+      influxP50Ms: null,
+      influxP99Ms: null,
+      alertP99Ms: null,
+      cpuUsPerMessage: null,
+      cpuByProcess: {},
+    }
+  }
+  const serving = report.resources.filter((p) => p.name !== 'loadgen')
+  return {
+    target,
+    offeredMsgsPerSec: rate,
+    ackedMsgsPerSec: round(report.throughput.acknowledged.msgsPerSec, 0),
+    storedReadingsPerSec: round(report.throughput.stored.readingsPerSec, 0),
+    lostReadings: report.lost,
+    zeroLoss: report.ok,
+    pubackP50Ms: round(report.latency.puback.p50Ms),
+    pubackP99Ms: round(report.latency.puback.p99Ms),
+    kafkaP99Ms: round(report.latency.kafka.p99Ms),
+    influxP50Ms: round(report.latency.influxVisible.p50Ms, 0),
+    influxP99Ms: round(report.latency.influxVisible.p99Ms, 0),
+    alertP99Ms: round(report.latency.alert?.p99Ms),
+    cpuUsPerMessage: round(
+      serving.reduce((sum, p) => sum + p.usPerMessage, 0),
+      0,
+    ),
+    cpuByProcess: Object.fromEntries(serving.map((p) => [p.name, round(p.cpuPercent) ?? 0])),
+  }
+}
+
+const cell = (v: number | null, unit = ''): string => (v === null ? '–' : `${v.toLocaleString('en')}${unit}`)
+
+/** Highest offered rate with zero loss, for each target: the headline of the comparison. */
+export function highestZeroLoss(summaries: readonly RunSummary[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {}
+  for (const s of summaries) {
+    const best = out[s.target] ?? null
+    out[s.target] = s.zeroLoss && (best === null || s.offeredMsgsPerSec > best) ? s.offeredMsgsPerSec : best
+  }
+  return out
+}
+
+export function renderComparison(input: {
+  command: string
+  machine: string
+  resultFile: string
+  summaries: readonly RunSummary[]
+}): string {
+  const best = highestZeroLoss(input.summaries)
+  const rows = input.summaries.map((s) =>
+    [
+      s.target,
+      cell(s.offeredMsgsPerSec),
+      cell(s.ackedMsgsPerSec),
+      cell(s.storedReadingsPerSec),
+      s.error ? 'run failed' : cell(s.lostReadings),
+      `${cell(s.pubackP50Ms)} / ${cell(s.pubackP99Ms)}`,
+      cell(s.kafkaP99Ms),
+      `${cell(s.influxP50Ms)} / ${cell(s.influxP99Ms)}`,
+      cell(s.alertP99Ms),
+      cell(s.cpuUsPerMessage),
+      Object.entries(s.cpuByProcess)
+        .map(([name, pct]) => `${name} ${pct}`)
+        .join(', '),
+    ].join(' | '),
+  )
+  return [
+    '## Pulsewire vs. Mosquitto + naive bridge (same load generator, same reconciliation)',
+    '',
+    `Command: \`${input.command}\` on ${input.machine}; raw reports in \`${input.resultFile}\`.`,
+    'Open-loop QoS 1 load, latencies from the scheduled send time (ms); loss = readings acknowledged to the device but',
+    'not in InfluxDB after the drain, reconciled per (device, seq). CPU = every serving process (gateway or Mosquitto,',
+    'bridge or processors, Kafka, InfluxDB) per message offered; the load generator runs on the same 2 cores.',
+    '',
+    ...Object.entries(best).map(
+      ([target, rate]) =>
+        `- **${target}**: highest offered rate with zero loss: **${rate === null ? 'none of the rates tried' : `${rate.toLocaleString('en')} msg/s`}**`,
+    ),
+    '',
+    '| target | offered msg/s | acked msg/s | stored readings/s | lost readings | PUBACK p50 / p99 | → Kafka p99 | → InfluxDB p50 / p99 | → alert p99 | CPU µs/msg | CPU % by process |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map((r) => `| ${r} |`),
+  ].join('\n')
+}

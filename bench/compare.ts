@@ -1,0 +1,107 @@
+// Pulsewire against the peer a team would build first (Mosquitto + a naive mqtt.js → kafkajs →
+// InfluxDB bridge, bench/peer), driven by the same open-loop load generator and reconciled the
+// same way, over a ladder of rates. Rates alternate between the two targets, so the machine's
+// noise falls on both alike. Writes bench/results/compare-<time>.json and the comparison section
+// of bench/RESULTS.md.
+//   npm run build && node dist/bench/compare.js [--rates 500,1000,2000,4000] [--duration 30] [--devices 500] [--samples 5]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { findRepoRoot } from '../core/repo-root.js'
+import { runLoadtest } from '../devices-sim/loadtest/engine.js'
+import { parseLoadtestOptions } from '../devices-sim/loadtest/options.js'
+import { createProgressWriter } from '../devices-sim/loadtest/progress.js'
+import { PulsewireTarget } from '../devices-sim/loadtest/pulsewire-target.js'
+import type { LoadReport } from '../devices-sim/loadtest/report.js'
+import type { LoadTarget } from '../devices-sim/loadtest/target.js'
+import { renderComparison, summarise, type RunSummary } from './compare-report.js'
+import { createPeerTarget } from './peer/peer-target.js'
+import { machine } from './proc-stats.js'
+
+const root = findRepoRoot(import.meta.url)
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '500,1000,2000,4000' },
+    duration: { type: 'string', default: '30' },
+    devices: { type: 'string', default: '500' },
+    samples: { type: 'string', default: '5' },
+    'ramp-up': { type: 'string', default: '5' },
+    'drain-timeout': { type: 'string', default: '90' },
+    targets: { type: 'string', default: 'pulsewire,peer' },
+    'no-results-md': { type: 'boolean', default: false },
+  },
+})
+const rates = values.rates.split(',').map(Number)
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
+const targets: Record<string, () => LoadTarget> = {
+  pulsewire: () => new PulsewireTarget({ log }),
+  peer: () => createPeerTarget({ log }),
+}
+const chosen = values.targets.split(',')
+for (const name of chosen) if (!targets[name]) throw new Error(`unknown target ${name}: pulsewire or peer`)
+
+const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()
+const summaries: RunSummary[] = []
+const reports: LoadReport[] = []
+for (const rate of rates) {
+  for (const name of chosen) {
+    const options = parseLoadtestOptions({
+      devices: values.devices,
+      rate,
+      samples: values.samples,
+      duration: values.duration,
+      rampUp: values['ramp-up'],
+      drainTimeout: values['drain-timeout'],
+      // The peer raises no alerts; alarm devices still send the same readings to both.
+      alarmEvery: 20,
+    })
+    log(`\n── ${name} at ${rate} msg/s × ${options.samples} readings ──`)
+    const progress = createProgressWriter(process.stderr)
+    try {
+      const report = await runLoadtest(options, targets[name]!(), {
+        log,
+        command,
+        onProgress: (p) => progress.update(p),
+      })
+      progress.end()
+      reports.push(report)
+      summaries.push(summarise(name, rate, report))
+      const s = summaries.at(-1)!
+      log(
+        `${name} ${rate}/s: acked ${s.ackedMsgsPerSec}/s, stored ${s.storedReadingsPerSec} readings/s, lost ${s.lostReadings}, ` +
+          `PUBACK p99 ${s.pubackP99Ms} ms, → InfluxDB p99 ${s.influxP99Ms} ms, CPU ${s.cpuUsPerMessage} µs/msg`,
+      )
+    } catch (err) {
+      progress.end()
+      log(`${name} at ${rate}/s failed: ${err instanceof Error ? err.message : String(err)}`)
+      summaries.push({ ...summarise(name, rate, undefined), error: String(err) })
+    }
+  }
+}
+
+const stamp = new Date().toISOString().replaceAll(':', '').slice(0, 17)
+mkdirSync(join(root, 'bench/results'), { recursive: true })
+const resultFile = join(root, `bench/results/compare-${stamp}.json`)
+writeFileSync(resultFile, `${JSON.stringify({ command, machine: machine(), summaries, reports }, null, 2)}\n`)
+const section = renderComparison({
+  command,
+  machine: machine(),
+  resultFile: resultFile.slice(root.length + 1),
+  summaries,
+})
+process.stdout.write(`${section}\n`)
+if (!values['no-results-md']) {
+  const file = join(root, 'bench/RESULTS.md')
+  const begin = '<!-- compare:begin -->'
+  const end = '<!-- compare:end -->'
+  const text = readFileSync(file, 'utf8')
+  const block = `${begin}\n${section}\n${end}`
+  const next =
+    text.includes(begin) && text.includes(end)
+      ? text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`
+  writeFileSync(file, next)
+  log(`comparison written to bench/RESULTS.md and ${resultFile}`)
+}

@@ -1,0 +1,121 @@
+import { type Command } from 'commander'
+import { ConfigError } from '../../core/errors.js'
+import { runLoadtest } from '../../devices-sim/loadtest/engine.js'
+import { parseLoadtestOptions } from '../../devices-sim/loadtest/options.js'
+import { createProgressWriter } from '../../devices-sim/loadtest/progress.js'
+import { PULSEWIRE_PROCESSES, PulsewireTarget } from '../../devices-sim/loadtest/pulsewire-target.js'
+import { LOAD_PROFILE_NAMES } from '../../devices-sim/loadtest/readings.js'
+import { formatReport, type LoadReport } from '../../devices-sim/loadtest/report.js'
+import { writeResultFile } from '../../devices-sim/loadtest/results-file.js'
+import { say } from '../context.js'
+
+interface LoadtestFlags {
+  devices?: string
+  rate?: string
+  interval?: string
+  samples?: string
+  qos?: string
+  duration?: string
+  rampUp?: string
+  profile?: string
+  alarmEvery?: string
+  alarmSpo2?: string
+  alarmHold?: string
+  fault: string[]
+  probeEvery?: string
+  probePoll?: string
+  drainTimeout?: string
+  connectRate?: string
+  json?: boolean
+  out?: string
+  keepData?: boolean
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+export function registerLoadtest(program: Command): void {
+  program
+    .command('loadtest')
+    .description(
+      'Open-loop load test: simulated devices publish on a fixed schedule through the gateway; reports ' +
+        'throughput, per-hop latency (PUBACK, Kafka, visible in InfluxDB, alert), CPU/RSS per process and ' +
+        'loss reconciled by (device, seq). Exit 0: nothing lost; 1: readings lost or the run failed; 78: bad options.',
+    )
+    .option('--devices <n>', 'simulated devices (default 100)')
+    .option('--rate <msgs/s>', 'messages per second, all devices together')
+    .option('--interval <ms>', 'instead of --rate: ms between two messages of one device (default 1000)')
+    .option('--samples <n>', 'readings per message (default 1)')
+    .option('--qos <0|1>', 'MQTT QoS (default 1)')
+    .option('--duration <s>', 'load duration, s (default 30)')
+    .option('--ramp-up <s>', 'rise linearly to the full rate over this many seconds (default 0)')
+    .option('--profile <type>', `device type: ${LOAD_PROFILE_NAMES.join(', ')} (default bedside-monitor)`)
+    .option('--alarm-every <n>', 'every Nth device reports an SpO2 desaturation; 0 = none (default 20)')
+    .option('--alarm-spo2 <pct>', 'SpO2 of alarm devices while in alarm (default 85)')
+    .option('--alarm-hold <s>', 'alarm phase, then 10 s normal, repeating (default 20: past the 15 s delay)')
+    .option(
+      '--fault <process@s>',
+      `kill and restart a process mid-run (${PULSEWIRE_PROCESSES.join(', ')}), e.g. storage@20; repeatable`,
+      collect,
+      [],
+    )
+    .option(
+      '--probe-every <n>',
+      'probe 1 message in n for "visible in InfluxDB" (default: about 20 probes/s)',
+    )
+    .option('--probe-poll <ms>', 'InfluxDB poll interval of the probes (default 50)')
+    .option('--drain-timeout <s>', 'after the load, wait at most this long for acks and storage (default 60)')
+    .option('--connect-rate <n/s>', 'device connects per second before the load starts (default 1000)')
+    .option('--json', 'print the report as JSON on stdout (progress stays on stderr)')
+    .option('--out <file|dir>', 'result file (default bench/results/loadtest-<timestamp>.json)')
+    .option('--keep-data', "keep the run's InfluxDB database and the target's logs")
+    .action(async (flags: LoadtestFlags) => {
+      const { fault, json, out, keepData, ...numbers } = flags
+      const options = parseLoadtestOptions({ ...numbers, faults: fault })
+      const unknown = options.faults.filter(
+        (f) => !(PULSEWIRE_PROCESSES as readonly string[]).includes(f.process),
+      )
+      if (unknown.length > 0) {
+        throw new ConfigError(
+          'loadtest options',
+          unknown.map((f) => ({
+            path: '--fault',
+            message: `${f.process}: not one of ${PULSEWIRE_PROCESSES.join(', ')}`,
+          })),
+        )
+      }
+      const note = (line: string): void => {
+        process.stderr.write(`${line}\n`)
+      }
+      const progress = createProgressWriter(process.stderr)
+      const target = new PulsewireTarget({
+        deviceType: options.profile,
+        keepData: keepData ?? false,
+        log: note,
+      })
+      const controller = new AbortController()
+      const stop = (): void => controller.abort()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      let report: LoadReport
+      try {
+        report = await runLoadtest(options, target, {
+          onProgress: (p) => progress.update(p),
+          log: (line) => {
+            progress.end()
+            note(line)
+          },
+          signal: controller.signal,
+          command: ['pulsewire', ...process.argv.slice(2)].join(' '),
+        })
+      } finally {
+        progress.end()
+        process.removeListener('SIGINT', stop)
+        process.removeListener('SIGTERM', stop)
+      }
+      const file = writeResultFile(report, out)
+      if (json) say(JSON.stringify(report, null, 2))
+      else for (const line of formatReport(report)) say(line)
+      note(`written to ${file}`)
+      process.exitCode = report.ok ? 0 : 1
+    })
+}
