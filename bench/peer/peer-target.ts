@@ -54,6 +54,9 @@ const VITALS_PARTITIONS = CHANNEL_SPECS.find((spec) => spec.name === CHANNELS.vi
  * bridge (bench/peer/naive-bridge.ts), on the same Kafka broker and InfluxDB as our pipeline.
  * Each start gets its own Kafka topic, consumer group and InfluxDB database.
  */
+/** @influxdata/influxdb-client DEFAULT_WriteOptions.flushInterval, which the naive bridge keeps. */
+const INFLUX_CLIENT_DEFAULT_FLUSH_MS = 60_000
+
 export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
   const brokers = options.kafka?.brokers ?? '127.0.0.1:19092'
   const influxUrl = options.influxUrl ?? 'http://127.0.0.1:18086'
@@ -172,6 +175,8 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
           kafka: { brokers, topics: [topic] },
           influx: { url: influxUrl, database, measurement: 'vitals' },
           processes: [run.processes.mosquitto, run.processes.bridge, ...stackProcesses()],
+          // The InfluxDB client's default flushInterval: a partial batch waits this long, by design.
+          storeFlushIntervalMs: INFLUX_CLIENT_DEFAULT_FLUSH_MS,
         }
       } catch (err) {
         await stopAll(partial).catch(() => undefined)

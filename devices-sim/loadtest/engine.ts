@@ -210,8 +210,10 @@ export async function runLoadtest(
       qos: options.qos,
       samples: options.samples,
       clock: fine,
-      deadlineMs: Math.max(deadlineMs, fine.now() + 5_000),
-      quietMs: 15_000,
+      // A target that buffers writes (a client's flush interval) may be silent that long without
+      // losing anything: the drain waits past it before the reconciliation calls readings lost.
+      deadlineMs: Math.max(deadlineMs, fine.now() + (endpoints.storeFlushIntervalMs ?? 0) + 5_000),
+      quietMs: Math.max(15_000, (endpoints.storeFlushIntervalMs ?? 0) + 5_000),
     })
     // What is stored now is all that will be: a last few polls find the newest probes.
     await sleep(Math.max(200, 3 * options.probePollMs))

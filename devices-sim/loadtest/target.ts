@@ -22,6 +22,11 @@ export interface LoadTargetEndpoints {
   alertTopic?: string
   /** Every process whose CPU and RSS the report shows (the load generator reports itself). */
   processes: readonly LoadTargetProcess[]
+  /**
+   * Longest the target may hold an acknowledged reading before writing it to InfluxDB (e.g. a
+   * client's flush interval). The drain waits past it, so buffering is reported as latency, not loss.
+   */
+  storeFlushIntervalMs?: number
   /** Caveats shown with the figures: a process that could not be measured, one shared with other clients. */
   notes?: readonly string[]
 }
