@@ -85,6 +85,9 @@ export function createMqttTransport(options: MqttTransportOptions): DeviceTransp
     })
     c.on('connect', () => {
       attempts = 0
+      // TCP_NODELAY, as the gateway sets it: a small publish must not wait for a delayed ACK
+      // (performance.md §5). WebSocket and TLS streams have their own socket underneath.
+      ;(c.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true)
       events.onConnect(deviceId)
     })
     c.on('close', () => {

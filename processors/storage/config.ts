@@ -68,7 +68,7 @@ export const storageConfigSchema = z.strictObject({
         .number()
         .int()
         .positive()
-        .default(1_000)
+        .default(250)
         .describe('How long the first buffered point waits for others before the buffer is written anyway.'),
     })
     .prefault({})

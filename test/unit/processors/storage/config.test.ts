@@ -29,7 +29,7 @@ describe('processors > storage > config', () => {
       kafka: { brokers: '127.0.0.1:19092' },
       influx: { url: 'http://127.0.0.1:18086', flavor: 'v1', bucket: 'telemetry/autogen' },
       groupId: 'pulsewire-storage',
-      batch: { maxPoints: 5_000, maxWaitMs: 1_000 },
+      batch: { maxPoints: 5_000, maxWaitMs: 250 },
       retry: { minDelayMs: 200, maxDelayMs: 10_000 },
       http: { port: 9102 },
       shutdown: { timeoutMs: 15_000 },

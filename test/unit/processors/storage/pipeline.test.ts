@@ -67,7 +67,7 @@ describe('processors > storage > pipeline', () => {
     const records = [vitals('a', 1), vitals('a', 2), vitals('b', 1)]
     let done = false
     const handled = pipeline.handle(records).then(() => (done = true))
-    await clock.advance(999)
+    await clock.advance(249) // batch.maxWaitMs defaults to 250 ms
     expect(done).toBe(false)
     expect(stored).toEqual([])
     await clock.advance(1)
