@@ -28,6 +28,11 @@ const { values } = parseArgs({
     'ramp-up': { type: 'string', default: '5' },
     'drain-timeout': { type: 'string', default: '90' },
     targets: { type: 'string', default: 'pulsewire,peer' },
+    // The fault round: the same rate for both, with the processes that bridge MQTT → Kafka and
+    // Kafka → InfluxDB killed mid-run (SIGKILL) and restarted. 0 skips it.
+    'fault-rate': { type: 'string', default: '1000' },
+    'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
+    'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
     'no-results-md': { type: 'boolean', default: false },
   },
 })
@@ -45,9 +50,19 @@ for (const name of chosen) if (!targets[name]) throw new Error(`unknown target $
 const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()
 const summaries: RunSummary[] = []
 const reports: LoadReport[] = []
-for (const rate of rates) {
+const faultsOf: Record<string, string> = {
+  pulsewire: values['pulsewire-faults'],
+  peer: values['peer-faults'],
+}
+const rounds = [
+  ...rates.map((rate) => ({ rate, faulty: false })),
+  ...(Number(values['fault-rate']) > 0 ? [{ rate: Number(values['fault-rate']), faulty: true }] : []),
+]
+for (const { rate, faulty } of rounds) {
   for (const name of chosen) {
+    const faults = faulty ? (faultsOf[name] ?? '').split(',').filter(Boolean) : []
     const options = parseLoadtestOptions({
+      faults,
       devices: values.devices,
       rate,
       samples: values.samples,
@@ -57,7 +72,9 @@ for (const rate of rates) {
       // The peer raises no alerts; alarm devices still send the same readings to both.
       alarmEvery: 20,
     })
-    log(`\n── ${name} at ${rate} msg/s × ${options.samples} readings ──`)
+    log(
+      `\n── ${name} at ${rate} msg/s × ${options.samples} readings${faulty ? `, faults ${faults.join(' ')}` : ''} ──`,
+    )
     const progress = createProgressWriter(process.stderr)
     try {
       const report = await runLoadtest(options, targets[name]!(), {
@@ -67,7 +84,7 @@ for (const rate of rates) {
       })
       progress.end()
       reports.push(report)
-      summaries.push(summarise(name, rate, report))
+      summaries.push(summarise(name, rate, report, faults))
       const s = summaries.at(-1)!
       log(
         `${name} ${rate}/s: acked ${s.ackedMsgsPerSec}/s, stored ${s.storedReadingsPerSec} readings/s, lost ${s.lostReadings}, ` +
@@ -76,7 +93,7 @@ for (const rate of rates) {
     } catch (err) {
       progress.end()
       log(`${name} at ${rate}/s failed: ${err instanceof Error ? err.message : String(err)}`)
-      summaries.push({ ...summarise(name, rate, undefined), error: String(err) })
+      summaries.push({ ...summarise(name, rate, undefined, faults), error: String(err) })
     }
   }
 }

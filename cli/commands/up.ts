@@ -7,6 +7,7 @@ import { runService, type Component } from '../../core/lifecycle.js'
 import { stackDown, stackUp } from '../../deploy/local/stack.js'
 import { createSimComponent } from '../../devices-sim/component.js'
 import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js'
+import { planDevices } from '../../devices-sim/runtime/fleet-runner.js'
 import { formatProgress } from '../../devices-sim/runtime/progress.js'
 import { buildGateway } from '../../gateway/main.js'
 import { buildProcessors } from '../../processors/main.js'
@@ -149,6 +150,11 @@ function progressPrinter(): (s: Parameters<typeof formatProgress>[0]) => void {
 
 function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, fleet: Fleet): string {
   const devices = fleet.groups.reduce((n, g) => n + g.count, 0)
+  // A query that returns data at once: the first bedside monitor's SpO2, else the first device's.
+  const planned = planDevices(fleet)
+  const monitor = planned.find((d) => fleet.groups[d.groupIndex]?.profile.type === 'bedside-monitor')
+  const example = monitor ?? planned[0]
+  const metric = monitor ? 'spo2' : 'ambient_temperature'
   const kafka = config.kafkaBroker.port
   const influx = config.influxdbServer.port
   return [
@@ -159,7 +165,10 @@ function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, f
     '  Gateway     mqtt://127.0.0.1:1883  ws://127.0.0.1:8083/mqtt   metrics http://127.0.0.1:9101/metrics',
     '  Storage     Kafka → InfluxDB (measurements vitals, environment)   metrics http://127.0.0.1:9102/metrics',
     '  Alerting    deploy/rules/default.yaml → alerts.events.v1         metrics http://127.0.0.1:9103/metrics',
-    `  Alerts      kcat -b 127.0.0.1:${kafka} -C -t alerts.events.v1 -f '%k %h\\n'`,
+    '  Alerts      console sink below, one line per transition; more sinks from another terminal:',
+    '              npx pulsewire alerts --webhook http://127.0.0.1:9000/hook --webhook-secret-env HOOK_SECRET --jsonl alerts.jsonl',
+    `  Query       npx pulsewire query --device ${example?.deviceId ?? '<id>'} --metric ${metric} --since -10m --every 1m --fn mean`,
+    '  Load test   npx pulsewire loadtest --devices 500 --rate 1000 --duration 30   (its own gateway and processors)',
     `  Simulator   ${fleetFile} (${devices} devices); progress below`,
     '  Ctrl-C stops everything.',
     '',

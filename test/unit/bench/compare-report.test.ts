@@ -22,6 +22,7 @@ describe('unit > bench > comparison report', () => {
       run('pulsewire', 2000, true),
       run('peer', 2000, false),
       run('other', 500, false),
+      { ...run('peer', 4000, true), faults: ['bridge@20'] }, // fault runs are not the headline
     ])
     expect(best).toEqual({ pulsewire: 2000, peer: 500, other: null })
   })
@@ -31,11 +32,16 @@ describe('unit > bench > comparison report', () => {
       command: 'node dist/bench/compare.js',
       machine: '2 cores',
       resultFile: 'bench/results/compare-x.json',
-      summaries: [run('pulsewire', 500, true), { ...run('peer', 500, false), error: 'boom' }],
+      summaries: [
+        run('pulsewire', 500, true),
+        { ...run('peer', 500, false), error: 'boom' },
+        { ...run('peer', 1000, false, 468), faults: ['mosquitto@10', 'bridge@20'] },
+      ],
     })
     const rows = text.split('\n').filter((l) => l.startsWith('| pulsewire') || l.startsWith('| peer'))
-    expect(rows).toHaveLength(2)
+    expect(rows).toHaveLength(3)
     expect(rows[1]).toContain('run failed')
+    expect(rows[2]).toMatch(/^\| peer, killed mosquitto@10 bridge@20 \| 1,000 \|.*\| 468 \|/)
     expect(text).toContain('**pulsewire**: highest offered rate with zero loss: **500 msg/s**')
     expect(text).toContain('**peer**: highest offered rate with zero loss: **none of the rates tried**')
   })
