@@ -99,6 +99,18 @@ export function defineSink<C>(plugin: SinkPlugin<C>): RegisteredSink {
 export const sinkConfigError = (path: string, message: string): ConfigError =>
   new ConfigError('sink', [{ path, message }])
 
+/** A secret given in the config, or else read from the environment variable the config names. */
+export function resolveSecret(
+  config: { secret?: string | undefined; secretEnv?: string | undefined },
+  env: SinkDeps['env'],
+  what: string,
+): string {
+  const secret = config.secret ?? env[config.secretEnv ?? '']
+  if (!secret)
+    throw sinkConfigError('secretEnv', `environment variable ${config.secretEnv} is not set (${what})`)
+  return secret
+}
+
 /** Another attempt may succeed: 5xx, 408/429, refused connection, broker not connected. */
 export const retriableFailure = (message: string, cause?: unknown): PipelineError =>
   new PipelineError('SINK_DELIVERY_FAILED', message, { cause, retriable: true })

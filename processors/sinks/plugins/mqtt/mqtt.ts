@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { z } from 'zod'
 import { PipelineError } from '../../../../core/errors.js'
 import { DEVICE_ID_PATTERN, alertTopic } from '../../../../core/telemetry/mqtt-topics.js'
-import { permanentFailure, retriableFailure, sinkConfigError, type SinkPlugin } from '../../sink.js'
+import { permanentFailure, resolveSecret, retriableFailure, type SinkPlugin } from '../../sink.js'
 import { ActiveAlerts } from './active-alerts.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -49,13 +49,7 @@ export const mqttSink: SinkPlugin<MqttSinkConfig> = {
   summary: 'Retained alerts/{deviceId} messages through the gateway: latest transition + open alerts.',
   configSchema: mqttConfigSchema,
   create(config, deps) {
-    const secret = config.secret ?? deps.env[config.secretEnv ?? '']
-    if (!secret) {
-      throw sinkConfigError(
-        'secretEnv',
-        `environment variable ${config.secretEnv} is not set (the gateway secret)`,
-      )
-    }
+    const secret = resolveSecret(config, deps.env, 'the gateway secret')
     const log = deps.logger.child({ component: 'sink.mqtt', sink: deps.name })
     const state = new ActiveAlerts()
     let client: MqttClient | undefined

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { toAlertJson } from '../../alert-json.js'
-import { permanentFailure, retriableFailure, sinkConfigError, type SinkPlugin } from '../../sink.js'
+import { permanentFailure, resolveSecret, retriableFailure, type SinkPlugin } from '../../sink.js'
 import { SIGNATURE_HEADER, signBody } from './signature.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -46,13 +46,7 @@ export const webhookSink: SinkPlugin<WebhookConfig> = {
   summary: 'A signed JSON POST per transition (HMAC-SHA256, Idempotency-Key); 2xx = delivered.',
   configSchema: webhookConfigSchema,
   create(config, deps) {
-    const secret = config.secret ?? deps.env[config.secretEnv ?? '']
-    if (!secret) {
-      throw sinkConfigError(
-        'secretEnv',
-        `environment variable ${config.secretEnv} is not set (the HMAC secret)`,
-      )
-    }
+    const secret = resolveSecret(config, deps.env, 'the HMAC secret')
     const target = new URL(config.url)
     const where = `${target.origin}${target.pathname}`
     return {
