@@ -47,6 +47,16 @@ const targets: Record<string, () => LoadTarget> = {
 const chosen = values.targets.split(',')
 for (const name of chosen) if (!targets[name]) throw new Error(`unknown target ${name}: pulsewire or peer`)
 
+// Ctrl-C / SIGTERM end the current run early (it still drains, reconciles and stops its target's
+// processes by PID) and skip the rest, so no Mosquitto, bridge or gateway is left behind.
+const interrupted = new AbortController()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: ending the current run; its target is stopped after the drain`)
+    interrupted.abort()
+  })
+}
+
 const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()
 const summaries: RunSummary[] = []
 const reports: LoadReport[] = []
@@ -60,6 +70,7 @@ const rounds = [
 ]
 for (const { rate, faulty } of rounds) {
   for (const name of chosen) {
+    if (interrupted.signal.aborted) break
     const faults = faulty ? (faultsOf[name] ?? '').split(',').filter(Boolean) : []
     const options = parseLoadtestOptions({
       faults,
@@ -80,6 +91,7 @@ for (const { rate, faulty } of rounds) {
       const report = await runLoadtest(options, targets[name]!(), {
         log,
         command,
+        signal: interrupted.signal,
         onProgress: (p) => progress.update(p),
       })
       progress.end()
