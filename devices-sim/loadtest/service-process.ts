@@ -88,7 +88,10 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (exit.code !== undefined) throw this.#failure(`exited (${exit.code}) while starting`, logStart)
-      if ((await this.#httpReady()) && (!this.spec.waitForAssignment || this.#assigned(logStart))) return
+      // Assignment first, then /readyz: a processor that restores state after its assignment
+      // (alerting) reports not-ready from that moment, so the order leaves no gap.
+      const assigned = !this.spec.waitForAssignment || this.#assigned(logStart)
+      if (assigned && (await this.#httpReady())) return
       if (Date.now() > deadline) throw this.#failure(`not ready within ${timeoutMs} ms`, logStart)
       await sleep(200)
     }

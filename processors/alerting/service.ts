@@ -12,9 +12,9 @@ import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
 import type { AlertingConfig } from './config.js'
 import { createAlertEngine } from './engine/engine.js'
 import { createAlertingMetrics } from './metrics.js'
-import { createAlertPipeline } from './pipeline.js'
+import { createAlertPipeline, type AlertPipeline } from './pipeline.js'
 import type { RuleSet } from './rules/rule-set.js'
-import { loadStates } from './state-store.js'
+import { loadStates, type StoredState } from './state-store.js'
 
 export interface AlertingDeps {
   config: AlertingConfig
@@ -43,7 +43,35 @@ export function createAlertingService(deps: AlertingDeps): {
     logger,
   })
   let consumer: KafkaConsumer | undefined
-  let reloadNeeded = false
+  // The alarm state of the assigned devices is read from alerts.state.v1 as soon as partitions
+  // are assigned, not when their first record arrives: a restarted instance has it (and /readyz
+  // says so) before traffic reaches it, instead of making its first alarms wait for the read.
+  // It is put into the engine by the batch handler, so it never lands in the middle of a batch.
+  let restore: { states: Promise<Map<string, StoredState>>; loaded: boolean; applied: boolean } | undefined
+  const startRestore = (): void => {
+    const entry = { states: loadStates(config.kafka, config.groupId, logger), loaded: false, applied: false }
+    entry.states.then(
+      () => (entry.loaded = true),
+      () => undefined, // awaited, and reported, by the batch handler
+    )
+    restore = entry
+  }
+  /** Puts the latest assignment's state into the engine before a batch is evaluated. */
+  const applyRestore = async (pipeline: AlertPipeline): Promise<void> => {
+    while (restore && !restore.applied) {
+      const pending = restore
+      let states: Map<string, StoredState>
+      try {
+        states = await pending.states
+      } catch (err) {
+        if (restore === pending) startRestore() // try again; this batch is not committed
+        throw err
+      }
+      if (restore !== pending) continue // a newer assignment came meanwhile
+      pipeline.reset(states, consumer?.assignments() ?? [])
+      pending.applied = true
+    }
+  }
 
   const channels: Component = {
     name: 'alert-channels',
@@ -75,13 +103,7 @@ export function createAlertingService(deps: AlertingDeps): {
         logger,
       })
       const handler = async (records: KafkaRecord[]): Promise<void> => {
-        if (reloadNeeded) {
-          reloadNeeded = false
-          pipeline.reset(
-            await loadStates(config.kafka, config.groupId, logger),
-            consumer?.assignments() ?? [],
-          )
-        }
+        await applyRestore(pipeline)
         await pipeline.handle(records)
       }
       consumer = createKafkaConsumer({
@@ -96,7 +118,7 @@ export function createAlertingService(deps: AlertingDeps): {
         logger,
         handler,
         onRebalance: (event) => {
-          if (event === 'assigned') reloadNeeded = true
+          if (event === 'assigned') startRestore()
         },
         onFatal: deps.onFatal,
       })
@@ -107,6 +129,10 @@ export function createAlertingService(deps: AlertingDeps): {
   }
 
   const http = createObservabilityServer(config.http, deps.registry, {
+    alarmState: () =>
+      restore && !restore.loaded
+        ? 'restoring the alarm state of the assigned devices from alerts.state.v1'
+        : undefined,
     kafka: async () =>
       (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
   })
