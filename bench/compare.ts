@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { format, resolveConfig } from 'prettier'
 import { findRepoRoot } from '../core/repo-root.js'
 import { runLoadtest } from '../devices-sim/loadtest/engine.js'
 import { parseLoadtestOptions } from '../devices-sim/loadtest/options.js'
@@ -131,6 +132,8 @@ if (!values['no-results-md']) {
     text.includes(begin) && text.includes(end)
       ? text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length)
       : `${text.trimEnd()}\n\n${block}\n`
-  writeFileSync(file, next)
+  // Formatted as the repository's check expects (the table's columns aligned by prettier).
+  const style = (await resolveConfig(file)) ?? {}
+  writeFileSync(file, await format(next, { ...style, filepath: file }))
   log(`comparison written to bench/RESULTS.md and ${resultFile}`)
 }
