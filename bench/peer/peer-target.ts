@@ -8,10 +8,7 @@ import { createInfluxAdapter } from '../../core/influx/client.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
 import { findRepoRoot } from '../../core/repo-root.js'
 import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
-import { stackConfigSchema, stackPaths, type StackConfig } from '../../deploy/local/config.js'
-import { influxProcess } from '../../deploy/local/influxdb.js'
-import { kafkaProcess } from '../../deploy/local/kafka.js'
-import { runningPid } from '../../deploy/local/processes.js'
+import { localStackProcesses } from '../../devices-sim/loadtest/stack-processes.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from '../../devices-sim/loadtest/target.js'
 import { spawnLogged, stopChild, waitReady, type PeerChild } from './child.js'
 import { BRIDGE_MQTT_USER, startMosquitto, writeMosquittoFiles, type MosquittoFiles } from './mosquitto.js'
@@ -25,8 +22,6 @@ export interface PeerTargetOptions {
   influxUrl?: string
   /** Mosquitto's port on 127.0.0.1; away from 1883, which `pulsewire up` and a system Mosquitto use. */
   mqttPort?: number
-  /** Where the local stack keeps its PID files, to report Kafka's and InfluxDB's CPU and RSS. */
-  stackConfig?: StackConfig
   /** How long the bridge may drain on stop (consumer lag to zero) before it closes anyway; 60 s covers a rejoin after a crash. */
   drainTimeoutMs?: number
   /** Keep the run's directory (configs, logs) after stop; it is removed otherwise. */
@@ -115,15 +110,10 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
     }
   }
 
-  function stackProcesses(): LoadTargetProcess[] {
-    const paths = stackPaths(options.stackConfig ?? stackConfigSchema.parse({}), root)
-    const found: LoadTargetProcess[] = []
-    const kafkaPid = runningPid(kafkaProcess(paths))
-    const influxPid = runningPid(influxProcess(paths))
-    if (kafkaPid !== undefined) found.push({ name: 'kafka', pid: kafkaPid })
-    else log('peer: no Kafka PID file found; Kafka CPU/RSS will not be reported')
-    if (influxPid !== undefined) found.push({ name: 'influxdb', pid: influxPid })
-    else log('peer: no InfluxDB PID file found; InfluxDB CPU/RSS will not be reported')
+  /** Kafka's and InfluxDB's PIDs from the local stack's PID files, as the Pulsewire target finds them. */
+  function stackProcesses(): { processes: LoadTargetProcess[]; notes: string[] } {
+    const found = localStackProcesses({ root, env: process.env, kafkaBrokers: brokers, influxUrl })
+    for (const note of found.notes) if (note.includes('not measured')) log(`peer: ${note}`)
     return found
   }
 
@@ -169,12 +159,14 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
         }
         running = run
         log(`peer: mosquitto :${mqttPort} (pid ${run.mosquitto.pid}), bridge pid ${run.bridge.pid}, ${dir}`)
+        const stack = stackProcesses()
         return {
           mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
           credentials: mosquittoFiles.deviceSecrets,
           kafka: { brokers, topics: [topic] },
           influx: { url: influxUrl, database, measurement: 'vitals' },
-          processes: [run.processes.mosquitto, run.processes.bridge, ...stackProcesses()],
+          processes: [run.processes.mosquitto, run.processes.bridge, ...stack.processes],
+          notes: stack.notes,
           // The InfluxDB client's default flushInterval: a partial batch waits this long, by design.
           storeFlushIntervalMs: INFLUX_CLIENT_DEFAULT_FLUSH_MS,
         }

@@ -2,14 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '../../core/config/load.js'
 import { influxSchema, kafkaSchema, type KafkaConfig } from '../../core/config/shared.js'
 import { findRepoRoot } from '../../core/repo-root.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
-import { stackConfigSchema, stackPaths } from '../../deploy/local/config.js'
-import { influxProcess } from '../../deploy/local/influxdb.js'
-import { kafkaProcess } from '../../deploy/local/kafka.js'
-import { runningPid } from '../../deploy/local/processes.js'
 import { openRegistryFile } from '../../gateway/registry/open-registry.js'
 import { provisionDevices } from '../../gateway/registry/provision.js'
 import { saveRegistryFile, type RegistryDeviceType } from '../../gateway/registry/registry-file.js'
@@ -18,6 +13,7 @@ import { STORAGE_MEASUREMENTS } from '../../processors/storage/points.js'
 import { startGroupAtEnd } from './group-offsets.js'
 import { createInfluxQl, ident } from './influx-ql.js'
 import { ServiceProcess, freePort } from './service-process.js'
+import { localStackProcesses } from './stack-processes.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from './target.js'
 
 /** The processes of Pulsewire a fault may kill; Kafka and InfluxDB belong to the shared local stack. */
@@ -235,28 +231,14 @@ export class PulsewireTarget implements LoadTarget {
     return s
   }
 
-  /** The local stack's broker and InfluxDB, by their PID files, when this target uses them. */
+  /** The local stack's broker and InfluxDB, and what to keep in mind about the figures. */
   #stackProcesses(): { processes: LoadTargetProcess[]; notes: string[] } {
-    const config = loadConfig({
-      schema: stackConfigSchema,
-      file: this.#env.PULSEWIRE_STACK_CONFIG,
+    const { processes, notes } = localStackProcesses({
+      root: this.#root,
       env: this.#env,
+      kafkaBrokers: this.kafka.brokers,
+      influxUrl: this.influxUrl,
     })
-    const paths = stackPaths(config, this.#root)
-    const processes: LoadTargetProcess[] = []
-    const notes: string[] = []
-    const local = (address: string, port: number): boolean =>
-      address.includes(`127.0.0.1:${port}`) || address.includes(`localhost:${port}`)
-    const check = (name: string, address: string, port: number, pid: number | undefined): void => {
-      if (!local(address, port)) notes.push(`${name} not measured: ${address} is not the local stack`)
-      else if (pid === undefined) notes.push(`${name} not measured: no PID file under ${paths.pids}`)
-      else {
-        processes.push({ name, pid })
-        notes.push(`${name}: the local stack's, shared; its CPU includes every other client's work`)
-      }
-    }
-    check('kafka', this.kafka.brokers, config.kafkaBroker.port, runningPid(kafkaProcess(paths)))
-    check('influxdb', this.influxUrl, config.influxdbServer.port, runningPid(influxProcess(paths)))
     notes.push(
       "storage, alerting: they read the shared channels, so other clients' records there add to their CPU",
     )
