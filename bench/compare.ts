@@ -8,6 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { format, resolveConfig } from 'prettier'
+import { formatError, exitCodeFor } from '../cli/report.js'
+import { ConfigError } from '../core/errors.js'
 import { findRepoRoot } from '../core/repo-root.js'
 import { runLoadtest } from '../devices-sim/loadtest/engine.js'
 import { parseLoadtestOptions } from '../devices-sim/loadtest/options.js'
@@ -46,7 +48,6 @@ const targets: Record<string, () => LoadTarget> = {
   peer: () => createPeerTarget({ log }),
 }
 const chosen = values.targets.split(',')
-for (const name of chosen) if (!targets[name]) throw new Error(`unknown target ${name}: pulsewire or peer`)
 
 // Ctrl-C / SIGTERM end the current run early (it still drains, reconciles and stops its target's
 // processes by PID) and skip the rest, so no Mosquitto, bridge or gateway is left behind.
@@ -69,45 +70,65 @@ const rounds = [
   ...rates.map((rate) => ({ rate, faulty: false })),
   ...(Number(values['fault-rate']) > 0 ? [{ rate: Number(values['fault-rate']), faulty: true }] : []),
 ]
-for (const { rate, faulty } of rounds) {
-  for (const name of chosen) {
-    if (interrupted.signal.aborted) break
-    const faults = faulty ? (faultsOf[name] ?? '').split(',').filter(Boolean) : []
-    const options = parseLoadtestOptions({
-      faults,
-      devices: values.devices,
-      rate,
-      samples: values.samples,
-      duration: values.duration,
-      rampUp: values['ramp-up'],
-      drainTimeout: values['drain-timeout'],
-      // The peer raises no alerts; alarm devices still send the same readings to both.
-      alarmEvery: 20,
-    })
-    log(
-      `\n── ${name} at ${rate} msg/s × ${options.samples} readings${faulty ? `, faults ${faults.join(' ')}` : ''} ──`,
-    )
-    const progress = createProgressWriter(process.stderr)
-    try {
-      const report = await runLoadtest(options, targets[name]!(), {
-        log,
-        command,
-        signal: interrupted.signal,
-        onProgress: (p) => progress.update(p),
-      })
-      progress.end()
-      reports.push(report)
-      summaries.push(summarise(name, rate, report, faults))
-      const s = summaries.at(-1)!
-      log(
-        `${name} ${rate}/s: acked ${s.ackedMsgsPerSec}/s, stored ${s.storedReadingsPerSec} readings/s, lost ${s.lostReadings}, ` +
-          `PUBACK p99 ${s.pubackP99Ms} ms, → InfluxDB p99 ${s.influxP99Ms} ms, CPU ${s.cpuUsPerMessage} µs/msg`,
+// Every run's options are validated before the first starts: a typo fails in a second, with
+// every problem listed (exit 78), not half an hour into the ladder.
+const plans = (() => {
+  try {
+    const unknown = chosen.filter((name) => !targets[name])
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        'compare options',
+        unknown.map((name) => ({ path: '--targets', message: `unknown target ${name}: pulsewire or peer` })),
       )
-    } catch (err) {
-      progress.end()
-      log(`${name} at ${rate}/s failed: ${err instanceof Error ? err.message : String(err)}`)
-      summaries.push({ ...summarise(name, rate, undefined, faults), error: String(err) })
     }
+    return rounds.flatMap(({ rate, faulty }) =>
+      chosen.map((name) => {
+        const faults = faulty ? (faultsOf[name] ?? '').split(',').filter(Boolean) : []
+        const options = parseLoadtestOptions({
+          faults,
+          devices: values.devices,
+          rate,
+          samples: values.samples,
+          duration: values.duration,
+          rampUp: values['ramp-up'],
+          drainTimeout: values['drain-timeout'],
+          // The peer raises no alerts; alarm devices still send the same readings to both.
+          alarmEvery: 20,
+        })
+        return { name, rate, faulty, faults, options }
+      }),
+    )
+  } catch (err) {
+    process.stderr.write(`${formatError(err)}\n`)
+    process.exit(exitCodeFor(err))
+  }
+})()
+
+for (const { name, rate, faulty, faults, options } of plans) {
+  if (interrupted.signal.aborted) break
+  log(
+    `\n── ${name} at ${rate} msg/s × ${options.samples} readings${faulty ? `, faults ${faults.join(' ')}` : ''} ──`,
+  )
+  const progress = createProgressWriter(process.stderr)
+  try {
+    const report = await runLoadtest(options, targets[name]!(), {
+      log,
+      command,
+      signal: interrupted.signal,
+      onProgress: (p) => progress.update(p),
+    })
+    progress.end()
+    reports.push(report)
+    summaries.push(summarise(name, rate, report, faults))
+    const s = summaries.at(-1)!
+    log(
+      `${name} ${rate}/s: acked ${s.ackedMsgsPerSec}/s, stored ${s.storedReadingsPerSec} readings/s, lost ${s.lostReadings}, ` +
+        `PUBACK p99 ${s.pubackP99Ms} ms, → InfluxDB p99 ${s.influxP99Ms} ms, CPU ${s.cpuUsPerMessage} µs/msg`,
+    )
+  } catch (err) {
+    progress.end()
+    log(`${name} at ${rate}/s failed: ${err instanceof Error ? err.message : String(err)}`)
+    summaries.push({ ...summarise(name, rate, undefined, faults), error: String(err) })
   }
 }
 
