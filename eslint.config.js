@@ -3,6 +3,7 @@
 import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
+import { boundaries } from './eslint.boundaries.js'
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.pulsewire/', '.cache/', 'proto/gen/'] },
@@ -24,5 +25,6 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },
+  ...boundaries,
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 )

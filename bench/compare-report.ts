@@ -1,4 +1,4 @@
-import type { LoadReport } from '../devices-sim/loadtest/report.js'
+import type { LoadReport } from './loadtest/report.js'
 
 /** One (target, rate) run of the comparison, reduced to the figures the table shows. */
 export interface RunSummary {

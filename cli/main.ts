@@ -2,7 +2,7 @@
 // The `pulsewire` command: a composition root that dispatches to one module per subcommand.
 import { Command } from 'commander'
 import { COMMANDS } from './commands/index.js'
-import { exitCodeFor, formatError } from './report.js'
+import { exitCodeFor, formatError } from '../core/report-error.js'
 import { packageVersion } from './context.js'
 
 const program = new Command('pulsewire')

@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { fleetTargets } from '../../cli/fleet-credentials.js'
+import { fleetDevices } from '../../devices-sim/fleet/fleet-devices.js'
+import { enrolmentTargets } from '../../gateway/registry/fleet-enrolment.js'
 import { findRepoRoot } from '../../core/repo-root.js'
-import { PulsewireTarget } from '../../devices-sim/loadtest/pulsewire-target.js'
+import { PulsewireTarget } from '../loadtest/pulsewire-target.js'
 import { histogramQuantile, parseHistogram } from '../prometheus.js'
 import { cpuSeconds, machine } from '../proc-stats.js'
 
@@ -43,8 +44,8 @@ groups:
     idPrefix: ${run}-env-
 `,
 )
-// The processes are started exactly as the load tester starts them (devices-sim/loadtest).
-const types = new Map((await fleetTargets(fleet)).map((t) => [t.deviceId, t.type]))
+// The processes are started exactly as the load tester starts them (bench/loadtest).
+const types = new Map(enrolmentTargets(fleetDevices(fleet)).map((t) => [t.deviceId, t.type]))
 const target = new PulsewireTarget({ typeOf: (id) => types.get(id) })
 const endpoints = await target.start([...types.keys()])
 const credentials = file('credentials.json', JSON.stringify(endpoints.credentials ?? {}))

@@ -12,7 +12,11 @@ import {
   type RegistryDeviceType,
 } from '../../gateway/registry/registry-file.js'
 import { repoRoot, say } from '../context.js'
-import { fleetTargets, provisionToFiles } from '../fleet-credentials.js'
+import {
+  enrolmentTargets,
+  provisionToFiles,
+  type EnrolmentDevice,
+} from '../../gateway/registry/fleet-enrolment.js'
 
 interface RegistryOption {
   registry?: string
@@ -144,7 +148,7 @@ export function registerDevices(program: Command): void {
         command.error('error: give either --fleet <file> or --count <n>')
       }
       const targets = options.fleet
-        ? await fleetTargets(options.fleet, { type: options.type, site: options.site })
+        ? enrolmentTargets(await fleetDevicesOf(options.fleet), { type: options.type, site: options.site })
         : sequentialDeviceIds(options.prefix, options.count ?? 0).map((deviceId) => ({
             deviceId,
             ...contextOf(options),
@@ -188,4 +192,10 @@ function parseCount(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 100_000)
     throw new InvalidArgumentError(`expected a whole number 1–100000, got "${value}"`)
   return n
+}
+
+/** Loaded on demand: only fleet provisioning needs the simulator's fleet parsing and profiles. */
+async function fleetDevicesOf(fleetFile: string): Promise<EnrolmentDevice[]> {
+  const { fleetDevices } = await import('../../devices-sim/fleet/fleet-devices.js')
+  return fleetDevices(fleetFile)
 }

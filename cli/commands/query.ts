@@ -4,8 +4,8 @@ import { applyEnvOverrides, zodIssuesToConfigIssues } from '../../core/config/lo
 import { influxSchema, type InfluxConfig } from '../../core/config/shared.js'
 import { ConfigError, PipelineError, type ConfigIssue } from '../../core/errors.js'
 import { createInfluxAdapter } from '../../core/influx/client.js'
-import { fluxQuery, fluxTextProblem } from '../../processors/query/flux.js'
-import { OUTPUT_FORMATS, formatResult, type OutputFormat } from '../../processors/query/format.js'
+import { fluxQuery, fluxTextProblem } from '../../core/influx/query/flux.js'
+import { OUTPUT_FORMATS, formatResult, type OutputFormat } from '../../core/influx/query/format.js'
 import {
   AGGREGATE_FNS,
   DEFAULT_START,
@@ -13,9 +13,9 @@ import {
   METRIC_FAMILIES,
   parseQuerySpec,
   type QuerySpec,
-} from '../../processors/query/query-spec.js'
-import { runQuery } from '../../processors/query/run-query.js'
-import { boundText, parseDuration, printable } from '../../processors/query/time-bounds.js'
+} from '../../core/influx/query/query-spec.js'
+import { runQuery } from '../../core/influx/query/run-query.js'
+import { boundText, parseDuration, printable } from '../../core/influx/query/time-bounds.js'
 
 interface QueryOptions {
   device?: string[]

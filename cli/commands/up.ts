@@ -14,7 +14,8 @@ import { buildProcessors } from '../../processors/main.js'
 import { buildAlertSinks } from '../../processors/sinks/main.js'
 import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
-import { fleetTargets, provisionToFiles } from '../fleet-credentials.js'
+import { enrolmentTargets, provisionToFiles } from '../../gateway/registry/fleet-enrolment.js'
+import { fleetDevices } from '../../devices-sim/fleet/fleet-devices.js'
 
 interface UpOptions {
   config?: string
@@ -67,13 +68,14 @@ export function registerUp(program: Command): void {
         },
         {
           name: 'device-credentials',
-          async start() {
+          start() {
             const result = provisionToFiles(
-              await fleetTargets(options.fleet, { demoContext: true }),
+              enrolmentTargets(fleetDevices(options.fleet), { demoContext: true }),
               registryFile,
               credentialsFile,
             )
             say(`devices   ${Object.keys(result.credentials).length} enrolled in ${registryFile}`)
+            return Promise.resolve()
           },
           stop: () => Promise.resolve(),
         },

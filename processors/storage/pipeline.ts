@@ -9,7 +9,8 @@ import type { StorageConfig } from './config.js'
 import { createDeadLetterSender, type DeadLetter } from './dead-letters.js'
 import { createInfluxWriter, type InfluxWriter, type PendingPoint } from './influx-writer.js'
 import type { StorageMetrics } from './metrics.js'
-import { recordToPoints, type Measurement } from './points.js'
+import type { Measurement } from '../../core/influx/layout.js'
+import { recordToPoints } from './points.js'
 
 /** What a buffered point came from: its record (for the DLQ) and its times (for latency). */
 export interface PointSource {

@@ -9,28 +9,7 @@ import {
   type TelemetrySample,
 } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
-import { CHANNELS } from '../../core/telemetry/topics.js'
-
-/** The channels storage reads, and the measurement each one's points go to. */
-export const STORAGE_MEASUREMENTS = {
-  [CHANNELS.vitals]: 'vitals',
-  [CHANNELS.environment]: 'environment',
-} as const
-export type Measurement = (typeof STORAGE_MEASUREMENTS)[keyof typeof STORAGE_MEASUREMENTS]
-export const STORAGE_CHANNELS = Object.keys(STORAGE_MEASUREMENTS) as ReadonlyArray<
-  keyof typeof STORAGE_MEASUREMENTS
->
-
-/** Tag keys: the series identity besides the measurement. Never a sequence number or a time. */
-export const TAGS = {
-  deviceId: 'device_id',
-  deviceType: 'device_type',
-  site: 'site',
-  subject: 'subject',
-} as const
-
-/** The field holding a metric's quality; the value field is named after the metric itself. */
-export const qualityField = (metric: string): string => `${metric}_quality`
+import { STORAGE_MEASUREMENTS, TAGS, qualityField, type Measurement } from '../../core/influx/layout.js'
 
 /** Why storage sent a record to the DLQ: a closed set, used as the DLQ header and a metric label. */
 export type StorageRejectReason =

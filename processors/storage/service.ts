@@ -12,7 +12,7 @@ import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
 import type { StorageConfig } from './config.js'
 import { createStorageMetrics, type StorageMetrics } from './metrics.js'
 import { createStoragePipeline, type StoragePipeline } from './pipeline.js'
-import { STORAGE_CHANNELS } from './points.js'
+import { STORAGE_CHANNELS } from '../../core/influx/layout.js'
 
 export interface StorageDeps {
   config: StorageConfig

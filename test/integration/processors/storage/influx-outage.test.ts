@@ -12,7 +12,7 @@ import { tapChannels } from '../../../helpers/kafka-tap.js'
 import { envelope, sample, telemetryRecord } from '../../../helpers/telemetry-fixtures.js'
 import { endOffsets } from '../../../../core/kafka/admin.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
-import { STORAGE_CHANNELS } from '../../../../processors/storage/points.js'
+import { STORAGE_CHANNELS } from '../../../../core/influx/layout.js'
 import { privateInflux } from '../../../helpers/private-influx.js'
 import { eventually, silentLogger, testKafka, unique } from '../../../helpers/services.js'
 import {

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { influxSchema, kafkaSchema, type KafkaConfig } from '../../core/config/shared.js'
+import { findRepoRoot } from '../../core/repo-root.js'
+import { CHANNELS } from '../../core/telemetry/topics.js'
+import { openRegistryFile } from '../../gateway/registry/open-registry.js'
+import { provisionDevices } from '../../gateway/registry/provision.js'
+import { saveRegistryFile, type RegistryDeviceType } from '../../gateway/registry/registry-file.js'
+import { telemetryChannel } from '../../gateway/forward.js'
+import { STORAGE_MEASUREMENTS } from '../../core/influx/layout.js'
+import { startGroupAtEnd } from './group-offsets.js'
+import { createInfluxQl, ident } from './influx-ql.js'
+import { ServiceProcess, freePort } from './service-process.js'
+import { localStackProcesses } from './stack-processes.js'
+import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from './target.js'
+
+/** The processes of Pulsewire a fault may kill; Kafka and InfluxDB belong to the shared local stack. */
+export const PULSEWIRE_PROCESSES = ['gateway', 'storage', 'alerting'] as const
+export type PulsewireProcess = (typeof PULSEWIRE_PROCESSES)[number]
+
+type ConfigOverrides = Partial<Record<PulsewireProcess, Record<string, unknown>>>
+
+export interface PulsewireTargetOptions {
+  /** Type the devices are enrolled with: it picks their channel (vitals or environment). */
+  deviceType?: RegistryDeviceType
+  /** Per-device type, for mixed fleets; overrides `deviceType`. */
+  typeOf?: (deviceId: string) => RegistryDeviceType | undefined
+  /** Merged into each process's generated config (e.g. `{ storage: { batch: { maxWaitMs: 250 } } }`). */
+  config?: ConfigOverrides
+  /** Keep the run's InfluxDB database and temp directory (logs, configs) after stop. */
+  keepData?: boolean
+  env?: NodeJS.ProcessEnv
+  log?: (line: string) => void
+}
+
+const merge = (
+  base: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(extra)) {
+    const b = out[k]
+    const isObject = (x: unknown): x is Record<string, unknown> =>
+      typeof x === 'object' && x !== null && !Array.isArray(x)
+    out[k] = isObject(b) && isObject(v) ? merge(b, v) : v
+  }
+  return out
+}
+
+/**
+ * Pulsewire as a load-test target: the gateway, storage and alerting as separate processes of
+ * the built CLI, with their own ports, a temporary device registry, a database and consumer
+ * groups unique to the run, on the local stack's Kafka and InfluxDB (measured too).
+ */
+export class PulsewireTarget implements LoadTarget {
+  readonly name = 'pulsewire'
+  readonly runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
+  readonly #root = findRepoRoot(import.meta.url)
+  readonly #env: NodeJS.ProcessEnv
+  readonly #services = new Map<PulsewireProcess, ServiceProcess>()
+  readonly #ports = new Map<PulsewireProcess, number>()
+  #dir: string | undefined
+  readonly kafka: KafkaConfig
+  readonly influxUrl: string
+  readonly database = `pulsewire_lt_${this.runId}`
+
+  constructor(readonly options: PulsewireTargetOptions = {}) {
+    this.#env = options.env ?? process.env
+    this.kafka = kafkaSchema.parse({ brokers: this.#env.PULSEWIRE__KAFKA__BROKERS })
+    this.influxUrl = influxSchema.parse({ url: this.#env.PULSEWIRE__INFLUX__URL }).url
+  }
+
+  /** The /metrics and /readyz port of a started process. */
+  httpPort(name: PulsewireProcess): number | undefined {
+    return this.#ports.get(name)
+  }
+
+  async start(deviceIds: readonly string[]): Promise<LoadTargetEndpoints> {
+    const log = this.options.log ?? (() => undefined)
+    const dir = mkdtempSync(join(tmpdir(), `pulsewire-loadtest-${this.runId}-`))
+    this.#dir = dir
+    const typeOf = this.options.typeOf ?? (() => this.options.deviceType ?? 'bedside-monitor')
+    const registryFile = join(dir, 'devices.json')
+    const registry = openRegistryFile(registryFile)
+    const { credentials } = provisionDevices(
+      registry,
+      deviceIds.map((deviceId) => ({ deviceId, type: typeOf(deviceId) })),
+    )
+    saveRegistryFile(registryFile, registry.toData())
+    const mqttPort = await freePort()
+    for (const name of PULSEWIRE_PROCESSES) this.#ports.set(name, await freePort())
+    const port = (name: PulsewireProcess): number => this.#ports.get(name) ?? 0
+    const configFile = (name: PulsewireProcess, base: Record<string, unknown>): string => {
+      const file = join(dir, `${name}.json`)
+      // JSON is YAML: the processes read it like any config file (unknown keys are errors).
+      writeFileSync(file, JSON.stringify(merge(base, this.options.config?.[name]), null, 2))
+      return file
+    }
+    const kafka = { brokers: this.kafka.brokers }
+    const log_ = { level: 'info' }
+    const storageGroup = `pulsewire-lt-${this.runId}-storage`
+    const alertingGroup = `pulsewire-lt-${this.runId}-alerting`
+    const service = (name: PulsewireProcess, args: string[], waitForAssignment: boolean): ServiceProcess => {
+      const s = new ServiceProcess(
+        { name, args, httpPort: port(name), waitForAssignment },
+        {
+          cli: join(this.#root, 'dist/cli/main.js'),
+          cwd: this.#root,
+          env: this.#env,
+          logFile: join(dir, `${name}.log`),
+        },
+      )
+      this.#services.set(name, s)
+      return s
+    }
+    const gateway = service(
+      'gateway',
+      [
+        'gateway',
+        '-c',
+        configFile('gateway', {
+          mqtt: { port: mqttPort, websocketPort: false },
+          http: { port: port('gateway') },
+          registry: { file: registryFile },
+          kafka,
+          log: log_,
+        }),
+      ],
+      false,
+    )
+    const storage = service(
+      'storage',
+      [
+        'processors',
+        '--only',
+        'storage',
+        '--storage-config',
+        configFile('storage', {
+          kafka,
+          influx: { url: this.influxUrl, bucket: `${this.database}/autogen` },
+          groupId: storageGroup,
+          consumer: { fromBeginning: false },
+          http: { port: port('storage') },
+          log: log_,
+        }),
+      ],
+      true,
+    )
+    const alerting = service(
+      'alerting',
+      [
+        'processors',
+        '--only',
+        'alerting',
+        '--alerting-config',
+        configFile('alerting', {
+          kafka,
+          groupId: alertingGroup,
+          fromBeginning: false,
+          http: { port: port('alerting') },
+          log: log_,
+        }),
+      ],
+      true,
+    )
+    try {
+      log(`pulsewire target: gateway on mqtt://127.0.0.1:${mqttPort}, logs in ${dir}`)
+      await gateway.start() // creates the channels the groups are set on
+      await startGroupAtEnd(this.kafka, storageGroup, Object.keys(STORAGE_MEASUREMENTS))
+      await startGroupAtEnd(this.kafka, alertingGroup, [
+        CHANNELS.vitals,
+        CHANNELS.environment,
+        CHANNELS.status,
+      ])
+      await Promise.all([storage.start(), alerting.start()])
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+    const type = typeOf(deviceIds[0] ?? '') ?? 'bedside-monitor'
+    const topic = telemetryChannel(type)
+    const { processes, notes } = this.#stackProcesses()
+    return {
+      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      credentials,
+      kafka: { brokers: this.kafka.brokers, topics: [topic] },
+      influx: {
+        url: this.influxUrl,
+        database: this.database,
+        measurement: STORAGE_MEASUREMENTS[topic as keyof typeof STORAGE_MEASUREMENTS],
+      },
+      alertTopic: CHANNELS.alertEvents,
+      processes: [
+        ...PULSEWIRE_PROCESSES.map((name) => ({ name, pid: this.#service(name).pid })),
+        ...processes,
+      ],
+      notes,
+    }
+  }
+
+  async crash(processName: string): Promise<LoadTargetProcess> {
+    const name = PULSEWIRE_PROCESSES.find((p) => p === processName)
+    if (!name) {
+      throw new Error(
+        `cannot crash "${processName}": one of ${PULSEWIRE_PROCESSES.join(', ')} (Kafka and InfluxDB are shared)`,
+      )
+    }
+    const service = this.#service(name)
+    await service.crash()
+    return { name, pid: service.pid }
+  }
+
+  async stop(): Promise<void> {
+    // Processors first, so nothing they still consume is written after the database is dropped.
+    const processors = [this.#services.get('storage'), this.#services.get('alerting')]
+    await Promise.all(processors.map((s) => s?.stop() ?? Promise.resolve()))
+    await this.#services.get('gateway')?.stop()
+    this.#services.clear()
+    if (this.options.keepData) return
+    await createInfluxQl(this.influxUrl, this.database)
+      .exec(`DROP DATABASE ${ident(this.database)}`)
+      .catch(() => undefined)
+    if (this.#dir) rmSync(this.#dir, { recursive: true, force: true })
+  }
+
+  #service(name: PulsewireProcess): ServiceProcess {
+    const s = this.#services.get(name)
+    if (!s) throw new Error(`${name} was not started`)
+    return s
+  }
+
+  /** The local stack's broker and InfluxDB, and what to keep in mind about the figures. */
+  #stackProcesses(): { processes: LoadTargetProcess[]; notes: string[] } {
+    const { processes, notes } = localStackProcesses({
+      root: this.#root,
+      env: this.#env,
+      kafkaBrokers: this.kafka.brokers,
+      influxUrl: this.influxUrl,
+    })
+    notes.push(
+      "storage, alerting: they read the shared channels, so other clients' records there add to their CPU",
+    )
+    return { processes, notes }
+  }
+}
