@@ -25,6 +25,17 @@ export function startPublishers(
   const acked = new Map<string, Set<number>>()
   const clients: MqttClient[] = []
   const timers: NodeJS.Timeout[] = []
+  let resending = true
+  // A device keeps a reading until it is acknowledged. MQTT.js gives up on a QoS 1 publish with
+  // "Connection closed" when the connection drops while it is replaying its outgoing store
+  // (publishes queued meanwhile are failed, not kept: MQTT.js issue #2015), so, as firmware does,
+  // a failed publish is sent again with the same seq until it is acknowledged.
+  const send = (client: MqttClient, deviceId: string, seq: number, payload: Buffer): void => {
+    client.publish(`devices/${deviceId}/telemetry`, payload, { qos: 1 }, (err) => {
+      if (!err) acked.get(deviceId)?.add(seq)
+      else if (resending) setTimeout(() => send(client, deviceId, seq, payload), 200).unref()
+    })
+  }
   for (const [deviceId, secret] of devices) {
     const client = mqtt.connect(url, {
       clientId: deviceId,
@@ -54,9 +65,7 @@ export function startPublishers(
             { metric: 'heart_rate', value: 70, ucum: '/min', quality: 'valid', tsMs: now, backfill: false },
           ],
         })
-        client.publish(`devices/${deviceId}/telemetry`, Buffer.from(payload), { qos: 1 }, (err) => {
-          if (!err) acked.get(deviceId)?.add(seq)
-        })
+        send(client, deviceId, seq, Buffer.from(payload))
       }, intervalMs),
     )
   }
@@ -72,6 +81,7 @@ export function startPublishers(
       const deadline = Date.now() + drainTimeoutMs
       while (totalAcked() < totalPublished() && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 100))
+      resending = false
       await Promise.all(clients.map((c) => c.endAsync(true)))
     },
   }
