@@ -2,7 +2,7 @@ import { stringify } from 'yaml'
 import { kafkaSchema } from '../../core/config/shared.js'
 import { PROCESSES, type ProcessName } from '../../core/processes.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
-import { DEVICE_ID_PATTERN, DEVICE_TOPIC_ROOT, deviceTopic } from '../../core/telemetry/mqtt-topics.js'
+import { DEVICE_ID_PATTERN, deviceTopic } from '../../core/telemetry/mqtt-topics.js'
 import {
   CHANNELS,
   CHANNEL_SPECS,
@@ -170,7 +170,7 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
   if (!telemetryPayload?.protobuf) throw new Error('the vitals channel has no protobuf payload')
   channels.deviceTelemetry = {
     address: deviceTopic('{deviceId}', 'telemetry'),
-    title: `${DEVICE_TOPIC_ROOT}/{deviceId}/telemetry`,
+    title: deviceTopic('{deviceId}', 'telemetry'),
     description: 'What a device publishes: one Telemetry message per PUBLISH (QoS 1: PUBACK after Kafka).',
     servers: [ref('#/servers/mqtt')],
     parameters: { deviceId: { description: `The device id (MQTT client id), ${DEVICE_ID_PATTERN.source}.` } },

@@ -6,6 +6,12 @@ import protobuf from 'protobufjs'
  * JSON Schemas of the protobuf messages, read from the .proto sources with protobufjs (the library
  * the generated code comes from), so the catalog's payloads are the same contract the code decodes.
  * Field names are the .proto names; enums are their value names; comments become descriptions.
+ *
+ * Why not AsyncAPI's `schemaFormat: application/vnd.google.protobuf;version=3` with the .proto text:
+ * that needs a second parser package (@asyncapi/protobuf-schema-parser) to validate, and each
+ * message would carry its file's text inline while alerts.proto imports telemetry.proto. A JSON
+ * Schema validates with @asyncapi/parser alone, and keeps the wire facts as extensions: field
+ * numbers (`x-protobuf-field`), protobuf types, enum numbers and the defining file.
  */
 export type JsonSchema = Record<string, unknown>
 

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { configRows, renderConfigReference } from '../../../../cli/catalog/config-reference.js'
-import { checkGenerated, generatedDocs } from '../../../../cli/catalog/docs.js'
+import { checkGenerated, generatedDocs, writeGenerated } from '../../../../cli/catalog/docs.js'
 import { errorRows } from '../../../../cli/catalog/errors-reference.js'
 import { metricRows, renderMetricsReference } from '../../../../cli/catalog/metrics-reference.js'
 import { processFacts } from '../../../../cli/catalog/processes.js'
@@ -77,5 +80,18 @@ describe('cli > catalog > checked-in docs', () => {
   it('match what the code generates (npm run docs:gen regenerates them)', async () => {
     const docs = await generatedDocs({ repoRoot, version: packageVersion() })
     expect(checkGenerated(repoRoot, docs)).toEqual([])
+  })
+
+  it('names a file edited by hand, or missing, as out of date', async () => {
+    const docs = await generatedDocs({ repoRoot, version: packageVersion() })
+    const root = mkdtempSync(join(tmpdir(), 'pulsewire-docs-'))
+    expect(checkGenerated(root, docs)).toEqual(docs.map((d) => d.path))
+    writeGenerated(root, docs)
+    expect(checkGenerated(root, docs)).toEqual([])
+    writeFileSync(
+      join(root, 'docs/errors.md'),
+      `${docs.find((d) => d.path === 'docs/errors.md')?.text ?? ''}\nedited by hand\n`,
+    )
+    expect(checkGenerated(root, docs)).toEqual(['docs/errors.md'])
   })
 })
