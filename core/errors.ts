@@ -45,6 +45,56 @@ export const ERROR_CODES = [
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
+/** The codes a ConfigError may carry (the compiler holds it to them): a process exits 78 on them. */
+export const CONFIG_ERROR_CODES = [
+  'CFG_INVALID',
+  'CFG_FILE_UNREADABLE',
+  'CFG_FILE_UNPARSABLE',
+  'GW_REGISTRY_INVALID',
+] as const satisfies readonly ErrorCode[]
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number]
+
+/** What each code means to an operator (docs/errors.md is generated from this). */
+export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
+  CFG_INVALID:
+    'A configuration value is missing, of the wrong type or out of range; every problem is listed.',
+  CFG_FILE_UNREADABLE: 'The configuration file named could not be read.',
+  CFG_FILE_UNPARSABLE: 'The configuration file is not valid YAML or JSON, or not a mapping at the top.',
+  KAFKA_CONNECT_FAILED: 'A Kafka client could not connect to the brokers.',
+  KAFKA_PRODUCE_FAILED: 'librdkafka refused a record at produce time.',
+  KAFKA_QUEUE_FULL: 'The local producer queue is full; the caller backs off and tries again.',
+  KAFKA_DELIVERY_FAILED: 'The delivery report says a record was not written.',
+  KAFKA_NOT_CONNECTED: 'A Kafka client was used before it connected or after it disconnected.',
+  KAFKA_COMMIT_FAILED: 'Committing consumer offsets failed; the records will be consumed again.',
+  KAFKA_ADMIN_FAILED: 'Creating, describing or deleting a topic failed.',
+  KAFKA_TIMEOUT: 'A Kafka operation (flush, metadata, offsets) did not finish in time.',
+  KAFKA_TRANSACTION_FAILED: 'A Kafka transaction (alerts and offsets together) could not be committed.',
+  INFLUX_UNAVAILABLE: 'InfluxDB did not answer (connection refused, timeout).',
+  INFLUX_WRITE_FAILED: 'InfluxDB answered a write with an error.',
+  INFLUX_QUERY_FAILED: 'InfluxDB answered a query with an error.',
+  INFLUX_SETUP_FAILED: 'Creating or checking the database or bucket at start failed.',
+  GW_REGISTRY_INVALID: 'The device registry file is not valid.',
+  GW_REGISTRY_INVALID_ENTRY: 'A device registry entry is not valid.',
+  GW_REGISTRY_UNKNOWN_DEVICE: 'The device is not in the registry.',
+  GW_REGISTRY_DEVICE_EXISTS: 'A device with that id is already enrolled.',
+  GW_REGISTRY_WRITE_FAILED: 'The device registry file could not be written.',
+  STACK_PREREQUISITE_MISSING: 'Something the local stack needs (Java, Maven, a built file) is missing.',
+  STACK_INSTALL_FAILED: 'Installing Kafka or InfluxDB for the local stack failed.',
+  STACK_START_FAILED: 'A local stack server did not start or did not become ready in time.',
+  STACK_PORT_IN_USE: 'A port the local stack needs is taken by another program.',
+  STACK_STOP_FAILED: 'A local stack server did not stop.',
+  SINK_DELIVERY_FAILED: 'A sink could not deliver an alert; another attempt may succeed.',
+  SINK_DELIVERY_REJECTED: 'The sink’s target refused an alert for good (a 4xx); it is dead-lettered.',
+  SINK_DELIVERY_TIMEOUT: 'A delivery attempt took longer than the sink’s timeout.',
+  SINK_NOT_CONNECTED: 'The sink is not connected to its target (e.g. the MQTT gateway).',
+  SINK_DEAD_LETTER_FAILED: 'An undeliverable alert could not be written to the dead-letter file.',
+  LIFECYCLE_START_FAILED: 'A component of the process failed to start.',
+  LIFECYCLE_STOP_TIMEOUT: 'A graceful stop took longer than shutdown.timeoutMs.',
+  RETRY_EXHAUSTED: 'An operation failed on every allowed attempt.',
+  RETRY_ABORTED: 'Retrying stopped because the process is stopping.',
+  LOADTEST_CONNECT_FAILED: 'The load tester could not connect its MQTT clients.',
+  LOADTEST_TARGET_FAILED: 'A process under load test failed or could not be started.',
+}
 
 export interface PipelineErrorOptions {
   cause?: unknown
@@ -83,7 +133,7 @@ export class ConfigError extends PipelineError {
   constructor(
     source: string,
     issues: readonly ConfigIssue[],
-    code: ErrorCode = 'CFG_INVALID',
+    code: ConfigErrorCode = 'CFG_INVALID',
     cause?: unknown,
   ) {
     super(code, formatConfigIssues(source, issues), { cause, context: { source } })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { registerAlerts } from './alerts.js'
+import { registerCatalog } from './catalog.js'
 import { registerDevices } from './devices.js'
 import { registerGateway } from './gateway.js'
 import { registerLoadtest } from './loadtest.js'
@@ -23,4 +24,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLoadtest,
   registerStack,
   registerQuery,
+  registerCatalog,
 ]

@@ -19,6 +19,10 @@ export const HEADERS = {
   mqttTopic: 'pw-mqtt-topic',
   /** Status channel: lifecycle event kind (connected, disconnected, status). */
   lifecycle: 'pw-lifecycle',
+  /** Alert channel: the event's alert id, transition and priority, readable without decoding it. */
+  alertId: 'pw-alert-id',
+  transition: 'pw-transition',
+  priority: 'pw-priority',
 } as const
 
 export const TELEMETRY_SCHEMA = 'pulsewire.telemetry.v1.Telemetry'

@@ -1,3 +1,6 @@
+import type { ProcessName } from '../processes.js'
+import { type HEADERS, TELEMETRY_SCHEMA } from './headers.js'
+
 /**
  * Channel (Kafka topic) names and their shape: the only definition site (conventions §3).
  * One channel per event family, never one big topic (architecture.md §1). The `.v1` suffix
@@ -14,6 +17,19 @@ export const CHANNELS = {
 
 export type ChannelName = (typeof CHANNELS)[keyof typeof CHANNELS]
 
+/**
+ * What a record's value is, for the service catalog (`pulsewire catalog`): a protobuf message by
+ * its fully qualified name, or another content type described in words, and the headers set.
+ */
+export interface ChannelPayload {
+  message: string
+  contentType: 'application/x-protobuf' | 'application/json' | 'application/octet-stream'
+  /** Fully qualified protobuf message of the value (proto/pulsewire/**), when it is one. */
+  protobuf?: string
+  headers: readonly (keyof typeof HEADERS)[]
+  description: string
+}
+
 export interface ChannelSpec {
   name: ChannelName
   /** Upper bound of consumer parallelism per group; keyed by device id. */
@@ -21,6 +37,17 @@ export interface ChannelSpec {
   /** Topic-level configs (retention, compaction). */
   config: Record<string, string>
   description: string
+  /** Which processes write it: the catalog's send operations. */
+  producedBy: readonly ProcessName[]
+  payload: ChannelPayload
+}
+
+const TELEMETRY_PAYLOAD: ChannelPayload = {
+  message: 'Telemetry',
+  contentType: 'application/x-protobuf',
+  protobuf: TELEMETRY_SCHEMA,
+  headers: ['gatewayRxTs', 'schema', 'deviceType', 'site', 'subject'],
+  description: 'The device’s own protobuf bytes, unchanged; what the gateway knows travels in headers.',
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -31,30 +58,57 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
     partitions: 12,
     config: { 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': '1' },
     description: 'Validated vital-sign telemetry from medical devices, key = device id.',
+    producedBy: ['gateway'],
+    payload: TELEMETRY_PAYLOAD,
   },
   {
     name: CHANNELS.environment,
     partitions: 6,
     config: { 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': '1' },
     description: 'Validated environmental and industrial sensor telemetry, key = device id.',
+    producedBy: ['gateway'],
+    payload: TELEMETRY_PAYLOAD,
   },
   {
     name: CHANNELS.status,
     partitions: 3,
     config: { 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': '1' },
     description: 'Device lifecycle: connect, disconnect, last will, device status reports.',
+    producedBy: ['gateway'],
+    payload: {
+      message: 'DeviceLifecycle',
+      contentType: 'application/json',
+      headers: ['gatewayRxTs', 'deviceType', 'site', 'subject', 'lifecycle'],
+      description:
+        'connected/disconnected: {"event","deviceId","atMs"} from the gateway; status: the bytes the device published on devices/{deviceId}/status (its last will).',
+    },
   },
   {
     name: CHANNELS.dlq,
     partitions: 3,
     config: { 'retention.ms': String(14 * DAY_MS), 'min.insync.replicas': '1' },
     description: 'Rejected payloads: raw bytes with reason headers.',
+    producedBy: ['gateway', 'storage'],
+    payload: {
+      message: 'RejectedPayload',
+      contentType: 'application/octet-stream',
+      headers: ['gatewayRxTs', 'deviceType', 'site', 'subject', 'rejectReason', 'rejectDetail', 'mqttTopic'],
+      description: 'The rejected bytes as received, so they can be inspected and replayed after a fix.',
+    },
   },
   {
     name: CHANNELS.alertEvents,
     partitions: 6,
     config: { 'retention.ms': String(30 * DAY_MS), 'min.insync.replicas': '1' },
     description: 'Alert lifecycle events (raised, escalated, cleared, acknowledged), key = device id.',
+    producedBy: ['alerting'],
+    payload: {
+      message: 'AlertEvent',
+      contentType: 'application/x-protobuf',
+      protobuf: 'pulsewire.alerts.v1.AlertEvent',
+      headers: ['alertId', 'transition', 'priority'],
+      description: 'One alert transition, written in a Kafka transaction with the consumed offsets.',
+    },
   },
   {
     name: CHANNELS.alertState,
@@ -63,5 +117,13 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
     // so a restore reads about one state per device instead of every state ever written.
     config: { 'cleanup.policy': 'compact', 'segment.ms': String(10 * 60_000), 'min.insync.replicas': '1' },
     description: 'Compacted alarm-rule state, so alerting resumes after a restart or rebalance.',
+    producedBy: ['alerting'],
+    payload: {
+      message: 'AlertingState',
+      contentType: 'application/json',
+      headers: [],
+      description:
+        'A device’s rule-engine snapshot and the input offsets it reflects (processors/alerting/state-store.ts); key = device id, latest wins.',
+    },
   },
 ]

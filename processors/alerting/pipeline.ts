@@ -131,9 +131,9 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       key: event.deviceId,
       value: Buffer.from(encodeAlertEvent(event)),
       headers: {
-        'pw-alert-id': event.alertId,
-        'pw-transition': event.transition,
-        'pw-priority': event.priority,
+        [HEADERS.alertId]: event.alertId,
+        [HEADERS.transition]: event.transition,
+        [HEADERS.priority]: event.priority,
       },
     }))
     for (const deviceId of engine.takeDirty()) {

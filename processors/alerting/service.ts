@@ -27,6 +27,8 @@ export interface AlertingDeps {
 }
 
 const ALERT_CHANNELS = new Set<string>([CHANNELS.alertEvents, CHANNELS.alertState])
+/** What the alerting group consumes (the catalog lists it as their receive operations). */
+export const ALERTING_INPUT_CHANNELS = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status] as const
 
 /** The alerting consumer group: its own lag and failure domain, so storage never delays an alarm. */
 export function createAlertingService(deps: AlertingDeps): {
@@ -110,7 +112,7 @@ export function createAlertingService(deps: AlertingDeps): {
         kafka: config.kafka,
         groupId: config.groupId,
         clientId: `${config.kafka.clientId}-alerting`,
-        topics: [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status],
+        topics: [...ALERTING_INPUT_CHANNELS],
         maxBatchSize: config.maxBatchSize,
         fromBeginning: config.fromBeginning,
         offsetCommits: 'in-transaction',
