@@ -43,7 +43,7 @@ export const sinksFileSchema = z.strictObject({
   sinks: z
     .array(z.unknown())
     .min(1, 'configure at least one sink')
-    .describe('The sinks; each has the common keys below plus its type’s own (plugins/<type>/README.md).'),
+    .describe('The sinks; each has the common keys below plus its type’s own (<type>/README.md).'),
   http: httpSchema(SINKS_HTTP_PORT).prefault({}).describe('The /metrics, /healthz and /readyz server.'),
   log: logSchema.prefault({}).describe('Logging.'),
   shutdown: shutdownSchema.prefault({}).describe('Graceful stop.'),

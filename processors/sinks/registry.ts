@@ -1,7 +1,7 @@
-import { consoleSink } from './plugins/console/console.js'
-import { jsonlSink } from './plugins/jsonl/jsonl.js'
-import { mqttSink } from './plugins/mqtt/mqtt.js'
-import { webhookSink } from './plugins/webhook/webhook.js'
+import { consoleSink } from './console/console.js'
+import { jsonlSink } from './jsonl/jsonl.js'
+import { mqttSink } from './mqtt/mqtt.js'
+import { webhookSink } from './webhook/webhook.js'
 import { defineSink, type RegisteredSink } from './sink.js'
 
 /** Every sink type, explicitly (no registration by import side effect), like rules/index.ts. */

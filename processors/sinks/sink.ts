@@ -49,7 +49,7 @@ export interface SinkDeps {
   env: Readonly<Record<string, string | undefined>>
 }
 
-/** A sink type: `type` is kebab-case and equals its folder name under plugins/ (conventions §1). */
+/** A sink type: `type` is kebab-case and equals its folder name under sinks/ (conventions §1). */
 export interface SinkPlugin<C> {
   readonly type: string
   readonly summary: string

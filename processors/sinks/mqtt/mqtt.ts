@@ -1,8 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { z } from 'zod'
-import { PipelineError } from '../../../../core/errors.js'
-import { DEVICE_ID_PATTERN, alertTopic } from '../../../../core/telemetry/mqtt-topics.js'
-import { permanentFailure, resolveSecret, retriableFailure, type SinkPlugin } from '../../sink.js'
+import { PipelineError } from '../../../core/errors.js'
+import { DEVICE_ID_PATTERN, alertTopic } from '../../../core/telemetry/mqtt-topics.js'
+import { permanentFailure, resolveSecret, retriableFailure, type SinkPlugin } from '../sink.js'
 import { ActiveAlerts } from './active-alerts.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { toAlertJson } from '../../alert-json.js'
-import { permanentFailure, resolveSecret, retriableFailure, type SinkPlugin } from '../../sink.js'
+import { toAlertJson } from '../alert-json.js'
+import { permanentFailure, resolveSecret, retriableFailure, type SinkPlugin } from '../sink.js'
 import { SIGNATURE_HEADER, signBody } from './signature.js'
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/

@@ -1,5 +1,5 @@
-import { ALERT_PRIORITIES, type AlertEvent } from '../../../../core/alerts/alert-event.js'
-import { toAlertJson, type AlertJson } from '../../alert-json.js'
+import { ALERT_PRIORITIES, type AlertEvent } from '../../../core/alerts/alert-event.js'
+import { toAlertJson, type AlertJson } from '../alert-json.js'
 
 /** An open alert of a device: its latest transition, and whether someone acknowledged it. */
 export interface ActiveAlert extends AlertJson {

@@ -1,8 +1,8 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
-import { toAlertJson } from '../../alert-json.js'
-import { retriableFailure, type SinkPlugin } from '../../sink.js'
+import { toAlertJson } from '../alert-json.js'
+import { retriableFailure, type SinkPlugin } from '../sink.js'
 
 export const jsonlConfigSchema = z.strictObject({
   file: z

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { signBody, verifySignature } from '../../../../processors/sinks/plugins/webhook/signature.js'
-import { isRetriableStatus } from '../../../../processors/sinks/plugins/webhook/webhook.js'
+import { signBody, verifySignature } from '../../../../../processors/sinks/webhook/signature.js'
+import { isRetriableStatus } from '../../../../../processors/sinks/webhook/webhook.js'
 
 const SECRET = 'pulsewire-test-secret-0123456789'
 const BODY = '{"alertId":"bm-0001/spo2-low/3","transition":"raised"}'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ActiveAlerts } from '../../../../processors/sinks/plugins/mqtt/active-alerts.js'
-import { alertEvent } from '../../../helpers/alert-events.js'
+import { ActiveAlerts } from '../../../../../processors/sinks/mqtt/active-alerts.js'
+import { alertEvent } from '../../../../helpers/alert-events.js'
 
 describe('processors > sinks > mqtt active alerts', () => {
   it('keeps open alerts per device, most urgent first, and drops cleared and reset ones', () => {

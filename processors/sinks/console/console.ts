@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { AlertEvent } from '../../../../core/alerts/alert-event.js'
-import type { SinkPlugin } from '../../sink.js'
+import type { AlertEvent } from '../../../core/alerts/alert-event.js'
+import type { SinkPlugin } from '../sink.js'
 
 const COLOURS: Record<AlertEvent['priority'], string> = {
   high: '\x1b[1;31m',

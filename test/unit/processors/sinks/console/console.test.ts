@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatAlertLine } from '../../../../processors/sinks/plugins/console/console.js'
-import { alertEvent } from '../../../helpers/alert-events.js'
+import { formatAlertLine } from '../../../../../processors/sinks/console/console.js'
+import { alertEvent } from '../../../../helpers/alert-events.js'
 
 describe('processors > sinks > console', () => {
   it('writes one readable line per transition', () => {
