@@ -14,7 +14,9 @@ describe('devices-sim > profiles > index', () => {
     expect([...types].sort()).toEqual(DEVICE_TYPES.filter((t) => t !== 'unspecified').sort())
     for (const type of types) {
       expect(
-        existsSync(fileURLToPath(new URL(`../../../../devices-sim/profiles/${type}.ts`, import.meta.url))),
+        existsSync(
+          fileURLToPath(new URL(`../../../../devices-sim/profiles/${type}/${type}.ts`, import.meta.url)),
+        ),
       ).toBe(true)
     }
     expect(profileByType('unspecified')).toBeUndefined()

@@ -16,7 +16,9 @@ describe('devices-sim > scenarios > index', () => {
     for (const name of names) {
       expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
       expect(
-        existsSync(fileURLToPath(new URL(`../../../../devices-sim/scenarios/${name}.ts`, import.meta.url))),
+        existsSync(
+          fileURLToPath(new URL(`../../../../devices-sim/scenarios/${name}/${name}.ts`, import.meta.url)),
+        ),
       ).toBe(true)
     }
     expect(scenarioByName('no-such-scenario')).toBeUndefined()
