@@ -6,7 +6,7 @@ import { ConfigError, type ConfigIssue } from '../../core/errors.js'
 import type { Logger } from '../../core/log.js'
 import type { Clock } from '../../core/clock.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
-import { SINK_TYPES, sinkType } from './registry.js'
+import { SINK_TYPES, sinkType } from './index.js'
 import type { DeliveryPolicy } from './runner.js'
 import type { Sink } from './sink.js'
 

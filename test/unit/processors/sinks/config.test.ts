@@ -8,7 +8,7 @@ import { systemClock } from '../../../../core/clock.js'
 import { ConfigError } from '../../../../core/errors.js'
 import { parseSinksConfig } from '../../../../processors/sinks/config.js'
 import { maxPollIntervalMs } from '../../../../processors/sinks/service.js'
-import { SINK_TYPES } from '../../../../processors/sinks/registry.js'
+import { SINK_TYPES } from '../../../../processors/sinks/index.js'
 import { repoRoot } from '../../../helpers/cli.js'
 
 const deps = (env: Record<string, string> = {}) => ({
