@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { MetricName } from '../../../core/telemetry/metric-registry.js'
 import { delayedProgress, linearProgress, sigmoidProgress } from '../../signals/trend.js'
-import { news2 } from '../news2/news2.js'
+import { news2 } from '../news2.js'
 import type { GroundTruthEvent, Scenario, ScenarioContext, ScenarioInstance } from '../scenario.js'
 import { eventFactory, eventsBetween, startAfterSchema } from '../timeline.js'
 

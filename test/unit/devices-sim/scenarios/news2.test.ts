@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { news2, news2Scores } from '../../../../../devices-sim/scenarios/news2/news2.js'
+import { news2, news2Scores } from '../../../../devices-sim/scenarios/news2.js'
 
 const healthy = { respirationRate: 16, spo2: 97, systolic: 124, heartRate: 82, temperature: 37.2 }
 
