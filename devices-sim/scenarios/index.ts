@@ -11,7 +11,7 @@ import type { Scenario } from './scenario.js'
 import { sepsisScenario } from './sepsis/sepsis.js'
 import { stuckSensorScenario } from './stuck-sensor/stuck-sensor.js'
 
-/** Every scenario, listed explicitly (no registration by import side effect); name = file name. */
+/** Every scenario, listed explicitly (no registration by import side effect); type = folder name. */
 export const SCENARIOS: readonly Scenario[] = [
   sepsisScenario,
   desaturationScenario,
@@ -26,6 +26,6 @@ export const SCENARIOS: readonly Scenario[] = [
   malformedPayloadsScenario,
 ]
 
-export function scenarioByName(name: string): Scenario | undefined {
-  return SCENARIOS.find((scenario) => scenario.name === name)
+export function scenarioByType(type: string): Scenario | undefined {
+  return SCENARIOS.find((scenario) => scenario.type === type)
 }

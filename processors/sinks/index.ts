@@ -11,7 +11,3 @@ export const SINK_TYPES: readonly RegisteredSink[] = [
   defineSink(mqttSink),
   defineSink(jsonlSink),
 ]
-
-export function sinkType(type: string): RegisteredSink | undefined {
-  return SINK_TYPES.find((sink) => sink.type === type)
-}

@@ -114,7 +114,7 @@ export function createBedsideMonitor(context: ProfileContext<BedsideMonitorConfi
 
 export const bedsideMonitorProfile: DeviceProfile<BedsideMonitorConfig> = {
   type: 'bedside-monitor',
-  description: 'ICU/ward bedside monitor: HR, SpO2, pulse rate, RR, temperature at 1 Hz; NIBP every 15 min.',
+  summary: 'ICU/ward bedside monitor: HR, SpO2, pulse rate, RR, temperature at 1 Hz; NIBP every 15 min.',
   configSchema: bedsideMonitorConfigSchema,
   create: createBedsideMonitor,
 }

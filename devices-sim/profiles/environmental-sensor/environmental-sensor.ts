@@ -117,7 +117,7 @@ export function createEnvironmentalSensor(context: ProfileContext<EnvironmentalS
 
 export const environmentalSensorProfile: DeviceProfile<EnvironmentalSensorConfig> = {
   type: 'environmental-sensor',
-  description: 'BME280-like room sensor: temperature, humidity, pressure every 10 s, on battery.',
+  summary: 'BME280-like room sensor: temperature, humidity, pressure every 10 s, on battery.',
   configSchema: environmentalSensorConfigSchema,
   create: createEnvironmentalSensor,
 }

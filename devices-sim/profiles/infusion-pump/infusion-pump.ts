@@ -123,7 +123,7 @@ export function createInfusionPump(context: ProfileContext<InfusionPumpConfig>):
 
 export const infusionPumpProfile: DeviceProfile<InfusionPumpConfig> = {
   type: 'infusion-pump',
-  description: 'Volumetric infusion pump: state, rate, volume infused, downstream pressure, battery.',
+  summary: 'Volumetric infusion pump: state, rate, volume infused, downstream pressure, battery.',
   configSchema: infusionPumpConfigSchema,
   create: createInfusionPump,
 }

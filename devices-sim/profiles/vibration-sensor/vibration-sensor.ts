@@ -61,7 +61,7 @@ export function createVibrationSensor(context: ProfileContext<VibrationSensorCon
 
 export const vibrationSensorProfile: DeviceProfile<VibrationSensorConfig> = {
   type: 'vibration-sensor',
-  description: 'Machine vibration sensor: broadband RMS velocity (mm/s) every second, mains-powered.',
+  summary: 'Machine vibration sensor: broadband RMS velocity (mm/s) every second, mains-powered.',
   configSchema: vibrationSensorConfigSchema,
   create: createVibrationSensor,
 }

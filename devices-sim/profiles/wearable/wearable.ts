@@ -101,7 +101,7 @@ export function createWearable(context: ProfileContext<WearableConfig>): SimDevi
 
 export const wearableProfile: DeviceProfile<WearableConfig> = {
   type: 'wearable',
-  description: 'Ward wearable patch: HR and RR every minute, optional SpO2, battery-powered radio.',
+  summary: 'Ward wearable patch: HR and RR every minute, optional SpO2, battery-powered radio.',
   configSchema: wearableConfigSchema,
   create: createWearable,
 }

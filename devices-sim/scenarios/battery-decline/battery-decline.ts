@@ -54,8 +54,8 @@ export function createBatteryDecline(context: ScenarioContext<BatteryDeclineConf
 }
 
 export const batteryDeclineScenario: Scenario<BatteryDeclineConfig> = {
-  name: NAME,
-  description: 'Battery drains fast (default +30 %/h) towards the low and critical thresholds.',
+  type: NAME,
+  summary: 'Battery drains fast (default +30 %/h) towards the low and critical thresholds.',
   appliesTo: ['wearable', 'infusion-pump', 'environmental-sensor'],
   configSchema: batteryDeclineConfigSchema,
   create: createBatteryDecline,

@@ -38,8 +38,8 @@ export function createClockSkew(context: ScenarioContext<ClockSkewConfig>): Scen
 }
 
 export const clockSkewScenario: Scenario<ClockSkewConfig> = {
-  name: NAME,
-  description: 'Device clock runs ahead (default +90 s) of true time.',
+  type: NAME,
+  summary: 'Device clock runs ahead (default +90 s) of true time.',
   appliesTo: ALL_DEVICE_TYPES,
   configSchema: clockSkewConfigSchema,
   create: createClockSkew,

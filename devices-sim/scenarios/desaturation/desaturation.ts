@@ -135,8 +135,8 @@ export function createDesaturation(context: ScenarioContext<DesaturationConfig>)
 }
 
 export const desaturationScenario: Scenario<DesaturationConfig> = {
-  name: NAME,
-  description: 'Repeated SpO2 dips of 4–15 % for 20–60 s every 1–3 min (sleep apnoea clusters).',
+  type: NAME,
+  summary: 'Repeated SpO2 dips of 4–15 % for 20–60 s every 1–3 min (sleep apnoea clusters).',
   appliesTo: ['bedside-monitor', 'wearable'],
   configSchema: desaturationConfigSchema,
   create: createDesaturation,

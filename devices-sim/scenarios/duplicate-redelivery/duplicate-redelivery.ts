@@ -47,8 +47,8 @@ export function createDuplicateRedelivery(
 }
 
 export const duplicateRedeliveryScenario: Scenario<DuplicateRedeliveryConfig> = {
-  name: NAME,
-  description: 'Some publishes delivered twice or out of order (default 5 % each).',
+  type: NAME,
+  summary: 'Some publishes delivered twice or out of order (default 5 % each).',
   appliesTo: ALL_DEVICE_TYPES,
   configSchema: duplicateRedeliveryConfigSchema,
   create: createDuplicateRedelivery,

@@ -45,8 +45,8 @@ export function createMalformedPayloads(context: ScenarioContext<MalformedPayloa
 }
 
 export const malformedPayloadsScenario: Scenario<MalformedPayloadsConfig> = {
-  name: NAME,
-  description: 'A fraction of publishes (default 2 %) replaced by malformed bytes.',
+  type: NAME,
+  summary: 'A fraction of publishes (default 2 %) replaced by malformed bytes.',
   appliesTo: ALL_DEVICE_TYPES,
   configSchema: malformedPayloadsConfigSchema,
   create: createMalformedPayloads,

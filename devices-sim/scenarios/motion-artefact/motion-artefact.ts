@@ -78,9 +78,8 @@ export function createMotionArtefact(context: ScenarioContext<MotionArtefactConf
 }
 
 export const motionArtefactScenario: Scenario<MotionArtefactConfig> = {
-  name: NAME,
-  description:
-    'Repeated motion artefact: SpO2 reads ~82 % for ~8 s with quality motion; HR and RR unchanged.',
+  type: NAME,
+  summary: 'Repeated motion artefact: SpO2 reads ~82 % for ~8 s with quality motion; HR and RR unchanged.',
   appliesTo: ['bedside-monitor', 'wearable'],
   configSchema: motionArtefactConfigSchema,
   create: createMotionArtefact,

@@ -35,8 +35,8 @@ export function createOfflineBackfill(context: ScenarioContext<OfflineBackfillCo
 }
 
 export const offlineBackfillScenario: Scenario<OfflineBackfillConfig> = {
-  name: NAME,
-  description: 'Device offline for 2 min, buffering readings, then a backfill burst on reconnect.',
+  type: NAME,
+  summary: 'Device offline for 2 min, buffering readings, then a backfill burst on reconnect.',
   appliesTo: ALL_DEVICE_TYPES,
   configSchema: offlineBackfillConfigSchema,
   create: createOfflineBackfill,

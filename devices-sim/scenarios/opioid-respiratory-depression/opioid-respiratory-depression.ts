@@ -126,9 +126,8 @@ export function createOpioidRespiratoryDepression(context: ScenarioContext<Opioi
 }
 
 export const opioidRespiratoryDepressionScenario: Scenario<OpioidConfig> = {
-  name: NAME,
-  description:
-    'Opioid respiratory depression: RR 14 → 6 with apnoeic pauses, SpO2 96 → 85 % lagging minutes.',
+  type: NAME,
+  summary: 'Opioid respiratory depression: RR 14 → 6 with apnoeic pauses, SpO2 96 → 85 % lagging minutes.',
   appliesTo: ['bedside-monitor', 'wearable'],
   configSchema: opioidConfigSchema,
   create: createOpioidRespiratoryDepression,

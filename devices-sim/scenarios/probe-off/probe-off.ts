@@ -46,8 +46,8 @@ export function createProbeOff(context: ScenarioContext<ProbeOffConfig>): Scenar
 }
 
 export const probeOffScenario: Scenario<ProbeOffConfig> = {
-  name: NAME,
-  description: 'SpO2 probe off for 3 min, then reattached: SpO2 and pulse rate carry quality probe_off.',
+  type: NAME,
+  summary: 'SpO2 probe off for 3 min, then reattached: SpO2 and pulse rate carry quality probe_off.',
   appliesTo: ['bedside-monitor', 'wearable'],
   configSchema: probeOffConfigSchema,
   create: createProbeOff,

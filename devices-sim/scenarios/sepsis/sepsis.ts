@@ -86,8 +86,8 @@ export function createSepsis(context: ScenarioContext<SepsisConfig>): ScenarioIn
 }
 
 export const sepsisScenario: Scenario<SepsisConfig> = {
-  name: NAME,
-  description: 'Sepsis over hours: fever, tachycardia, tachypnoea, then hypotension and late desaturation.',
+  type: NAME,
+  summary: 'Sepsis over hours: fever, tachycardia, tachypnoea, then hypotension and late desaturation.',
   appliesTo: ['bedside-monitor', 'wearable'],
   configSchema: sepsisConfigSchema,
   create: createSepsis,

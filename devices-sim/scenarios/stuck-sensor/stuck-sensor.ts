@@ -66,8 +66,8 @@ export function createStuckSensor(context: ScenarioContext<StuckSensorConfig>): 
 }
 
 export const stuckSensorScenario: Scenario<StuckSensorConfig> = {
-  name: NAME,
-  description: 'One metric frozen at a constant value while messages keep arriving (flatline sensor).',
+  type: NAME,
+  summary: 'One metric frozen at a constant value while messages keep arriving (flatline sensor).',
   appliesTo: ['environmental-sensor', 'vibration-sensor', 'bedside-monitor'],
   configSchema: stuckSensorConfigSchema,
   create: createStuckSensor,

@@ -27,7 +27,7 @@ describe('devices-sim > fleet > fleet file', () => {
       'test.yaml',
     )
     expect(fleet.groups.map((g) => g.profile.type)).toEqual(['wearable', 'vibration-sensor'])
-    expect(fleet.groups[0]?.scenarios[0]?.scenario.name).toBe('probe-off')
+    expect(fleet.groups[0]?.scenarios[0]?.scenario.type).toBe('probe-off')
     expect(planDevices(fleet).map((d) => d.deviceId)).toEqual(['wr-0001', 'wr-0002', 'vib-0001'])
   })
 

@@ -25,7 +25,7 @@ describe('devices-sim > profiles > index', () => {
   describe.each(DEVICE_PROFILES.map((p) => [p.type, p] as const))('%s', (type, profile) => {
     it('honours the config contract', () => {
       expectPluginConfigContract(profile.configSchema)
-      expect(profile.description.length).toBeGreaterThan(10)
+      expect(profile.summary.length).toBeGreaterThan(10)
       expect(profileByType(type)).toBe(profile)
     })
 
