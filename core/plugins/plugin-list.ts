@@ -49,6 +49,7 @@ export interface PluginListSpec<P extends PluginType, K extends z.ZodObject> {
 
 /** One validated entry: its common keys, its plugin, and the config that plugin's schema produced. */
 export interface PluginListEntry<P extends PluginType, C> {
+  /** Position in its list: the last segment of `path`. */
   readonly index: number
   readonly path: ConfigPath
   readonly plugin: P

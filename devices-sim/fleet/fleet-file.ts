@@ -168,10 +168,11 @@ export function parseFleet(raw: unknown, source: string): Fleet {
   const groups = parsed.data.groups.map((group, g): ResolvedGroup => {
     const at = ['groups', g]
     const profile = parsePluginEntry(group, at, PROFILE_LIST)
-    // A group's scenario problems are listed before its profile's, as its file lists them.
+    // A group's scenario problems come before its profile config's, the order this parser always had.
     const scenarios = resolveScenarios(group, at, profile.plugin, issues)
     issues.push(...profile.issues)
     if (profile.entry) entries.push(profile.entry)
+    // Without a plugin there is an issue, and the fleet is thrown away below.
     return {
       profile: profile.plugin as DeviceProfile,
       count: group.count,

@@ -64,6 +64,20 @@ describe('devices-sim > fleet > fleet file', () => {
     ])
   })
 
+  it('names the known profiles for an unknown one, and refuses two groups with one idPrefix', () => {
+    expect(issues({ groups: [{ profile: 'toaster', count: 1 }] })).toEqual([
+      'groups.0.profile: unknown profile "toaster" (known: bedside-monitor, wearable, infusion-pump, environmental-sensor, vibration-sensor)',
+    ])
+    expect(
+      issues({
+        groups: [
+          { profile: 'wearable', count: 1 },
+          { profile: 'wearable', count: 2 },
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/^groups\.1\.idPrefix: "wr-" is used twice \(also groups\.0\)/)])
+  })
+
   it('parses the fleets that ship with the repository', () => {
     expect(planDevices(loadFleetFile(`${repoRoot}/deploy/fleets/ward-and-factory.yaml`))).toHaveLength(56)
     expect(planDevices(loadFleetFile(`${repoRoot}/test/fixtures/fleets/thousand.yaml`))).toHaveLength(1_000)
