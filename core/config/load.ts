@@ -118,13 +118,17 @@ interface ZodIssueLike {
   keys?: string[]
 }
 
-export function zodIssuesToConfigIssues(issues: readonly ZodIssueLike[]): ConfigIssue[] {
+/** Zod issues as config issues; an unknown key gets `unknownKeyMessage` (process settings by default). */
+export function zodIssuesToConfigIssues(
+  issues: readonly ZodIssueLike[],
+  unknownKeyMessage = 'unknown key (a typo, or a setting of another process?)',
+): ConfigIssue[] {
   return issues.flatMap((issue) => {
     const base = issue.path.map(String)
     if (issue.code === 'unrecognized_keys' && issue.keys) {
       return issue.keys.map((key) => ({
         path: [...base, key].join('.'),
-        message: 'unknown key (a typo, or a setting of another process?)',
+        message: unknownKeyMessage,
       }))
     }
     return [{ path: base.join('.'), message: issue.message }]

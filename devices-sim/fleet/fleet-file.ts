@@ -1,13 +1,39 @@
 import { z } from 'zod'
 import { readConfigFile, zodIssuesToConfigIssues } from '../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
-import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
-import { profileByType } from '../profiles/index.js'
+import {
+  duplicateIssues,
+  parsePluginEntry,
+  parsePluginList,
+  type ConfigPath,
+  type PluginListEntry,
+  type PluginListSpec,
+} from '../../core/plugins/plugin-list.js'
+import type { DeviceType } from '../../core/telemetry/envelope.js'
+import { DEVICE_PROFILES } from '../profiles/index.js'
 import type { DeviceProfile } from '../profiles/profile.js'
-import { SCENARIOS, scenarioByName } from '../scenarios/index.js'
+import { SCENARIOS } from '../scenarios/index.js'
 import type { Scenario } from '../scenarios/scenario.js'
 
-const PROFILE_TYPES = DEVICE_TYPES.filter((t) => t !== 'unspecified') as [DeviceType, ...DeviceType[]]
+/** A scenario entry of a group: `scenario` names the plugin, `config` is its own. */
+const scenarioEntrySchema = z.strictObject({
+  scenario: z.string().min(1).describe('Scenario type (devices-sim/scenarios/<type>/).'),
+  devices: z.number().int().min(1).optional().describe('The first N devices of the group; all by default.'),
+  config: z.record(z.string(), z.unknown()).default({}).describe("The scenario's own settings."),
+})
+
+/** A group of devices: `profile` names the plugin, `config` is its own. */
+const groupSchema = z.strictObject({
+  profile: z.string().min(1).describe('Device profile type (devices-sim/profiles/<type>/).'),
+  count: z.number().int().min(1).max(100_000).describe('Devices in the group.'),
+  idPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .optional()
+    .describe('Device ids are <idPrefix><0001…>.'),
+  config: z.record(z.string(), z.unknown()).default({}).describe("The profile's own settings."),
+  scenarios: z.array(scenarioEntrySchema).default([]).describe('Scenarios run on devices of the group.'),
+})
 
 export const fleetFileSchema = z.strictObject({
   seed: z
@@ -50,34 +76,7 @@ export const fleetFileSchema = z.strictObject({
     .min(1)
     .default(1)
     .describe('Batching: samples of this many report intervals go out in one publish.'),
-  groups: z
-    .array(
-      z.strictObject({
-        profile: z.enum(PROFILE_TYPES).describe('Device profile (devices-sim/profiles).'),
-        count: z.number().int().min(1).max(100_000),
-        idPrefix: z
-          .string()
-          .regex(/^[A-Za-z0-9._-]*$/)
-          .optional()
-          .describe('Device ids are <idPrefix><0001…>.'),
-        config: z.record(z.string(), z.unknown()).default({}).describe("The profile's own settings."),
-        scenarios: z
-          .array(
-            z.strictObject({
-              scenario: z.string().min(1),
-              devices: z
-                .number()
-                .int()
-                .min(1)
-                .optional()
-                .describe('The first N devices of the group; all by default.'),
-              config: z.record(z.string(), z.unknown()).default({}),
-            }),
-          )
-          .default([]),
-      }),
-    )
-    .min(1),
+  groups: z.array(groupSchema).min(1).describe('Device groups, each of one profile.'),
 })
 
 export interface ResolvedScenario {
@@ -110,55 +109,79 @@ const DEFAULT_PREFIX: Record<DeviceType, string> = {
   'vibration-sensor': 'vib-',
 }
 
+/** How a fleet file lists device profiles (its groups), for the one plugin-list parser. */
+export const PROFILE_LIST: PluginListSpec<DeviceProfile, typeof groupSchema> = {
+  kind: 'profile',
+  registry: DEVICE_PROFILES,
+  typeKey: 'profile',
+  common: groupSchema,
+  configKey: 'config',
+  unique: {
+    key: 'idPrefix',
+    value: (group, profile) => group.idPrefix ?? DEFAULT_PREFIX[profile.type],
+    hint: 'give each group its own idPrefix (device ids must be unique)',
+  },
+}
+
+/** How a fleet group lists its scenarios, for the one plugin-list parser. */
+export const SCENARIO_LIST: PluginListSpec<Scenario, typeof scenarioEntrySchema> = {
+  kind: 'scenario',
+  registry: SCENARIOS,
+  typeKey: 'scenario',
+  common: scenarioEntrySchema,
+  configKey: 'config',
+}
+
+type Group = z.output<typeof groupSchema>
+
+/** A group's scenarios, and whether each fits the group's profile and size. */
+function resolveScenarios(
+  group: Group,
+  at: ConfigPath,
+  profile: DeviceProfile | undefined,
+  issues: ConfigIssue[],
+): ResolvedScenario[] {
+  const list = parsePluginList(group.scenarios, [...at, 'scenarios'], SCENARIO_LIST)
+  issues.push(...list.issues)
+  return list.entries.map(({ plugin: scenario, common, path, config }) => {
+    if (profile && !scenario.appliesTo.includes(profile.type)) {
+      issues.push({
+        path: [...path, 'scenario'].join('.'),
+        message: `${scenario.type} does not apply to ${profile.type}`,
+      })
+    }
+    if ((common.devices ?? 0) > group.count)
+      issues.push({
+        path: [...path, 'devices'].join('.'),
+        message: `more than the group's ${group.count} devices`,
+      })
+    return { scenario, devices: common.devices ?? group.count, config }
+  })
+}
+
 /** Validates a fleet file against its schema and every plugin's own schema, reporting all problems at once. */
 export function parseFleet(raw: unknown, source: string): Fleet {
   const parsed = fleetFileSchema.safeParse(raw)
   if (!parsed.success) throw new ConfigError(source, zodIssuesToConfigIssues(parsed.error.issues))
   const issues: ConfigIssue[] = []
-  const at = (path: (string | number)[], message: string): void => {
-    issues.push({ path: path.join('.'), message })
-  }
-  const nested = (path: (string | number)[], schema: z.ZodType, value: unknown): unknown => {
-    const result = schema.safeParse(value)
-    if (result.success) return result.data
-    for (const issue of zodIssuesToConfigIssues(result.error.issues)) {
-      at([...path, ...(issue.path ? [issue.path] : [])], issue.message)
-    }
-    return undefined
-  }
+  const entries: PluginListEntry<DeviceProfile, Group>[] = []
   const groups = parsed.data.groups.map((group, g): ResolvedGroup => {
-    const profile = profileByType(group.profile) as DeviceProfile
-    const scenarios = group.scenarios.flatMap((entry, s): ResolvedScenario[] => {
-      const scenario = scenarioByName(entry.scenario)
-      if (!scenario) {
-        at(
-          ['groups', g, 'scenarios', s, 'scenario'],
-          `unknown scenario; known: ${SCENARIOS.map((x) => x.name).join(', ')}`,
-        )
-        return []
-      }
-      if (!scenario.appliesTo.includes(group.profile)) {
-        at(['groups', g, 'scenarios', s, 'scenario'], `${scenario.name} does not apply to ${group.profile}`)
-      }
-      if ((entry.devices ?? 0) > group.count)
-        at(['groups', g, 'scenarios', s, 'devices'], `more than the group's ${group.count} devices`)
-      const config = nested(['groups', g, 'scenarios', s, 'config'], scenario.configSchema, entry.config)
-      return [{ scenario, devices: entry.devices ?? group.count, config }]
-    })
-    const config = nested(['groups', g, 'config'], profile.configSchema, group.config)
+    const at = ['groups', g]
+    const profile = parsePluginEntry(group, at, PROFILE_LIST)
+    // A group's scenario problems come before its profile config's, the order this parser always had.
+    const scenarios = resolveScenarios(group, at, profile.plugin, issues)
+    issues.push(...profile.issues)
+    if (profile.entry) entries.push(profile.entry)
+    // Without a plugin there is an issue, and the fleet is thrown away below.
     return {
-      profile,
+      profile: profile.plugin as DeviceProfile,
       count: group.count,
-      idPrefix: group.idPrefix ?? DEFAULT_PREFIX[group.profile],
-      config,
+      idPrefix: group.idPrefix ?? (profile.plugin ? DEFAULT_PREFIX[profile.plugin.type] : ''),
+      config: profile.entry?.config,
       scenarios,
     }
   })
-  const ids = new Set<string>()
-  groups.forEach((group, g) => {
-    if (ids.has(group.idPrefix)) at(['groups', g, 'idPrefix'], `"${group.idPrefix}" is used by another group`)
-    ids.add(group.idPrefix)
-  })
+  issues.push(...duplicateIssues(entries, PROFILE_LIST.unique))
   if (issues.length > 0) throw new ConfigError(source, issues)
   return {
     seed: parsed.data.seed,

@@ -1,10 +1,10 @@
 import type { DeviceType } from '../../core/telemetry/envelope.js'
-import { bedsideMonitorProfile } from './bedside-monitor.js'
-import { environmentalSensorProfile } from './environmental-sensor.js'
-import { infusionPumpProfile } from './infusion-pump.js'
+import { bedsideMonitorProfile } from './bedside-monitor/bedside-monitor.js'
+import { environmentalSensorProfile } from './environmental-sensor/environmental-sensor.js'
+import { infusionPumpProfile } from './infusion-pump/infusion-pump.js'
 import type { DeviceProfile } from './profile.js'
-import { vibrationSensorProfile } from './vibration-sensor.js'
-import { wearableProfile } from './wearable.js'
+import { vibrationSensorProfile } from './vibration-sensor/vibration-sensor.js'
+import { wearableProfile } from './wearable/wearable.js'
 
 /** Every device profile, listed explicitly (no registration by import side effect). */
 export const DEVICE_PROFILES: readonly DeviceProfile[] = [

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { DeviceStatus, DeviceType, TelemetrySample } from '../../core/telemetry/envelope.js'
+import type { PluginType } from '../../core/plugins/plugin-list.js'
 import type { MetricName } from '../../core/telemetry/metric-registry.js'
 import type { Rng } from '../rng.js'
 
@@ -42,10 +43,13 @@ export interface ProfileContext<C> {
   startMs: number
 }
 
-/** A device profile plugin (registry in ./index.ts): type id = file name = `profile` in the fleet file. */
-export interface DeviceProfile<C = unknown> {
+/**
+ * A device profile plugin (registry in ./index.ts): `type` = folder name (`profiles/<type>/<type>.ts`)
+ * = `profile` of a fleet group.
+ */
+export interface DeviceProfile<C = unknown> extends PluginType {
   readonly type: DeviceType
-  readonly description: string
+  readonly summary: string
   /** Strict, every field `.describe()`d, defaults for everything: `{}` must be a valid config. */
   readonly configSchema: z.ZodType<C>
   create(context: ProfileContext<C>): SimDevice

@@ -78,7 +78,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
     const scenarios = group.scenarios
       .filter((s) => deviceIndex < s.devices)
       .map((s) =>
-        s.scenario.create({ deviceId, config: s.config, rng: rng.fork(s.scenario.name), startMs: connectAt }),
+        s.scenario.create({ deviceId, config: s.config, rng: rng.fork(s.scenario.type), startMs: connectAt }),
       )
     const transport = createMqttTransport({
       url: fleet.mqtt.url,

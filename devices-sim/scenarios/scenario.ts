@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { PluginType } from '../../core/plugins/plugin-list.js'
 import type { DeviceType } from '../../core/telemetry/envelope.js'
 import type { Rng } from '../rng.js'
 import type { SignalEffects } from '../profiles/profile.js'
@@ -55,10 +56,13 @@ export interface ScenarioContext<C> {
   startMs: number
 }
 
-/** A scenario plugin (registry in ./index.ts): name = file name = `scenario` in the fleet file. */
-export interface Scenario<C = unknown> {
-  readonly name: string
-  readonly description: string
+/**
+ * A scenario plugin (registry in ./index.ts): `type` = folder name (`scenarios/<type>/<type>.ts`)
+ * = `scenario` of a fleet group's scenario entry.
+ */
+export interface Scenario<C = unknown> extends PluginType {
+  readonly type: string
+  readonly summary: string
   /** Device types it makes sense for; the fleet file is rejected otherwise. */
   readonly appliesTo: readonly DeviceType[]
   readonly configSchema: z.ZodType<C>

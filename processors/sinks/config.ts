@@ -1,14 +1,20 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { zodIssuesToConfigIssues } from '../../core/config/load.js'
 import { httpSchema, kafkaSchema, logSchema, shutdownSchema } from '../../core/config/shared.js'
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
 import type { Logger } from '../../core/log.js'
+import {
+  issuesAt,
+  issuesUnder,
+  parsePluginList,
+  type PluginListEntry,
+  type PluginListSpec,
+} from '../../core/plugins/plugin-list.js'
 import type { Clock } from '../../core/clock.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
-import { SINK_TYPES, sinkType } from './registry.js'
+import { SINK_TYPES } from './index.js'
 import type { DeliveryPolicy } from './runner.js'
-import type { Sink } from './sink.js'
+import type { RegisteredSink, Sink } from './sink.js'
 
 export const DEFAULT_GROUP_PREFIX = 'pulsewire-sink-'
 export const DEFAULT_DEAD_LETTER_DIR = '.pulsewire/sinks'
@@ -43,7 +49,7 @@ export const sinksFileSchema = z.strictObject({
   sinks: z
     .array(z.unknown())
     .min(1, 'configure at least one sink')
-    .describe('The sinks; each has the common keys below plus its type’s own (plugins/<type>/README.md).'),
+    .describe('The sinks; each has the common keys below plus its type’s own (<type>/README.md).'),
   http: httpSchema(SINKS_HTTP_PORT).prefault({}).describe('The /metrics, /healthz and /readyz server.'),
   log: logSchema.prefault({}).describe('Logging.'),
   shutdown: shutdownSchema.prefault({}).describe('Graceful stop.'),
@@ -101,7 +107,19 @@ export const commonSinkSchema = z.looseObject({
     .describe('Transitions per consumer batch, committed together: a crash repeats at most this many.'),
   delivery: deliverySchema.prefault({}).describe('Timeout, retries and dead-lettering.'),
 })
-const COMMON_KEYS = Object.keys(commonSinkSchema.shape)
+
+/** How the sinks file lists sinks, for the one plugin-list parser. */
+export const SINK_LIST: PluginListSpec<RegisteredSink, typeof commonSinkSchema> = {
+  kind: 'sink type',
+  registry: SINK_TYPES,
+  typeKey: 'type',
+  common: commonSinkSchema,
+  unique: {
+    key: 'name',
+    value: (common, plugin) => common.name ?? plugin.type,
+    hint: 'give each sink of the same type its own name',
+  },
+}
 
 /** One configured sink, validated and created (no I/O yet). */
 export interface SinkDefinition {
@@ -128,10 +146,6 @@ export interface SinkBuildDeps {
   logger(config: SinksSettings['log']): Logger
 }
 
-type Path = (string | number)[]
-const prefixed = (issues: readonly z.core.$ZodIssue[], prefix: Path): ConfigIssue[] =>
-  zodIssuesToConfigIssues(issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] })))
-
 /**
  * Validates the whole configuration once and creates every sink, reporting every problem at once
  * with its path (`sinks.2.url`); unknown keys are errors (exit 78).
@@ -139,72 +153,43 @@ const prefixed = (issues: readonly z.core.$ZodIssue[], prefix: Path): ConfigIssu
 export function parseSinksConfig(raw: unknown, source: string, deps: SinkBuildDeps): SinksConfig {
   const issues: ConfigIssue[] = []
   const top = sinksFileSchema.safeParse(raw)
-  if (!top.success) issues.push(...prefixed(top.error.issues, []))
+  if (!top.success) issues.push(...issuesAt(top.error.issues, []))
   // Sinks are checked even when a shared setting is wrong, so one run lists every problem.
   const settings = top.success ? top.data : sinksFileSchema.parse({ sinks: [null] })
   const logger = deps.logger(settings.log)
   const rawSinks = (raw as { sinks?: unknown } | null | undefined)?.sinks
-  const sinks: SinkDefinition[] = []
-  const seen = new Set<string>()
-  if (Array.isArray(rawSinks)) {
-    rawSinks.forEach((entry, index) => {
-      const built = buildSink(entry, index, settings, { ...deps, logger }, issues)
-      if (!built) return
-      if (seen.has(built.name)) {
-        issues.push({
-          path: `sinks.${index}.name`,
-          message: `"${built.name}" is used twice; give each sink of the same type its own name`,
-        })
-      }
-      seen.add(built.name)
-      sinks.push(built)
-    })
-  }
+  const list = parsePluginList(Array.isArray(rawSinks) ? rawSinks : [], ['sinks'], SINK_LIST)
+  issues.push(...list.issues)
+  const sinks = list.entries.flatMap((entry) => createSink(entry, settings, { ...deps, logger }, issues))
   if (!top.success || issues.length > 0) throw new ConfigError(source, issues)
   return { ...top.data, sinks }
 }
 
-function buildSink(
-  raw: unknown,
-  index: number,
+function createSink(
+  entry: PluginListEntry<RegisteredSink, z.output<typeof commonSinkSchema>>,
   defaults: SinksSettings,
   deps: Omit<SinkBuildDeps, 'logger'> & { logger: Logger },
   issues: ConfigIssue[],
-): SinkDefinition | undefined {
-  const at: Path = ['sinks', index]
-  const common = commonSinkSchema.safeParse(raw)
-  if (!common.success) {
-    issues.push(...prefixed(common.error.issues, at))
-    return undefined
+): SinkDefinition[] {
+  const { common, plugin } = entry
+  const name = common.name ?? plugin.type
+  const created = plugin.create(entry.config, { name, logger: deps.logger, clock: deps.clock, env: deps.env })
+  if (!created.ok) {
+    issues.push(...issuesUnder(created.issues, entry.path))
+    return []
   }
-  const plugin = sinkType(common.data.type)
-  if (!plugin) {
-    const known = SINK_TYPES.map((s) => s.type).join(', ')
-    issues.push({
-      path: [...at, 'type'].join('.'),
-      message: `unknown sink type "${common.data.type}" (known: ${known})`,
-    })
-    return undefined
-  }
-  const name = common.data.name ?? common.data.type
-  const rest = Object.fromEntries(Object.entries(common.data).filter(([key]) => !COMMON_KEYS.includes(key)))
-  const built = plugin.build(rest, { name, logger: deps.logger, clock: deps.clock, env: deps.env })
-  if (!built.ok) {
-    issues.push(
-      ...built.issues.map((i) => ({ ...i, path: [...at, i.path].filter((p) => p !== '').join('.') })),
-    )
-    return undefined
-  }
-  return {
-    name,
-    type: plugin.type,
-    groupId: common.data.groupId ?? `${defaults.groupPrefix}${name}`,
-    deadLetterFile: resolve(
-      common.data.deadLetterFile ?? `${defaults.deadLetterDir}/${name}.dead-letters.jsonl`,
-    ),
-    recentKeys: common.data.recentKeys,
-    batchSize: common.data.batchSize,
-    delivery: common.data.delivery,
-    sink: built.sink,
-  }
+  return [
+    {
+      name,
+      type: plugin.type,
+      groupId: common.groupId ?? `${defaults.groupPrefix}${name}`,
+      deadLetterFile: resolve(
+        common.deadLetterFile ?? `${defaults.deadLetterDir}/${name}.dead-letters.jsonl`,
+      ),
+      recentKeys: common.recentKeys,
+      batchSize: common.batchSize,
+      delivery: common.delivery,
+      sink: created.sink,
+    },
+  ]
 }

@@ -3,6 +3,7 @@ import type { AlertEvent } from '../../core/alerts/alert-event.js'
 import type { Clock } from '../../core/clock.js'
 import { ConfigError, PipelineError, type ConfigIssue } from '../../core/errors.js'
 import type { Logger } from '../../core/log.js'
+import type { PluginType } from '../../core/plugins/plugin-list.js'
 
 /** What the runner tells a sink about one delivery attempt. */
 export interface DeliveryContext {
@@ -49,7 +50,7 @@ export interface SinkDeps {
   env: Readonly<Record<string, string | undefined>>
 }
 
-/** A sink type: `type` is kebab-case and equals its folder name under plugins/ (conventions §1). */
+/** A sink type: `type` is kebab-case and equals its folder name under sinks/ (conventions §1). */
 export interface SinkPlugin<C> {
   readonly type: string
   readonly summary: string
@@ -59,12 +60,12 @@ export interface SinkPlugin<C> {
   create(config: C, deps: SinkDeps): Sink
 }
 
-/** A plugin with its config type erased, so the registry can be a plain array. */
-export interface RegisteredSink {
-  readonly type: string
-  readonly summary: string
-  readonly configSchema: z.ZodType
-  build(raw: unknown, deps: SinkDeps): { ok: true; sink: Sink } | { ok: false; issues: ConfigIssue[] }
+/**
+ * A plugin with its config type erased, so the registry can be a plain array. The one list parser
+ * (`core/plugins/plugin-list.ts`) validates an entry with `configSchema`; `create` takes that output.
+ */
+export interface RegisteredSink extends PluginType {
+  create(config: unknown, deps: SinkDeps): { ok: true; sink: Sink } | { ok: false; issues: ConfigIssue[] }
 }
 
 export function defineSink<C>(plugin: SinkPlugin<C>): RegisteredSink {
@@ -72,21 +73,10 @@ export function defineSink<C>(plugin: SinkPlugin<C>): RegisteredSink {
     type: plugin.type,
     summary: plugin.summary,
     configSchema: plugin.configSchema,
-    build(raw, deps) {
-      const parsed = plugin.configSchema.safeParse(raw)
-      if (!parsed.success) {
-        const issues = parsed.error.issues.flatMap((issue) =>
-          issue.code === 'unrecognized_keys'
-            ? issue.keys.map((key) => ({
-                path: [...issue.path.map(String), key].join('.'),
-                message: 'unknown key (a typo, or a key of another sink type?)',
-              }))
-            : [{ path: issue.path.map(String).join('.'), message: issue.message }],
-        )
-        return { ok: false, issues }
-      }
+    create(config, deps) {
       try {
-        return { ok: true, sink: plugin.create(parsed.data, deps) }
+        // Only ever called with this plugin's configSchema output (see RegisteredSink).
+        return { ok: true, sink: plugin.create(config as C, deps) }
       } catch (err) {
         if (err instanceof ConfigError) return { ok: false, issues: [...err.issues] }
         throw err

@@ -15,7 +15,3 @@ export const RULE_TYPES: readonly RegisteredRule[] = [
   defineRule(flatlineRule),
   defineRule(technicalRule),
 ]
-
-export function ruleType(type: string): RegisteredRule | undefined {
-  return RULE_TYPES.find((rule) => rule.type === type)
-}

@@ -1,9 +1,15 @@
 import { z } from 'zod'
-import { readConfigFile, zodIssuesToConfigIssues } from '../../../core/config/load.js'
+import { readConfigFile } from '../../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../../core/errors.js'
 import { DEVICE_TYPES, type DeviceType } from '../../../core/telemetry/envelope.js'
-import { RULE_TYPES, ruleType } from './index.js'
-import type { LimitBound, RuleLogic } from './rule.js'
+import {
+  issuesAt,
+  parsePluginList,
+  type PluginListEntry,
+  type PluginListSpec,
+} from '../../../core/plugins/plugin-list.js'
+import { RULE_TYPES } from './index.js'
+import type { LimitBound, RegisteredRule, RuleLogic } from './rule.js'
 
 /** The rules shipped with Pulsewire, relative to the repository root. */
 export const DEFAULT_RULES_FILE = 'deploy/rules/default.yaml'
@@ -47,11 +53,19 @@ export const commonRuleSchema = z.looseObject({
     .default(true)
     .describe('false keeps the rule (and its episode numbering) but does not run it.'),
 })
-const COMMON_KEYS = Object.keys(commonRuleSchema.shape)
 
-type Path = (string | number)[]
-const prefixed = (issues: readonly z.core.$ZodIssue[], prefix: Path): ConfigIssue[] =>
-  zodIssuesToConfigIssues(issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] })))
+/** How a rule file lists rules, for the one plugin-list parser. */
+export const RULE_LIST: PluginListSpec<RegisteredRule, typeof commonRuleSchema> = {
+  kind: 'rule type',
+  registry: RULE_TYPES,
+  typeKey: 'type',
+  common: commonRuleSchema,
+  unique: {
+    key: 'id',
+    value: (common) => common.id,
+    hint: 'rule ids are unique in a set (they are part of alert ids)',
+  },
+}
 
 interface Parsed {
   definition: RuleDefinition
@@ -60,35 +74,10 @@ interface Parsed {
   index: number
 }
 
-function parseRule(raw: unknown, index: number, issues: ConfigIssue[]): Parsed | undefined {
-  const at: Path = ['rules', index]
-  const common = commonRuleSchema.safeParse(raw)
-  if (!common.success) {
-    issues.push(...prefixed(common.error.issues, at))
-    return undefined
-  }
-  const plugin = ruleType(common.data.type)
-  if (!plugin) {
-    const known = RULE_TYPES.map((r) => r.type).join(', ')
-    issues.push({
-      path: [...at, 'type'].join('.'),
-      message: `unknown rule type "${common.data.type}" (known: ${known})`,
-    })
-    return undefined
-  }
-  const rest = Object.fromEntries(Object.entries(common.data).filter(([key]) => !COMMON_KEYS.includes(key)))
-  const built = plugin.build(rest, common.data.id)
-  if (!built.ok) {
-    issues.push(...prefixed(built.issues, at))
-    return undefined
-  }
-  const { id, type, appliesTo, description, enabled } = common.data
-  return {
-    definition: { id, type, appliesTo, description, logic: built.logic },
-    enabled,
-    bounds: built.bounds,
-    index,
-  }
+function toParsed(entry: PluginListEntry<RegisteredRule, z.output<typeof commonRuleSchema>>): Parsed {
+  const { id, type, appliesTo, description, enabled } = entry.common
+  const { logic, bounds } = entry.plugin.create(entry.config, id)
+  return { definition: { id, type, appliesTo, description, logic }, enabled, bounds, index: entry.index }
 }
 
 /** A low limit at or above a high limit on the same metric and device type can never be right (domain.md §1.1). */
@@ -113,20 +102,9 @@ function checkLimitPairs(parsed: readonly Parsed[], issues: ConfigIssue[]): void
 /** Validates a rule set once, reporting every problem with its path; unknown keys are errors. */
 export function parseRuleSet(raw: unknown, source: string): RuleSet {
   const top = ruleSetSchema.safeParse(raw)
-  if (!top.success) throw new ConfigError(source, prefixed(top.error.issues, []))
-  const issues: ConfigIssue[] = []
-  const parsed = top.data.rules.flatMap((rule, i) => parseRule(rule, i, issues) ?? [])
-  const seen = new Map<string, number>()
-  for (const p of parsed) {
-    const first = seen.get(p.definition.id)
-    if (first !== undefined) {
-      issues.push({
-        path: `rules.${p.index}.id`,
-        message: `duplicate rule id "${p.definition.id}" (also rules.${first})`,
-      })
-    }
-    seen.set(p.definition.id, first ?? p.index)
-  }
+  if (!top.success) throw new ConfigError(source, issuesAt(top.error.issues, []))
+  const { entries, issues } = parsePluginList(top.data.rules, ['rules'], RULE_LIST)
+  const parsed = entries.map(toParsed)
   checkLimitPairs(
     parsed.filter((p) => p.enabled),
     issues,

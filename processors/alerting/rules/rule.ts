@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { AlertKind, AlertPriority } from '../../../core/alerts/alert-event.js'
 import type { DeviceStatus, DeviceType, Quality } from '../../../core/telemetry/envelope.js'
+import type { PluginType } from '../../../core/plugins/plugin-list.js'
 import type { MetricName } from '../../../core/telemetry/metric-registry.js'
 
 /** The device a message belongs to, as the device registry knows it (not as the payload claims). */
@@ -111,27 +112,24 @@ export interface RulePlugin<C, S> {
   bounds?(config: C): LimitBound[]
 }
 
-/** A plugin with its config type erased, so the registry can be a plain array. */
-export interface RegisteredRule {
-  readonly type: string
-  readonly summary: string
-  readonly configSchema: z.ZodType
-  build(raw: unknown, ruleId: string): BuildResult
+/**
+ * A plugin with its config type erased, so the registry can be a plain array. The one list parser
+ * (`core/plugins/plugin-list.ts`) validates an entry with `configSchema`; `create` takes that output.
+ */
+export interface RegisteredRule extends PluginType {
+  create(config: unknown, ruleId: string): { logic: RuleLogic<unknown>; bounds: LimitBound[] }
 }
-
-export type BuildResult =
-  { ok: true; logic: RuleLogic<unknown>; bounds: LimitBound[] } | { ok: false; issues: z.core.$ZodIssue[] }
 
 export function defineRule<C, S>(plugin: RulePlugin<C, S>): RegisteredRule {
   return {
     type: plugin.type,
     summary: plugin.summary,
     configSchema: plugin.configSchema,
-    build(raw, ruleId) {
-      const parsed = plugin.configSchema.safeParse(raw)
-      if (!parsed.success) return { ok: false, issues: parsed.error.issues }
-      const logic = plugin.create(parsed.data, { ruleId }) as unknown as RuleLogic<unknown>
-      return { ok: true, logic, bounds: plugin.bounds?.(parsed.data) ?? [] }
+    create(config, ruleId) {
+      // Only ever called with this plugin's configSchema output (see RegisteredRule).
+      const typed = config as C
+      const logic = plugin.create(typed, { ruleId }) as unknown as RuleLogic<unknown>
+      return { logic, bounds: plugin.bounds?.(typed) ?? [] }
     },
   }
 }

@@ -10,7 +10,7 @@ import { createKafkaProducer } from '../../../core/kafka/producer.js'
 import type { Component } from '../../../core/lifecycle.js'
 import type { DeadLetterLine } from '../../../processors/sinks/dead-letters.js'
 import { buildAlertSinks, type BuiltSinks } from '../../../processors/sinks/main.js'
-import { verifySignature } from '../../../processors/sinks/plugins/webhook/signature.js'
+import { verifySignature } from '../../../processors/sinks/webhook/signature.js'
 import { silentLogger, testKafka, unique } from '../../helpers/services.js'
 
 export { alertEvent } from '../../helpers/alert-events.js'

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AlertEvent } from '../../../core/alerts/alert-event.js'
-import type { DeviceAlertState } from '../../../processors/sinks/plugins/mqtt/active-alerts.js'
+import type { DeviceAlertState } from '../../../processors/sinks/mqtt/active-alerts.js'
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js'
 import { eventually, unique } from '../../helpers/services.js'
 import {

@@ -27,7 +27,7 @@ describe('devices-sim > fleet > fleet file', () => {
       'test.yaml',
     )
     expect(fleet.groups.map((g) => g.profile.type)).toEqual(['wearable', 'vibration-sensor'])
-    expect(fleet.groups[0]?.scenarios[0]?.scenario.name).toBe('probe-off')
+    expect(fleet.groups[0]?.scenarios[0]?.scenario.type).toBe('probe-off')
     expect(planDevices(fleet).map((d) => d.deviceId)).toEqual(['wr-0001', 'wr-0002', 'vib-0001'])
   })
 
@@ -62,6 +62,20 @@ describe('devices-sim > fleet > fleet file', () => {
       'groups.1.scenarios.0.scenario',
       'groups.1.scenarios.0.devices',
     ])
+  })
+
+  it('names the known profiles for an unknown one, and refuses two groups with one idPrefix', () => {
+    expect(issues({ groups: [{ profile: 'toaster', count: 1 }] })).toEqual([
+      'groups.0.profile: unknown profile "toaster" (known: bedside-monitor, wearable, infusion-pump, environmental-sensor, vibration-sensor)',
+    ])
+    expect(
+      issues({
+        groups: [
+          { profile: 'wearable', count: 1 },
+          { profile: 'wearable', count: 2 },
+        ],
+      }),
+    ).toEqual([expect.stringMatching(/^groups\.1\.idPrefix: "wr-" is used twice \(also groups\.0\)/)])
   })
 
   it('parses the fleets that ship with the repository', () => {

@@ -14,7 +14,9 @@ describe('devices-sim > profiles > index', () => {
     expect([...types].sort()).toEqual(DEVICE_TYPES.filter((t) => t !== 'unspecified').sort())
     for (const type of types) {
       expect(
-        existsSync(fileURLToPath(new URL(`../../../../devices-sim/profiles/${type}.ts`, import.meta.url))),
+        existsSync(
+          fileURLToPath(new URL(`../../../../devices-sim/profiles/${type}/${type}.ts`, import.meta.url)),
+        ),
       ).toBe(true)
     }
     expect(profileByType('unspecified')).toBeUndefined()
@@ -23,7 +25,7 @@ describe('devices-sim > profiles > index', () => {
   describe.each(DEVICE_PROFILES.map((p) => [p.type, p] as const))('%s', (type, profile) => {
     it('honours the config contract', () => {
       expectPluginConfigContract(profile.configSchema)
-      expect(profile.description.length).toBeGreaterThan(10)
+      expect(profile.summary.length).toBeGreaterThan(10)
       expect(profileByType(type)).toBe(profile)
     })
 

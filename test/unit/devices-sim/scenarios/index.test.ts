@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { profileByType } from '../../../../devices-sim/profiles/index.js'
 import { NO_EFFECTS, type DeviceProfile } from '../../../../devices-sim/profiles/profile.js'
-import { SCENARIOS, scenarioByName } from '../../../../devices-sim/scenarios/index.js'
+import { SCENARIOS, scenarioByType } from '../../../../devices-sim/scenarios/index.js'
 import { ALL_DEVICE_TYPES } from '../../../../devices-sim/scenarios/timeline.js'
 import { expectWellFormed, runProfile } from '../profiles/run-profile.js'
 import { expectPluginConfigContract } from '../registry-contract.js'
@@ -11,24 +11,26 @@ import { allEvents, HOUR_MS, instantiate, START_MS } from './run-scenario.js'
 
 describe('devices-sim > scenarios > index', () => {
   it('has unique kebab-case names, each the name of its file', () => {
-    const names = SCENARIOS.map((s) => s.name)
+    const names = SCENARIOS.map((s) => s.type)
     expect(new Set(names).size).toBe(names.length)
     for (const name of names) {
       expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
       expect(
-        existsSync(fileURLToPath(new URL(`../../../../devices-sim/scenarios/${name}.ts`, import.meta.url))),
+        existsSync(
+          fileURLToPath(new URL(`../../../../devices-sim/scenarios/${name}/${name}.ts`, import.meta.url)),
+        ),
       ).toBe(true)
     }
-    expect(scenarioByName('no-such-scenario')).toBeUndefined()
+    expect(scenarioByType('no-such-scenario')).toBeUndefined()
   })
 
-  describe.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (name, scenario) => {
+  describe.each(SCENARIOS.map((s) => [s.type, s] as const))('%s', (name, scenario) => {
     it('honours the config contract and applies to real device types', () => {
       expectPluginConfigContract(scenario.configSchema)
-      expect(scenarioByName(name)).toBe(scenario)
+      expect(scenarioByType(name)).toBe(scenario)
       expect(scenario.appliesTo.length).toBeGreaterThan(0)
       expect(scenario.appliesTo.every((t) => ALL_DEVICE_TYPES.includes(t))).toBe(true)
-      expect(scenario.description.length).toBeGreaterThan(10)
+      expect(scenario.summary.length).toBeGreaterThan(10)
     })
 
     it('is pure and deterministic: effects depend only on time, events are ordered and labelled', () => {

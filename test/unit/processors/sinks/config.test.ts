@@ -8,7 +8,7 @@ import { systemClock } from '../../../../core/clock.js'
 import { ConfigError } from '../../../../core/errors.js'
 import { parseSinksConfig } from '../../../../processors/sinks/config.js'
 import { maxPollIntervalMs } from '../../../../processors/sinks/service.js'
-import { SINK_TYPES } from '../../../../processors/sinks/registry.js'
+import { SINK_TYPES } from '../../../../processors/sinks/index.js'
 import { repoRoot } from '../../../helpers/cli.js'
 
 const deps = (env: Record<string, string> = {}) => ({
@@ -115,7 +115,7 @@ describe('processors > sinks > config', () => {
   for (const sink of SINK_TYPES) {
     it(`${sink.type}: a kebab-case type with a README and a strict, described config`, () => {
       expect(sink.type).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/)
-      const folder = join(repoRoot, 'processors/sinks/plugins', sink.type)
+      const folder = join(repoRoot, 'processors/sinks', sink.type)
       for (const file of [`${sink.type}.ts`, 'README.md'])
         expect(existsSync(join(folder, file)), file).toBe(true)
       const schema = sink.configSchema as z.ZodObject

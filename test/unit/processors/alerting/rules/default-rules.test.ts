@@ -5,7 +5,7 @@ import type { DeviceType } from '../../../../../core/telemetry/envelope.js'
 import { DEVICE_PROFILES } from '../../../../../devices-sim/profiles/index.js'
 import { NO_EFFECTS, type SignalEffects } from '../../../../../devices-sim/profiles/profile.js'
 import { createRng } from '../../../../../devices-sim/rng.js'
-import { scenarioByName } from '../../../../../devices-sim/scenarios/index.js'
+import { scenarioByType } from '../../../../../devices-sim/scenarios/index.js'
 import { mergeSignalEffects } from '../../../../../devices-sim/runtime/effects.js'
 import { createAlertEngine } from '../../../../../processors/alerting/engine/engine.js'
 import { DEFAULT_RULES_FILE, loadRuleSet } from '../../../../../processors/alerting/rules/rule-set.js'
@@ -31,7 +31,7 @@ function simulate(
     rng,
     startMs: START_MS,
   })
-  const plugin = scenario && scenarioByName(scenario.name)
+  const plugin = scenario && scenarioByType(scenario.name)
   const instance = plugin?.create({
     deviceId: 'sim-1',
     config: plugin.configSchema.parse(scenario?.config ?? {}),
