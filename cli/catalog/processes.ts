@@ -9,7 +9,7 @@ import { createAlertingMetrics } from '../../processors/alerting/metrics.js'
 import { ALERTING_INPUT_CHANNELS } from '../../processors/alerting/service.js'
 import { sinksFileSchema } from '../../processors/sinks/config.js'
 import { createSinkMetrics } from '../../processors/sinks/metrics.js'
-import { SINK_TYPES } from '../../processors/sinks/registry.js'
+import { SINK_TYPES } from '../../processors/sinks/index.js'
 import { storageConfigSchema } from '../../processors/storage/config.js'
 import { createStorageMetrics } from '../../processors/storage/metrics.js'
 
