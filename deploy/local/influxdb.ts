@@ -4,7 +4,8 @@ import { createInfluxAdapter } from '../../core/influx/client.js'
 import { PipelineError } from '../../core/errors.js'
 import { STACK_VERSIONS, type StackConfig, type StackPaths } from './config.js'
 import { waitUntilReady } from './kafka.js'
-import { portOpen, runOrThrow, runningPid, startDetached, type ManagedProcess } from './processes.js'
+import { runningPid, startDetached, type ManagedProcess } from '../../core/process/pid-file.js'
+import { portOpen, runOrThrow } from './host.js'
 
 export function influxProcess(paths: StackPaths): ManagedProcess {
   return {

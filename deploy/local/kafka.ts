@@ -4,16 +4,10 @@ import { resolve } from 'node:path'
 import { fetchMetadata } from '../../core/kafka/admin.js'
 import { PipelineError } from '../../core/errors.js'
 import { STACK_VERSIONS, type StackConfig, type StackPaths } from './config.js'
-import {
-  isAlive,
-  portOpen,
-  runOrThrow,
-  runningPid,
-  sleep,
-  startDetached,
-  tail,
-  type ManagedProcess,
-} from './processes.js'
+import { tail } from '../../core/process/child-process.js'
+import { isAlive, runningPid, startDetached, type ManagedProcess } from '../../core/process/pid-file.js'
+import { systemClock } from '../../core/clock.js'
+import { portOpen, runOrThrow } from './host.js'
 
 export function kafkaProcess(paths: StackPaths): ManagedProcess {
   return {
@@ -183,6 +177,6 @@ export async function waitUntilReady(
         `${proc.name} not ready after ${timeoutMs} ms; last lines of ${proc.logFile}:\n${tail(proc.logFile)}`,
       )
     }
-    await sleep(500)
+    await systemClock.sleep(500)
   }
 }

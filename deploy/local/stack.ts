@@ -5,7 +5,8 @@ import { CHANNEL_SPECS } from '../../core/telemetry/topics.js'
 import { STACK_VERSIONS, stackPaths, type StackConfig, type StackPaths } from './config.js'
 import { installInfluxdb, influxProcess, startInfluxdb } from './influxdb.js'
 import { installKafka, kafkaProcess, startKafka } from './kafka.js'
-import { commandExists, runningPid, stopByPid, type ManagedProcess } from './processes.js'
+import { runningPid, stopByPid, type ManagedProcess } from '../../core/process/pid-file.js'
+import { commandExists } from './host.js'
 
 export interface StackOptions {
   config: StackConfig
