@@ -25,9 +25,9 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   })
   return {
     child: cli.process,
-    stdout: cli.stdout,
-    stderr: cli.stderr,
+    stdout: () => cli.stdout(),
+    stderr: () => cli.stderr(),
     exited: cli.exited.then((exit) => (typeof exit === 'number' ? exit : null)),
-    waitFor: cli.waitFor,
+    waitFor: (text, timeoutMs) => cli.waitFor(text, timeoutMs),
   }
 }
