@@ -61,14 +61,16 @@ bind-address = "127.0.0.1:${config.influxdbServer.rpcPort}"
 `
 }
 
+/** Starts InfluxDB unless it runs already; resolves with whether this call started it. */
 export async function startInfluxdb(
   config: StackConfig,
   paths: StackPaths,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const proc = influxProcess(paths)
   const url = `http://127.0.0.1:${config.influxdbServer.port}`
-  if (runningPid(proc) === undefined) {
+  const start = runningPid(proc) === undefined
+  if (start) {
     if (await portOpen(config.influxdbServer.port)) {
       throw new PipelineError(
         'STACK_PORT_IN_USE',
@@ -94,4 +96,5 @@ export async function startInfluxdb(
   log(
     `influxdb  ready on ${url} (InfluxDB ${STACK_VERSIONS.influxdb}, database "${config.influxdbServer.database}")`,
   )
+  return start
 }

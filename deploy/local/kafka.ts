@@ -123,14 +123,16 @@ function ensureFormatted(config: StackConfig, paths: StackPaths): string {
   return propertiesFile
 }
 
+/** Starts the broker unless it runs already; resolves with whether this call started it. */
 export async function startKafka(
   config: StackConfig,
   paths: StackPaths,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const proc = kafkaProcess(paths)
   const brokers = `127.0.0.1:${config.kafkaBroker.port}`
-  if (runningPid(proc) === undefined) {
+  const start = runningPid(proc) === undefined
+  if (start) {
     if (await portOpen(config.kafkaBroker.port)) {
       throw new PipelineError(
         'STACK_PORT_IN_USE',
@@ -153,6 +155,7 @@ export async function startKafka(
     return true
   })
   log(`kafka     ready on ${brokers} (KRaft, Apache Kafka ${STACK_VERSIONS.kafka})`)
+  return start
 }
 
 /** Polls a real readiness probe; if the server dies meanwhile, fails with its log's tail. */
