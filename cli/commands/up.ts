@@ -11,7 +11,7 @@ import {
   type FatalReport,
   type ServiceParts,
 } from '../../core/lifecycle.js'
-import { stackDown, stackUp, type StackServer } from '../../deploy/local/stack.js'
+import { stackDown, stackUp } from '../../deploy/local/stack.js'
 import { createSimComponent } from '../../devices-sim/component.js'
 import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js'
 import { planDevices } from '../../devices-sim/runtime/fleet-runner.js'
@@ -21,6 +21,7 @@ import { buildProcessors } from '../../processors/main.js'
 import { buildAlertSinks } from '../../processors/sinks/main.js'
 import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
+import { localStackComponent } from './up-stack.js'
 import { enrolmentTargets, provisionToFiles } from '../../gateway/registry/fleet-enrolment.js'
 import { fleetDevices } from '../../devices-sim/fleet/fleet-devices.js'
 
@@ -74,25 +75,12 @@ export function registerUp(program: Command): void {
       const fleet = loadFleetFile(options.fleet)
       const quietEnv = { ...process.env, PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn' }
       const fatal = createFatalSlot()
-      // Only what up started is stopped: a stack that was running before (yours, or the one the
-      // tests share) keeps running after Ctrl-C or a failure.
-      let startedServers: StackServer[] = []
       const components: Component[] = [
-        {
-          name: 'local-stack',
-          async start() {
-            const fresh = options.fresh ?? false
-            startedServers = (await stackUp({ config: stackConfig, repoRoot: root, log: say, fresh })).started
-          },
-          async stop() {
-            if (startedServers.length > 0) {
-              await stackDown({ config: stackConfig, repoRoot: root, log: say, only: startedServers })
-            }
-            const kept = (['kafka', 'influxdb'] as const).filter((s) => !startedServers.includes(s))
-            if (kept.length > 0)
-              say(`stack     ${kept.join(' and ')} left running (running before pulsewire up)`)
-          },
-        },
+        localStackComponent({
+          up: () => stackUp({ config: stackConfig, repoRoot: root, log: say, fresh: options.fresh ?? false }),
+          down: (only) => stackDown({ config: stackConfig, repoRoot: root, log: say, only }),
+          say,
+        }),
         {
           name: 'device-credentials',
           start() {
