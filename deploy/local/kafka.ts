@@ -109,7 +109,10 @@ function ensureFormatted(config: StackConfig, paths: StackPaths): string {
   mkdirSync(paths.kafkaData, { recursive: true })
   writeFileSync(propertiesFile, serverProperties(config, paths))
   if (!existsSync(resolve(paths.kafkaData, 'logs', 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url')
+    // As Kafka's own Uuid.randomUuid: never one that starts with '-', which the storage tool's
+    // argument parser would take for an option ("--cluster-id: expected one argument").
+    let clusterId = randomBytes(16).toString('base64url')
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url')
     runOrThrow('formatting the Kafka data directory', 'java', [
       ...javaArgs(paths),
       'kafka.tools.StorageTool',
