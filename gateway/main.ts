@@ -1,11 +1,10 @@
 // `pulsewire gateway`: composition root of the MQTT gateway (wiring only).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Logger } from 'pino'
 import { systemClock } from '../core/clock.js'
 import { loadConfig } from '../core/config/load.js'
 import { ConfigError } from '../core/errors.js'
-import { runService, type Component } from '../core/lifecycle.js'
+import { runService, type Component, type ServiceParts } from '../core/lifecycle.js'
 import { createLogger } from '../core/log.js'
 import { createMetricsRegistry } from '../core/metrics.js'
 import { gatewayConfigSchema, type GatewayConfig } from './config.js'
@@ -14,9 +13,9 @@ import { createFileRegistrySource } from './registry/registry-file.js'
 import { createRegistryWatcher } from './registry/registry-watcher.js'
 import { createGatewayService } from './service.js'
 
-export interface BuiltGateway {
+/** No fatal hook: the gateway has no part that gives up (the producer retries, listeners stay bound). */
+export interface BuiltGateway extends ServiceParts {
   config: GatewayConfig
-  logger: Logger
   components: Component[]
 }
 
@@ -61,10 +60,14 @@ export function buildGateway(
     },
     stop: () => Promise.resolve(),
   }
-  return { config, logger, components: [watcher, ...service.components, ready] }
+  return {
+    config,
+    logger,
+    components: [watcher, ...service.components, ready],
+    shutdownTimeoutMs: config.shutdown.timeoutMs,
+  }
 }
 
 export function runGateway(options: { configFile?: string | undefined }): Promise<number> {
-  const { config, logger, components } = buildGateway(options.configFile)
-  return runService({ logger, components, shutdownTimeoutMs: config.shutdown.timeoutMs }).done
+  return runService(buildGateway(options.configFile)).done
 }

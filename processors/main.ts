@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { systemClock } from '../core/clock.js'
 import { loadConfig } from '../core/config/load.js'
-import { runService, type Component } from '../core/lifecycle.js'
+import { createFatalSlot, runService, type Component, type ServiceParts } from '../core/lifecycle.js'
 import { createLogger } from '../core/log.js'
 import { createMetricsRegistry } from '../core/metrics.js'
 import { alertingConfigSchema } from './alerting/config.js'
@@ -21,12 +21,10 @@ export interface ProcessorOptions {
   env?: NodeJS.ProcessEnv
 }
 
-export interface BuiltProcessors {
-  logger: Logger
-  shutdownTimeoutMs: number
+export interface BuiltProcessors extends ServiceParts {
   components: Component[]
-  /** Requests a stop when a pipeline cannot continue (wired by the caller to runService). */
-  setFatalHandler(handler: (err: unknown) => void): void
+  /** A pipeline that cannot continue reports here (as "storage" or "alerting"); the runner stops the process. */
+  setFatalHandler: NonNullable<ServiceParts['setFatalHandler']>
 }
 
 /**
@@ -37,7 +35,8 @@ export interface BuiltProcessors {
 export function buildProcessors(options: ProcessorOptions): BuiltProcessors {
   const env = options.env ?? process.env
   const components: Component[] = []
-  let fatal: (err: unknown) => void = () => undefined
+  // A failed pipeline stops the process, which restarts from committed offsets.
+  const fatal = createFatalSlot()
   let logger: Logger | undefined
   let shutdownTimeoutMs = 15_000
   if (options.only !== 'alerting') {
@@ -49,7 +48,7 @@ export function buildProcessors(options: ProcessorOptions): BuiltProcessors {
       logger: logger.child({ processor: 'storage' }),
       registry: createMetricsRegistry('storage'),
       clock: systemClock,
-      onFatal: (err) => fatal(err),
+      onFatal: (err) => fatal.report('storage', err),
     })
     components.push(...service.components)
   }
@@ -63,7 +62,7 @@ export function buildProcessors(options: ProcessorOptions): BuiltProcessors {
       logger: logger.child({ processor: 'alerting' }),
       registry: createMetricsRegistry('alerting'),
       clock: systemClock,
-      onFatal: (err) => fatal(err),
+      onFatal: (err) => fatal.report('alerting', err),
     })
     components.push(...service.components)
   }
@@ -71,23 +70,10 @@ export function buildProcessors(options: ProcessorOptions): BuiltProcessors {
     logger: logger as Logger,
     shutdownTimeoutMs,
     components,
-    setFatalHandler: (handler) => (fatal = handler),
+    setFatalHandler: fatal.set,
   }
 }
 
-export async function runProcessors(options: ProcessorOptions): Promise<number> {
-  const built = buildProcessors(options)
-  const runner = runService({
-    logger: built.logger,
-    components: built.components,
-    shutdownTimeoutMs: built.shutdownTimeoutMs,
-  })
-  let failed = false
-  built.setFatalHandler((err) => {
-    failed = true
-    built.logger.error({ err }, 'a pipeline stopped; shutting down to restart from committed offsets')
-    runner.stop('pipeline failure')
-  })
-  const code = await runner.done
-  return failed ? 1 : code
+export function runProcessors(options: ProcessorOptions): Promise<number> {
+  return runService(buildProcessors(options)).done
 }

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { PipelineError } from '../../core/errors.js'
+import { spawnChild, waitReady, type Child } from '../../core/process/child-process.js'
 
 /** One Pulsewire process of a load target: `node dist/cli/main.js <args>`, its own ports and log file. */
 export interface ServiceSpec {
@@ -21,8 +19,6 @@ export interface ServiceContext {
   logFile: string
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 /** A TCP port nothing listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,13 +34,12 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts, stops and kills one process by its PID, with its output appended to a log file
- * (no pipe that could fill up and stall it). Readiness is what an orchestrator would check:
- * /readyz, plus the consumer group's first assignment for processors.
+ * One process of the target, started, stopped and killed through core/process (its output
+ * appended to a log file, no pipe that could fill up and stall it). Readiness is what an
+ * orchestrator would check: /readyz, plus the consumer group's first assignment for processors.
  */
 export class ServiceProcess {
-  #child: ChildProcess | undefined
-  #exited: Promise<void> = Promise.resolve()
+  #child: Child | undefined
 
   constructor(
     readonly spec: ServiceSpec,
@@ -62,58 +57,34 @@ export class ServiceProcess {
   }
 
   async start(timeoutMs = 60_000): Promise<void> {
-    const logStart = existsSync(this.context.logFile) ? statSync(this.context.logFile).size : 0
-    const out = openSync(this.context.logFile, 'a')
-    const exit: { code?: number | null } = {}
-    try {
-      const child = spawn(process.execPath, [this.context.cli, ...this.spec.args], {
-        cwd: this.context.cwd,
-        env: this.context.env,
-        stdio: ['ignore', out, out],
-        // Its own process group: Ctrl-C in the terminal reaches only the load tester, which
-        // then drains and stops this process by PID (a process stopped by the terminal would
-        // turn the end of every interrupted run into a fault).
-        detached: true,
-      })
-      this.#child = child
-      this.#exited = new Promise((resolve) =>
-        child.once('exit', (code) => {
-          exit.code = code
-          resolve()
-        }),
-      )
-    } finally {
-      closeSync(out)
-    }
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      if (exit.code !== undefined) throw this.#failure(`exited (${exit.code}) while starting`, logStart)
-      // Assignment first, then /readyz: a processor that restores state after its assignment
-      // (alerting) reports not-ready from that moment, so the order leaves no gap.
-      const assigned = !this.spec.waitForAssignment || this.#assigned(logStart)
-      if (assigned && (await this.#httpReady())) return
-      if (Date.now() > deadline) throw this.#failure(`not ready within ${timeoutMs} ms`, logStart)
-      await sleep(200)
-    }
+    const child = spawnChild({
+      name: this.name,
+      command: process.execPath,
+      args: [this.context.cli, ...this.spec.args],
+      cwd: this.context.cwd,
+      env: this.context.env,
+      output: { logFile: this.context.logFile },
+      // Ctrl-C reaches only the load tester, which then drains and stops this process itself.
+      detached: true,
+    })
+    this.#child = child
+    // Assignment first, then /readyz: a processor that restores state after its assignment
+    // (alerting) reports not-ready from that moment, so the order leaves no gap.
+    await waitReady(
+      child,
+      async () => (!this.spec.waitForAssignment || assigned(child.stdout())) && (await this.#httpReady()),
+      { timeoutMs, intervalMs: 200, code: 'LOADTEST_TARGET_FAILED' },
+    )
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
   async stop(graceMs = 15_000): Promise<void> {
-    const child = this.#child
-    if (!child || child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-    await this.#exited
-    clearTimeout(timer)
+    await this.#child?.stop({ graceMs })
   }
 
   /** The deliberate fault: SIGKILL (no shutdown hooks, no flush), then a fresh start. */
   async crash(timeoutMs = 60_000): Promise<void> {
-    const child = this.#child
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await this.#exited
-    }
+    await this.#child?.kill()
     await this.start(timeoutMs)
   }
 
@@ -128,32 +99,16 @@ export class ServiceProcess {
       return false
     }
   }
+}
 
-  #assigned(logStart: number): boolean {
-    const text = this.#logSince(logStart)
-    return text.split('\n').some((line) => {
-      if (!line.includes('"rebalance"') || !line.includes('"assigned"')) return false
-      try {
-        return ((JSON.parse(line) as { partitions?: number }).partitions ?? 0) > 0
-      } catch {
-        return false
-      }
-    })
-  }
-
-  #logSince(offset: number): string {
+/** Whether the log shows the consumer group's first assignment with partitions. */
+function assigned(log: string): boolean {
+  return log.split('\n').some((line) => {
+    if (!line.includes('"rebalance"') || !line.includes('"assigned"')) return false
     try {
-      return readFileSync(this.context.logFile).subarray(offset).toString('utf8')
+      return ((JSON.parse(line) as { partitions?: number }).partitions ?? 0) > 0
     } catch {
-      return ''
+      return false
     }
-  }
-
-  #failure(what: string, logStart: number): PipelineError {
-    const tail = this.#logSince(logStart).trimEnd().split('\n').slice(-15).join('\n')
-    return new PipelineError(
-      'LOADTEST_TARGET_FAILED',
-      `${this.name} ${what}; log ${this.context.logFile}:\n${tail}`,
-    )
-  }
+  })
 }

@@ -2,7 +2,7 @@ import { loadConfig } from '../../core/config/load.js'
 import { stackConfigSchema, stackPaths } from '../../deploy/local/config.js'
 import { influxProcess } from '../../deploy/local/influxdb.js'
 import { kafkaProcess } from '../../deploy/local/kafka.js'
-import { runningPid } from '../../deploy/local/processes.js'
+import { runningPid } from '../../core/process/pid-file.js'
 import type { LoadTargetProcess } from './target.js'
 
 /**

@@ -5,8 +5,8 @@ import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { PipelineError } from '../../core/errors.js'
 import { DEVICE_TOPIC_ROOT } from '../../core/telemetry/mqtt-topics.js'
-import { commandExists, portOpen } from '../../deploy/local/processes.js'
-import { spawnLogged, waitReady, type PeerChild } from './child.js'
+import { spawnChild, waitReady, type Child } from '../../core/process/child-process.js'
+import { commandExists, portOpen } from '../../deploy/local/host.js'
 
 /** The MQTT user the bridge subscribes as; devices use their own id as user name. */
 export const BRIDGE_MQTT_USER = 'peer-bridge'
@@ -81,7 +81,7 @@ export function writeMosquittoFiles(dir: string, port: number, deviceIds: readon
 }
 
 /** Starts `mosquitto -c` in the foreground as our child (no -d), so its PID is the broker's. */
-export async function startMosquitto(files: MosquittoFiles, readyTimeoutMs = 10_000): Promise<PeerChild> {
+export async function startMosquitto(files: MosquittoFiles, readyTimeoutMs = 10_000): Promise<Child> {
   if (!commandExists('mosquitto')) {
     throw new PipelineError(
       'STACK_PREREQUISITE_MISSING',
@@ -93,19 +93,19 @@ export async function startMosquitto(files: MosquittoFiles, readyTimeoutMs = 10_
   }
   const logFile = join(files.dir, 'mosquitto.log')
   // Start-up errors (bad config) go to stderr before the log file is opened.
-  const child = spawnLogged(
-    'mosquitto',
-    'mosquitto',
-    ['-c', join(files.dir, 'mosquitto.conf')],
-    join(files.dir, 'mosquitto.out'),
-  )
+  const child = spawnChild({
+    name: 'mosquitto',
+    command: 'mosquitto',
+    args: ['-c', join(files.dir, 'mosquitto.conf')],
+    output: { logFile: join(files.dir, 'mosquitto.out') },
+  })
   await waitReady(
     child,
     async () =>
       existsSync(logFile) &&
       readFileSync(logFile, 'utf8').includes(' running') &&
       (await portOpen(files.port)),
-    readyTimeoutMs,
+    { timeoutMs: readyTimeoutMs },
   )
   return child
 }

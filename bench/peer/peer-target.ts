@@ -6,11 +6,11 @@ import { influxSchema, type KafkaConfig } from '../../core/config/shared.js'
 import { PipelineError } from '../../core/errors.js'
 import { createInfluxAdapter } from '../../core/influx/client.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
+import { spawnChild, waitReady, type Child } from '../../core/process/child-process.js'
 import { findRepoRoot } from '../../core/repo-root.js'
 import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
 import { localStackProcesses } from '../loadtest/stack-processes.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from '../loadtest/target.js'
-import { spawnLogged, stopChild, waitReady, type PeerChild } from './child.js'
 import { BRIDGE_MQTT_USER, startMosquitto, writeMosquittoFiles, type MosquittoFiles } from './mosquitto.js'
 
 export const PEER_NAME = 'mosquitto+naive-bridge'
@@ -32,8 +32,8 @@ export interface PeerTargetOptions {
 interface Running {
   dir: string
   mosquittoFiles: MosquittoFiles
-  mosquitto: PeerChild
-  bridge: PeerChild
+  mosquitto: Child
+  bridge: Child
   bridgeStarts: number
   topic: string
   groupId: string
@@ -62,24 +62,24 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
   const bridgeScript = join(root, 'dist/bench/peer/naive-bridge.js')
   let running: Running | undefined
 
-  async function startBridge(run: Omit<Running, 'bridge' | 'processes'>): Promise<PeerChild> {
+  async function startBridge(run: Omit<Running, 'bridge' | 'processes'>): Promise<Child> {
     if (!existsSync(bridgeScript)) {
       throw new PipelineError('STACK_PREREQUISITE_MISSING', `${bridgeScript} is missing: run npm run build`)
     }
     const logFile = join(run.dir, `bridge.${run.bridgeStarts}.log`)
-    const bridge = spawnLogged(
-      'bridge',
-      process.execPath,
-      [
+    const bridge = spawnChild({
+      name: 'bridge',
+      command: process.execPath,
+      args: [
         bridgeScript,
         ...['--mqtt-url', `mqtt://127.0.0.1:${mqttPort}`, '--mqtt-username', BRIDGE_MQTT_USER],
         ...['--kafka-brokers', brokers, '--topic', run.topic, '--group-id', run.groupId],
         ...['--influx-url', influxUrl, '--influx-database', run.database],
         ...['--drain-timeout-ms', String(drainTimeoutMs)],
       ],
-      logFile,
-      { ...process.env, PEER_BRIDGE_MQTT_PASSWORD: run.mosquittoFiles.bridgePassword },
-    )
+      output: { logFile },
+      env: { ...process.env, PEER_BRIDGE_MQTT_PASSWORD: run.mosquittoFiles.bridgePassword },
+    })
     // The first start also waits for the consumer group join, so a run does not begin with a
     // join's worth of consumer lag. After a crash only the MQTT side must be back: the new
     // member joins once Kafka expires the dead one (kafkajs sessionTimeout, 30 s), and that lag
@@ -92,7 +92,7 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
         const text = existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''
         return needed.every((line) => text.includes(line))
       },
-      60_000,
+      { timeoutMs: 60_000 },
     )
     return bridge
   }
@@ -120,10 +120,10 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
   async function stopAll(run: Partial<Running> & { dir: string }): Promise<void> {
     if (run.bridge) {
       // SIGTERM: the bridge drains and calls writeApi.close(), which flushes the buffered points.
-      const { forced, exit } = await stopChild(run.bridge, 'SIGTERM', drainTimeoutMs + 20_000)
+      const { forced, exit } = await run.bridge.stop({ graceMs: drainTimeoutMs + 20_000 })
       if (forced || exit !== 0) log(`peer: bridge did not stop cleanly (exit ${exit}); see ${run.dir}`)
     }
-    if (run.mosquitto) await stopChild(run.mosquitto, 'SIGTERM', 10_000)
+    if (run.mosquitto) await run.mosquitto.stop({ graceMs: 10_000 })
     if (!options.keepFiles) rmSync(run.dir, { recursive: true, force: true })
   }
 
@@ -187,14 +187,12 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
       const run = running
       if (!run) throw new PipelineError('STACK_STOP_FAILED', `${PEER_NAME} is not running`)
       if (processName === 'bridge') {
-        process.kill(run.bridge.pid, 'SIGKILL')
-        await run.bridge.exited
+        await run.bridge.kill()
         run.bridgeStarts += 1
         run.bridge = await startBridge(run)
         run.processes.bridge.pid = run.bridge.pid
       } else if (processName === 'mosquitto') {
-        process.kill(run.mosquitto.pid, 'SIGKILL')
-        await run.mosquitto.exited
+        await run.mosquitto.kill()
         run.mosquitto = await startMosquitto(run.mosquittoFiles)
         run.processes.mosquitto.pid = run.mosquitto.pid
       } else {

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { pino } from 'pino'
-import { runService, type Component } from '../../core/lifecycle.js'
+import {
+  createFatalSlot,
+  runService,
+  type Component,
+  type FatalHandler,
+  type FatalReport,
+  type ServiceParts,
+} from '../../core/lifecycle.js'
 import { stackDown, stackUp } from '../../deploy/local/stack.js'
 import { createSimComponent } from '../../devices-sim/component.js'
 import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js'
@@ -14,6 +21,7 @@ import { buildProcessors } from '../../processors/main.js'
 import { buildAlertSinks } from '../../processors/sinks/main.js'
 import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
+import { localStackComponent } from './up-stack.js'
 import { enrolmentTargets, provisionToFiles } from '../../gateway/registry/fleet-enrolment.js'
 import { fleetDevices } from '../../devices-sim/fleet/fleet-devices.js'
 
@@ -24,13 +32,20 @@ interface UpOptions {
   sim: boolean
 }
 
-/** Components built when their turn comes (they read files the earlier components write). */
-function deferred(name: string, build: () => Component[]): Component {
-  let built: Component[] = []
+type Parts = Pick<ServiceParts, 'components' | 'setFatalHandler'>
+
+/**
+ * Components built when their turn comes (they read files the earlier components write). A
+ * part of them that fails reports to `fatal` as "<name>/<part>" (processors/alerting).
+ */
+function deferred(name: string, fatal: FatalHandler, build: () => Parts): Component {
+  let built: readonly Component[] = []
   return {
     name,
     async start() {
-      built = build()
+      const parts = build()
+      parts.setFatalHandler?.((source, err) => fatal(`${name}/${source}`, err))
+      built = parts.components
       for (const component of built) await component.start()
     },
     async stop() {
@@ -59,13 +74,13 @@ export function registerUp(program: Command): void {
       const credentialsFile = join(root, '.pulsewire', 'demo-credentials.json')
       const fleet = loadFleetFile(options.fleet)
       const quietEnv = { ...process.env, PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn' }
+      const fatal = createFatalSlot()
       const components: Component[] = [
-        {
-          name: 'local-stack',
-          start: () =>
-            stackUp({ config: stackConfig, repoRoot: root, log: say, fresh: options.fresh ?? false }),
-          stop: () => stackDown({ config: stackConfig, repoRoot: root, log: say }),
-        },
+        localStackComponent({
+          up: () => stackUp({ config: stackConfig, repoRoot: root, log: say, fresh: options.fresh ?? false }),
+          down: (only) => stackDown({ config: stackConfig, repoRoot: root, log: say, only }),
+          say,
+        }),
         {
           name: 'device-credentials',
           start() {
@@ -79,19 +94,21 @@ export function registerUp(program: Command): void {
           },
           stop: () => Promise.resolve(),
         },
-        deferred('gateway', () => buildGateway(undefined, quietEnv).components),
-        deferred('processors', () => buildProcessors({ env: quietEnv }).components),
-        liveAlerts(stackConfig.kafkaBroker.port),
+        deferred('gateway', fatal.report, () => buildGateway(undefined, quietEnv)),
+        deferred('processors', fatal.report, () => buildProcessors({ env: quietEnv })),
+        liveAlerts(stackConfig.kafkaBroker.port, fatal.report),
       ]
       if (options.sim) {
         components.push(
-          deferred('simulator', () => [
-            createSimComponent({
-              fleet,
-              credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>,
-              onProgress: progressPrinter(),
-            }),
-          ]),
+          deferred('simulator', fatal.report, () => ({
+            components: [
+              createSimComponent({
+                fleet,
+                credentials: JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>,
+                onProgress: progressPrinter(),
+              }),
+            ],
+          })),
         )
       }
       components.push({
@@ -99,7 +116,13 @@ export function registerUp(program: Command): void {
         start: () => Promise.resolve(say(banner(stackConfig, options.fleet, fleet))),
         stop: () => Promise.resolve(),
       })
-      const runner = runService({ logger: pino({ level: 'warn' }), components, shutdownTimeoutMs: 90_000 })
+      const runner = runService({
+        logger: pino({ level: 'warn' }),
+        components,
+        shutdownTimeoutMs: 90_000,
+        setFatalHandler: fatal.set,
+        onFatal: printFatal,
+      })
       process.exitCode = await runner.done
     })
 }
@@ -108,7 +131,7 @@ export function registerUp(program: Command): void {
  * The alert stream as it happens: the console sink through the sink runner, in a throw-away
  * group that reads new transitions only, on stderr, each line replacing the progress line.
  */
-function liveAlerts(kafkaPort: number): Component {
+function liveAlerts(kafkaPort: number, fatal: FatalHandler): Component {
   const built = buildAlertSinks({
     raw: {
       kafka: { brokers: `127.0.0.1:${kafkaPort}`, clientId: 'pulsewire-up' },
@@ -125,6 +148,7 @@ function liveAlerts(kafkaPort: number): Component {
     source: 'pulsewire up',
     logger: pino({ level: 'warn' }),
   })
+  built.setFatalHandler((source, err) => fatal(`live-alerts/${source}`, err))
   // No observability server of its own: the processes of `up` already serve theirs.
   const components = built.components.filter((c) => c !== built.service.http)
   return {
@@ -136,6 +160,14 @@ function liveAlerts(kafkaPort: number): Component {
       for (const component of [...components].reverse()) await component.stop()
     },
   }
+}
+
+/** The one line a person reads when a stage dies: which stage, the stable code, what happened. */
+function printFatal(report: FatalReport): void {
+  const message = report.message.split('\n')[0] ?? ''
+  process.stderr.write(
+    `\npulsewire up: ${report.source} failed [${report.code}]: ${message}; stopping everything\n`,
+  )
 }
 
 function progressPrinter(): (s: Parameters<typeof formatProgress>[0]) => void {

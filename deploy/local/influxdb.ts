@@ -4,7 +4,8 @@ import { createInfluxAdapter } from '../../core/influx/client.js'
 import { PipelineError } from '../../core/errors.js'
 import { STACK_VERSIONS, type StackConfig, type StackPaths } from './config.js'
 import { waitUntilReady } from './kafka.js'
-import { portOpen, runOrThrow, runningPid, startDetached, type ManagedProcess } from './processes.js'
+import { runningPid, startDetached, type ManagedProcess } from '../../core/process/pid-file.js'
+import { portOpen, runOrThrow } from './host.js'
 
 export function influxProcess(paths: StackPaths): ManagedProcess {
   return {
@@ -60,14 +61,16 @@ bind-address = "127.0.0.1:${config.influxdbServer.rpcPort}"
 `
 }
 
+/** Starts InfluxDB unless it runs already; resolves with whether this call started it. */
 export async function startInfluxdb(
   config: StackConfig,
   paths: StackPaths,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const proc = influxProcess(paths)
   const url = `http://127.0.0.1:${config.influxdbServer.port}`
-  if (runningPid(proc) === undefined) {
+  const start = runningPid(proc) === undefined
+  if (start) {
     if (await portOpen(config.influxdbServer.port)) {
       throw new PipelineError(
         'STACK_PORT_IN_USE',
@@ -93,4 +96,5 @@ export async function startInfluxdb(
   log(
     `influxdb  ready on ${url} (InfluxDB ${STACK_VERSIONS.influxdb}, database "${config.influxdbServer.database}")`,
   )
+  return start
 }

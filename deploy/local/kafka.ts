@@ -4,16 +4,10 @@ import { resolve } from 'node:path'
 import { fetchMetadata } from '../../core/kafka/admin.js'
 import { PipelineError } from '../../core/errors.js'
 import { STACK_VERSIONS, type StackConfig, type StackPaths } from './config.js'
-import {
-  isAlive,
-  portOpen,
-  runOrThrow,
-  runningPid,
-  sleep,
-  startDetached,
-  tail,
-  type ManagedProcess,
-} from './processes.js'
+import { tail } from '../../core/process/child-process.js'
+import { isAlive, runningPid, startDetached, type ManagedProcess } from '../../core/process/pid-file.js'
+import { systemClock } from '../../core/clock.js'
+import { portOpen, runOrThrow } from './host.js'
 
 export function kafkaProcess(paths: StackPaths): ManagedProcess {
   return {
@@ -115,7 +109,10 @@ function ensureFormatted(config: StackConfig, paths: StackPaths): string {
   mkdirSync(paths.kafkaData, { recursive: true })
   writeFileSync(propertiesFile, serverProperties(config, paths))
   if (!existsSync(resolve(paths.kafkaData, 'logs', 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url')
+    // As Kafka's own Uuid.randomUuid: never one that starts with '-', which the storage tool's
+    // argument parser would take for an option ("--cluster-id: expected one argument").
+    let clusterId = randomBytes(16).toString('base64url')
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url')
     runOrThrow('formatting the Kafka data directory', 'java', [
       ...javaArgs(paths),
       'kafka.tools.StorageTool',
@@ -129,14 +126,16 @@ function ensureFormatted(config: StackConfig, paths: StackPaths): string {
   return propertiesFile
 }
 
+/** Starts the broker unless it runs already; resolves with whether this call started it. */
 export async function startKafka(
   config: StackConfig,
   paths: StackPaths,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<boolean> {
   const proc = kafkaProcess(paths)
   const brokers = `127.0.0.1:${config.kafkaBroker.port}`
-  if (runningPid(proc) === undefined) {
+  const start = runningPid(proc) === undefined
+  if (start) {
     if (await portOpen(config.kafkaBroker.port)) {
       throw new PipelineError(
         'STACK_PORT_IN_USE',
@@ -159,6 +158,7 @@ export async function startKafka(
     return true
   })
   log(`kafka     ready on ${brokers} (KRaft, Apache Kafka ${STACK_VERSIONS.kafka})`)
+  return start
 }
 
 /** Polls a real readiness probe; if the server dies meanwhile, fails with its log's tail. */
@@ -183,6 +183,6 @@ export async function waitUntilReady(
         `${proc.name} not ready after ${timeoutMs} ms; last lines of ${proc.logFile}:\n${tail(proc.logFile)}`,
       )
     }
-    await sleep(500)
+    await systemClock.sleep(500)
   }
 }

@@ -5,7 +5,8 @@ import { CHANNEL_SPECS } from '../../core/telemetry/topics.js'
 import { STACK_VERSIONS, stackPaths, type StackConfig, type StackPaths } from './config.js'
 import { installInfluxdb, influxProcess, startInfluxdb } from './influxdb.js'
 import { installKafka, kafkaProcess, startKafka } from './kafka.js'
-import { commandExists, runningPid, stopByPid, type ManagedProcess } from './processes.js'
+import { runningPid, stopByPid, type ManagedProcess } from '../../core/process/pid-file.js'
+import { commandExists } from './host.js'
 
 export interface StackOptions {
   config: StackConfig
@@ -37,8 +38,16 @@ function requireCommands(paths: StackPaths): void {
   }
 }
 
-/** Installs what is missing (once), starts Kafka and InfluxDB, waits for real readiness, creates the channels. */
-export async function stackUp(options: StackOptions & { fresh?: boolean }): Promise<void> {
+export type StackServer = 'kafka' | 'influxdb'
+
+/**
+ * Installs what is missing (once), starts Kafka and InfluxDB, waits for real readiness, creates
+ * the channels. Resolves with the servers this call started (a running one is reused), so a
+ * caller stops only what it started.
+ */
+export async function stackUp(
+  options: StackOptions & { fresh?: boolean },
+): Promise<{ started: StackServer[] }> {
   const { config, repoRoot, log } = options
   const paths = stackPaths(config, repoRoot)
   if (options.fresh) {
@@ -51,7 +60,13 @@ export async function stackUp(options: StackOptions & { fresh?: boolean }): Prom
   installKafka(paths, log)
   installInfluxdb(paths, log)
   // Started together: the JVM's start-up and influxd's overlap.
-  await Promise.all([startKafka(config, paths, log), startInfluxdb(config, paths, log)])
+  const [kafka, influx] = await Promise.all([
+    startKafka(config, paths, log),
+    startInfluxdb(config, paths, log),
+  ])
+  const started: StackServer[] = []
+  if (kafka) started.push('kafka')
+  if (influx) started.push('influxdb')
   const admin = createKafkaAdmin(kafkaOf(config), 'pulsewire-stack')
   try {
     const { created } = await admin.ensureTopics(CHANNEL_SPECS, 1)
@@ -59,12 +74,17 @@ export async function stackUp(options: StackOptions & { fresh?: boolean }): Prom
   } finally {
     admin.close()
   }
+  return { started }
 }
 
-/** Stops every server of ours by PID (SIGTERM, then SIGKILL after the grace period). */
-export async function stackDown(options: StackOptions): Promise<void> {
+/** Stops every server of ours (or the `only` ones) by PID (SIGTERM, then SIGKILL after the grace period). */
+export async function stackDown(options: StackOptions & { only?: readonly StackServer[] }): Promise<void> {
   const paths = stackPaths(options.config, options.repoRoot)
-  const procs: ManagedProcess[] = [kafkaProcess(paths), influxProcess(paths)]
+  const all: Array<[StackServer, ManagedProcess]> = [
+    ['kafka', kafkaProcess(paths)],
+    ['influxdb', influxProcess(paths)],
+  ]
+  const procs = all.filter(([name]) => !options.only || options.only.includes(name)).map(([, proc]) => proc)
   await Promise.all(
     procs.map(async (proc) => {
       const pid = runningPid(proc)

@@ -1,7 +1,7 @@
 // `pulsewire alerts`: composition root of the alert sinks (wiring only).
 import type { Logger } from 'pino'
 import { systemClock } from '../../core/clock.js'
-import { runService, type Component } from '../../core/lifecycle.js'
+import { createFatalSlot, runService, type Component, type ServiceParts } from '../../core/lifecycle.js'
 import { createLogger } from '../../core/log.js'
 import { createMetricsRegistry } from '../../core/metrics.js'
 import { parseSinksConfig, type SinksConfig } from './config.js'
@@ -17,13 +17,12 @@ export interface BuildSinksOptions {
   logger?: Logger
 }
 
-export interface BuiltSinks {
+export interface BuiltSinks extends ServiceParts {
   config: SinksConfig
-  logger: Logger
   service: SinksService
   components: Component[]
-  /** Requests a stop when a sink cannot continue (wired by the caller to runService). */
-  setFatalHandler(handler: (err: unknown) => void): void
+  /** A sink that cannot continue reports here (as "sinks"); the runner stops the process. */
+  setFatalHandler: NonNullable<ServiceParts['setFatalHandler']>
 }
 
 /** Validates the configuration (throws ConfigError listing every problem) and builds the components. */
@@ -34,36 +33,25 @@ export function buildAlertSinks(options: BuildSinksOptions): BuiltSinks {
     clock: systemClock,
     logger: (log) => (logger ??= createLogger('alerts', log)),
   })
-  let fatal: (err: unknown) => void = () => undefined
+  // A failed sink stops the process, which resumes from committed offsets.
+  const fatal = createFatalSlot()
   const service = createSinksService({
     config,
     logger: logger as Logger,
     registry: createMetricsRegistry('alerts'),
     clock: systemClock,
-    onFatal: (err) => fatal(err),
+    onFatal: (err) => fatal.report('sinks', err),
   })
   return {
     config,
     logger: logger as Logger,
     service,
     components: service.components,
-    setFatalHandler: (handler) => (fatal = handler),
+    shutdownTimeoutMs: config.shutdown.timeoutMs,
+    setFatalHandler: fatal.set,
   }
 }
 
-export async function runAlertSinks(options: BuildSinksOptions): Promise<number> {
-  const built = buildAlertSinks(options)
-  const runner = runService({
-    logger: built.logger,
-    components: built.components,
-    shutdownTimeoutMs: built.config.shutdown.timeoutMs,
-  })
-  let failed = false
-  built.setFatalHandler((err) => {
-    failed = true
-    built.logger.error({ err }, 'a sink stopped; shutting down to resume from committed offsets')
-    runner.stop('sink failure')
-  })
-  const code = await runner.done
-  return failed ? 1 : code
+export function runAlertSinks(options: BuildSinksOptions): Promise<number> {
+  return runService(buildAlertSinks(options)).done
 }

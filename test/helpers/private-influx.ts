@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { influxSchema, type InfluxConfig } from '../../core/config/shared.js'
 import { stackConfigSchema, stackPaths } from '../../deploy/local/config.js'
 import { influxProcess, installInfluxdb, startInfluxdb } from '../../deploy/local/influxdb.js'
-import { stopByPid } from '../../deploy/local/processes.js'
+import { stopByPid } from '../../core/process/pid-file.js'
 import { repoRoot } from './cli.js'
 
 export interface PrivateInflux {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { KafkaConfig } from '../../core/config/shared.js'
 import { stackConfigSchema, stackPaths } from '../../deploy/local/config.js'
 import { installKafka, kafkaProcess, startKafka } from '../../deploy/local/kafka.js'
-import { stopByPid } from '../../deploy/local/processes.js'
+import { stopByPid } from '../../core/process/pid-file.js'
 import { repoRoot } from './cli.js'
 
 export interface PrivateKafka {

@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { spawnChild } from '../../core/process/child-process.js'
 import { repoRoot } from './cli.js'
 
 export interface CliProcess {
   child: ChildProcess
   stdout(): string
   stderr(): string
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code (null when a signal ended it). */
   exited: Promise<number | null>
   /** Resolves when stdout or stderr contains the text. */
   waitFor(text: string, timeoutMs: number): Promise<void>
@@ -14,30 +15,19 @@ export interface CliProcess {
 
 /** The built CLI as its own process (a gateway that can be SIGKILLed, a simulator measured apart). */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], {
+  const cli = spawnChild({
+    name: `pulsewire ${args[0] ?? ''}`,
+    command: process.execPath,
+    args: [join(repoRoot, 'dist/cli/main.js'), ...args],
     cwd: repoRoot,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    output: 'pipe',
   })
-  let out = ''
-  let err = ''
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    async waitFor(text, timeoutMs) {
-      const deadline = Date.now() + timeoutMs
-      while (!out.includes(text) && !err.includes(text)) {
-        if (Date.now() > deadline)
-          throw new Error(`"${text}" not seen within ${timeoutMs} ms:\n${out}\n${err}`)
-        if (child.exitCode !== null)
-          throw new Error(`exited ${child.exitCode} before "${text}":\n${out}\n${err}`)
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    },
+    child: cli.process,
+    stdout: () => cli.stdout(),
+    stderr: () => cli.stderr(),
+    exited: cli.exited.then((exit) => (typeof exit === 'number' ? exit : null)),
+    waitFor: (text, timeoutMs) => cli.waitFor(text, timeoutMs),
   }
 }

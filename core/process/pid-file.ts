@@ -1,10 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs'
-import { createConnection } from 'node:net'
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { PipelineError } from '../../core/errors.js'
+import { PipelineError } from '../errors.js'
 
-/** A server the stack starts in the background and later stops by its PID file. */
+/** A server started in the background that outlives its starter and is later stopped by its PID file. */
 export interface ManagedProcess {
   name: string
   pidFile: string
@@ -12,6 +11,8 @@ export interface ManagedProcess {
   /** A string that must appear in /proc/PID/cmdline, so a recycled PID is never killed. */
   marker: string
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 export function readPid(proc: ManagedProcess): number | undefined {
   if (!existsSync(proc.pidFile)) return undefined
@@ -28,7 +29,8 @@ export function runningPid(proc: ManagedProcess): number | undefined {
   return undefined
 }
 
-function isOurs(pid: number, marker: string): boolean {
+/** Whether the PID is a process whose command line carries the marker (not a recycled PID). */
+export function isOurs(pid: number, marker: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker)
   } catch {
@@ -36,6 +38,7 @@ function isOurs(pid: number, marker: string): boolean {
   }
 }
 
+/** Starts the server detached, output appended to its log file, and writes its PID file. */
 export function startDetached(
   proc: ManagedProcess,
   command: string,
@@ -81,7 +84,10 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** SIGTERM, wait for a clean exit, then SIGKILL. Returns true when the server had been running. */
+/**
+ * SIGTERM, wait for a clean exit, then SIGKILL, and wait until it is gone (a process that is
+ * not our child cannot be awaited, so it is polled). Returns true when the server had been running.
+ */
 export async function stopByPid(proc: ManagedProcess, graceMs: number): Promise<boolean> {
   const pid = runningPid(proc)
   if (pid === undefined) return false
@@ -95,50 +101,3 @@ export async function stopByPid(proc: ManagedProcess, graceMs: number): Promise<
   rmSync(proc.pidFile, { force: true })
   return true
 }
-
-export function tail(file: string, lines = 25): string {
-  if (!existsSync(file)) return '(no log written)'
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
-}
-
-export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host })
-    socket.setTimeout(1_000)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
-
-/** Runs a set-up command to completion; on failure the error carries its output's tail. */
-export function runOrThrow(
-  what: string,
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): void {
-  const result = spawnSync(command, args, { ...options, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  if (result.error || result.status !== 0) {
-    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n')
-    throw new PipelineError(
-      'STACK_INSTALL_FAILED',
-      `${what} failed (${command} exited ${result.status ?? result.error?.message}):\n${output}`,
-      {
-        cause: result.error,
-      },
-    )
-  }
-}
-
-export function commandExists(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
