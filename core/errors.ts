@@ -91,7 +91,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   SINK_DEAD_LETTER_FAILED: 'An undeliverable alert could not be written to the dead-letter file.',
   LIFECYCLE_START_FAILED: 'A component of the process failed to start.',
   LIFECYCLE_STOP_TIMEOUT: 'A graceful stop took longer than shutdown.timeoutMs.',
-  LIFECYCLE_COMPONENT_FAILED: 'A component reported a fatal error without a code of its own; the service stops (exit 1).',
+  LIFECYCLE_COMPONENT_FAILED:
+    'A component reported a fatal error without a code of its own; the service stops (exit 1).',
   RETRY_EXHAUSTED: 'An operation failed on every allowed attempt.',
   RETRY_ABORTED: 'Retrying stopped because the process is stopping.',
   LOADTEST_CONNECT_FAILED: 'The load tester could not connect its MQTT clients.',
