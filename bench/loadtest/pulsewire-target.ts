@@ -7,7 +7,8 @@ import { findRepoRoot } from '../../core/repo-root.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import { openRegistryFile } from '../../gateway/registry/open-registry.js'
 import { provisionDevices } from '../../gateway/registry/provision.js'
-import { saveRegistryFile, type RegistryDeviceType } from '../../gateway/registry/registry-file.js'
+import { saveRegistryFile } from '../../gateway/registry/registry-file.js'
+import type { KnownDeviceType } from '../../core/telemetry/device-types.js'
 import { telemetryChannel } from '../../gateway/forward.js'
 import { STORAGE_MEASUREMENTS } from '../../core/influx/layout.js'
 import { startGroupAtEnd } from './group-offsets.js'
@@ -24,9 +25,9 @@ type ConfigOverrides = Partial<Record<PulsewireProcess, Record<string, unknown>>
 
 export interface PulsewireTargetOptions {
   /** Type the devices are enrolled with: it picks their channel (vitals or environment). */
-  deviceType?: RegistryDeviceType
+  deviceType?: KnownDeviceType
   /** Per-device type, for mixed fleets; overrides `deviceType`. */
-  typeOf?: (deviceId: string) => RegistryDeviceType | undefined
+  typeOf?: (deviceId: string) => KnownDeviceType | undefined
   /** Merged into each process's generated config (e.g. `{ storage: { batch: { maxWaitMs: 250 } } }`). */
   config?: ConfigOverrides
   /** Keep the run's InfluxDB database and temp directory (logs, configs) after stop. */

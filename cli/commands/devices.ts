@@ -6,11 +6,10 @@ import { openRegistryFile } from '../../gateway/registry/open-registry.js'
 import { sequentialDeviceIds, type ProvisionTarget } from '../../gateway/registry/provision.js'
 import {
   DEFAULT_REGISTRY_FILE,
-  REGISTRY_DEVICE_TYPES,
   defaultRegistryPath,
   saveRegistryFile,
-  type RegistryDeviceType,
 } from '../../gateway/registry/registry-file.js'
+import { KNOWN_DEVICE_TYPES, type KnownDeviceType } from '../../core/telemetry/device-types.js'
 import { repoRoot, say } from '../context.js'
 import {
   enrolmentTargets,
@@ -23,7 +22,7 @@ interface RegistryOption {
 }
 
 interface ContextOptions {
-  type?: RegistryDeviceType
+  type?: KnownDeviceType
   site?: string
   subject?: string
   role?: ClientRole
@@ -52,7 +51,7 @@ const registryOption = (): Option =>
   new Option('-r, --registry <file>', `registry file (default: ${DEFAULT_REGISTRY_FILE} in the repo)`)
 
 const typeOption = (hint = ''): Option =>
-  new Option('-t, --type <type>', `device type${hint ? ` (${hint})` : ''}`).choices(REGISTRY_DEVICE_TYPES)
+  new Option('-t, --type <type>', `device type${hint ? ` (${hint})` : ''}`).choices(KNOWN_DEVICE_TYPES)
 
 export function registerDevices(program: Command): void {
   const devices = program

@@ -1,13 +1,11 @@
 import { z } from 'zod'
 import { readConfigFile, zodIssuesToConfigIssues } from '../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
-import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
+import { KNOWN_DEVICE_TYPES, deviceTypeSpec } from '../../core/telemetry/device-types.js'
 import { profileByType } from '../profiles/index.js'
 import type { DeviceProfile } from '../profiles/profile.js'
 import { SCENARIOS, scenarioByName } from '../scenarios/index.js'
 import type { Scenario } from '../scenarios/scenario.js'
-
-const PROFILE_TYPES = DEVICE_TYPES.filter((t) => t !== 'unspecified') as [DeviceType, ...DeviceType[]]
 
 export const fleetFileSchema = z.strictObject({
   seed: z
@@ -53,7 +51,7 @@ export const fleetFileSchema = z.strictObject({
   groups: z
     .array(
       z.strictObject({
-        profile: z.enum(PROFILE_TYPES).describe('Device profile (devices-sim/profiles).'),
+        profile: z.enum(KNOWN_DEVICE_TYPES).describe('Device profile (devices-sim/profiles).'),
         count: z.number().int().min(1).max(100_000),
         idPrefix: z
           .string()
@@ -101,15 +99,6 @@ export interface Fleet {
   groups: ResolvedGroup[]
 }
 
-const DEFAULT_PREFIX: Record<DeviceType, string> = {
-  unspecified: 'dev-',
-  'bedside-monitor': 'bm-',
-  wearable: 'wr-',
-  'infusion-pump': 'ip-',
-  'environmental-sensor': 'env-',
-  'vibration-sensor': 'vib-',
-}
-
 /** Validates a fleet file against its schema and every plugin's own schema, reporting all problems at once. */
 export function parseFleet(raw: unknown, source: string): Fleet {
   const parsed = fleetFileSchema.safeParse(raw)
@@ -149,7 +138,7 @@ export function parseFleet(raw: unknown, source: string): Fleet {
     return {
       profile,
       count: group.count,
-      idPrefix: group.idPrefix ?? DEFAULT_PREFIX[group.profile],
+      idPrefix: group.idPrefix ?? deviceTypeSpec(group.profile).idPrefix,
       config,
       scenarios,
     }

@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
-import {
-  writeFileAtomic,
-  saveRegistryFile,
-  REGISTRY_DEVICE_TYPES,
-  type RegistryDeviceType,
-} from './registry-file.js'
+import { deviceTypeSpec, isKnownDeviceType, type KnownDeviceType } from '../../core/telemetry/device-types.js'
+import { writeFileAtomic, saveRegistryFile } from './registry-file.js'
 import { provisionDevices, type ProvisionResult, type ProvisionTarget } from './provision.js'
 import { openRegistryFile } from './open-registry.js'
 
 export interface FleetContextOptions {
-  type?: RegistryDeviceType | undefined
+  type?: KnownDeviceType | undefined
   site?: string | undefined
   subjectId?: string | undefined
   /** Demo data: a site per kind of device and a random pseudonymous subject per medical device. */
   demoContext?: boolean
 }
-
-const MEDICAL = new Set<string>(['bedside-monitor', 'wearable', 'infusion-pump'])
 
 /** A device of a simulator fleet (or any list) to enrol, with the type its profile simulates. */
 export interface EnrolmentDevice {
@@ -31,8 +25,8 @@ export function enrolmentTargets(
   options: FleetContextOptions = {},
 ): ProvisionTarget[] {
   return devices.map(({ deviceId, profileType }) => {
-    const type = options.type ?? registryType(profileType)
-    const medical = type !== undefined && MEDICAL.has(type)
+    const type = options.type ?? (isKnownDeviceType(profileType) ? profileType : undefined)
+    const medical = type !== undefined && deviceTypeSpec(type).medical
     return {
       deviceId,
       type,
@@ -55,8 +49,4 @@ export function provisionToFiles(
   saveRegistryFile(registryFile, registry.toData())
   writeFileAtomic(resolve(credentialsFile), `${JSON.stringify(result.credentials, null, 2)}\n`)
   return result
-}
-
-export function registryType(type: string | undefined): RegistryDeviceType | undefined {
-  return REGISTRY_DEVICE_TYPES.find((t) => t === type)
 }

@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
 import { deepFreeze, readConfigFile, zodIssuesToConfigIssues } from '../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
-import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
+import { KNOWN_DEVICE_TYPES } from '../../core/telemetry/device-types.js'
 import { DEVICE_ID_PATTERN } from '../../core/telemetry/mqtt-topics.js'
 import { CLIENT_ROLES } from '../auth.js'
 import { REGISTRY_ERROR_CODES, RegistryError } from './registry-error.js'
@@ -46,9 +46,6 @@ export const DEFAULT_REGISTRY_FILE = '.pulsewire/devices.yaml'
 
 export const defaultRegistryPath = (repoRoot: string): string => resolve(repoRoot, DEFAULT_REGISTRY_FILE)
 
-export type RegistryDeviceType = Exclude<DeviceType, 'unspecified'>
-export const REGISTRY_DEVICE_TYPES = DEVICE_TYPES.filter((t): t is RegistryDeviceType => t !== 'unspecified')
-
 // Labels are tokens, not prose: no spaces, so a person's name cannot slip in as "Jane Doe"
 // (architecture §6: nothing that names a person in topics, keys, tags or logs).
 const LABEL_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/
@@ -61,10 +58,7 @@ export const deviceIdSchema = z
   .regex(DEVICE_ID_PATTERN, "device ids are 1–64 letters, digits, '.', '_' or '-'")
 
 export const deviceContextSchema = z.strictObject({
-  type: z
-    .enum(REGISTRY_DEVICE_TYPES as [RegistryDeviceType, ...RegistryDeviceType[]])
-    .optional()
-    .describe('Device type, as in the telemetry envelope.'),
+  type: z.enum(KNOWN_DEVICE_TYPES).optional().describe('Device type, as in the telemetry envelope.'),
   site: label('site').optional().describe('Ward or site label, e.g. ward-3.'),
   subjectId: label('subjectId')
     .optional()
