@@ -4,7 +4,7 @@ import { HEADERS, TELEMETRY_SCHEMA } from '../core/telemetry/headers.js'
 import { CHANNELS } from '../core/telemetry/topics.js'
 import type { Rejection } from './validate.js'
 
-/** What the registry knows about a device, carried to the processors as headers. */
+/** What the device store knows about a device, carried to the processors as headers. */
 export interface DeviceContext {
   deviceId: string
   type?: DeviceType | undefined

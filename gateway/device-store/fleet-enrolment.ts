@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { deviceTypeSpec, isKnownDeviceType, type KnownDeviceType } from '../../core/telemetry/device-types.js'
-import { writeFileAtomic, saveRegistryFile } from './registry-file.js'
+import { writeFileAtomic, saveDeviceStoreFile } from './device-store-file.js'
 import { provisionDevices, type ProvisionResult, type ProvisionTarget } from './provision.js'
-import { openRegistryFile } from './open-registry.js'
+import { openDeviceStoreFile } from './open-device-store.js'
 
 export interface FleetContextOptions {
   type?: KnownDeviceType | undefined
@@ -19,7 +19,7 @@ export interface EnrolmentDevice {
   profileType: string
 }
 
-/** The registry context to enrol each device of a fleet with. */
+/** The device-store context to enrol each device of a fleet with. */
 export function enrolmentTargets(
   devices: readonly EnrolmentDevice[],
   options: FleetContextOptions = {},
@@ -41,12 +41,12 @@ export function enrolmentTargets(
 /** Enrols (or rotates) every target and writes the deviceId → secret map the simulator reads. */
 export function provisionToFiles(
   targets: readonly ProvisionTarget[],
-  registryFile: string,
+  storeFile: string,
   credentialsFile: string,
 ): ProvisionResult {
-  const registry = openRegistryFile(registryFile)
-  const result = provisionDevices(registry, targets)
-  saveRegistryFile(registryFile, registry.toData())
+  const store = openDeviceStoreFile(storeFile)
+  const result = provisionDevices(store, targets)
+  saveDeviceStoreFile(storeFile, store.toData())
   writeFileAtomic(resolve(credentialsFile), `${JSON.stringify(result.credentials, null, 2)}\n`)
   return result
 }
