@@ -11,7 +11,7 @@ export type AuthOutcome = 'ok' | 'unknown' | 'revoked' | 'bad-secret'
 export const CLIENT_ROLES = ['device', 'alert-publisher', 'alert-viewer'] as const
 export type ClientRole = (typeof CLIENT_ROLES)[number]
 
-/** What the gateway needs from the device registry (gateway/registry). */
+/** What the gateway needs from the device store (gateway/device-store). */
 export interface DeviceDirectory {
   authenticate(deviceId: string, password: Buffer | undefined): AuthOutcome
   lookup(deviceId: string):
@@ -19,7 +19,7 @@ export interface DeviceDirectory {
         type?: DeviceType | undefined
         site?: string | undefined
         subjectId?: string | undefined
-        /** Absent for a device (registry files written before roles existed). */
+        /** Absent for a device (device-store files written before roles existed). */
         role?: ClientRole | undefined
       }
     | undefined

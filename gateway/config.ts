@@ -34,13 +34,13 @@ export const gatewayConfigSchema = z.strictObject({
         .string()
         .min(1)
         .default('.pulsewire/devices.yaml')
-        .describe('Device registry (pulsewire devices …).'),
+        .describe('Device store file: device credentials and context (pulsewire devices …).'),
       reloadIntervalMs: z
         .number()
         .int()
         .positive()
         .default(2_000)
-        .describe('How often a changed registry is re-read (revocations).'),
+        .describe('How often a changed device store file is re-read (revocations).'),
     })
     .prefault({}),
   limits: z

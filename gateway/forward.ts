@@ -1,10 +1,10 @@
 import type { OutgoingRecord } from '../core/kafka/records.js'
-import type { DeviceType } from '../core/telemetry/envelope.js'
+import { deviceTypeChannel, type DeviceType } from '../core/telemetry/device-types.js'
 import { HEADERS, TELEMETRY_SCHEMA } from '../core/telemetry/headers.js'
 import { CHANNELS } from '../core/telemetry/topics.js'
 import type { Rejection } from './validate.js'
 
-/** What the registry knows about a device, carried to the processors as headers. */
+/** What the device store knows about a device, carried to the processors as headers. */
 export interface DeviceContext {
   deviceId: string
   type?: DeviceType | undefined
@@ -12,14 +12,12 @@ export interface DeviceContext {
   subjectId?: string | undefined
 }
 
-const MEDICAL: ReadonlySet<DeviceType> = new Set(['bedside-monitor', 'wearable', 'infusion-pump'])
-
 /**
  * A device always maps to one channel (by its type), so its records keep their order: medical
- * devices to vitals, sensors to environment.
+ * devices to vitals, sensors to environment (the device-type table says which is which).
  */
 export function telemetryChannel(type: DeviceType): string {
-  return MEDICAL.has(type) ? CHANNELS.vitals : CHANNELS.environment
+  return deviceTypeChannel(type)
 }
 
 function contextHeaders(device: DeviceContext, rxMs: number): Record<string, string> {

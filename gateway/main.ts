@@ -8,9 +8,9 @@ import { runService, type Component, type ServiceParts } from '../core/lifecycle
 import { createLogger } from '../core/log.js'
 import { createMetricsRegistry } from '../core/metrics.js'
 import { gatewayConfigSchema, type GatewayConfig } from './config.js'
-import { createDeviceRegistry } from './registry/device-registry.js'
-import { createFileRegistrySource } from './registry/registry-file.js'
-import { createRegistryWatcher } from './registry/registry-watcher.js'
+import { createDeviceStore } from './device-store/device-store.js'
+import { createFileDeviceStoreSource } from './device-store/device-store-file.js'
+import { createDeviceStoreWatcher } from './device-store/device-store-watcher.js'
 import { createGatewayService } from './service.js'
 
 /** No fatal hook: the gateway has no part that gives up (the producer retries, listeners stay bound). */
@@ -25,28 +25,28 @@ export function buildGateway(
   env: NodeJS.ProcessEnv = process.env,
 ): BuiltGateway {
   const config = loadConfig({ schema: gatewayConfigSchema, file: configFile, env })
-  const registryFile = resolve(config.registry.file)
-  if (!existsSync(registryFile)) {
+  const storeFile = resolve(config.registry.file)
+  if (!existsSync(storeFile)) {
     throw new ConfigError(configFile ?? 'defaults', [
       {
         path: 'registry.file',
-        message: `${registryFile} does not exist; enrol devices with "pulsewire devices add|provision"`,
+        message: `${storeFile} does not exist; enrol devices with "pulsewire devices add|provision"`,
       },
     ])
   }
   const logger = createLogger('gateway', config.log)
-  const directory = createDeviceRegistry({ source: createFileRegistrySource(registryFile) })
-  const watcher = createRegistryWatcher({
-    registry: directory,
+  const devices = createDeviceStore({ source: createFileDeviceStoreSource(storeFile) })
+  const watcher = createDeviceStoreWatcher({
+    store: devices,
     intervalMs: config.registry.reloadIntervalMs,
-    onReload: () => logger.info({ devices: directory.list().length }, 'device registry reloaded'),
-    onError: (err) => logger.error({ err }, 'device registry unreadable; keeping the previous one'),
+    onReload: () => logger.info({ devices: devices.list().length }, 'device store reloaded'),
+    onError: (err) => logger.error({ err }, 'device store unreadable; keeping the previous one'),
   })
   const service = createGatewayService({
     config,
-    directory,
+    directory: devices,
     logger,
-    registry: createMetricsRegistry('gateway'),
+    metrics: createMetricsRegistry('gateway'),
     clock: systemClock,
   })
   const ready: Component = {

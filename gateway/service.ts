@@ -18,7 +18,8 @@ export interface GatewayDeps {
   config: GatewayConfig
   directory: DeviceDirectory
   logger: Logger
-  registry: Registry
+  /** The prom-client registry the gateway's metrics live in. */
+  metrics: Registry
   clock: Clock
 }
 
@@ -41,7 +42,7 @@ const GATEWAY_CHANNELS = new Set<string>([
 /** Builds the gateway's components; `main.ts` runs them, integration tests start them in-process. */
 export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { config, logger } = deps
-  const metrics = createGatewayMetrics(deps.registry)
+  const metrics = createGatewayMetrics(deps.metrics)
   const producer = createKafkaProducer({
     kafka: config.kafka,
     clientId: `${config.kafka.clientId}-gateway`,
@@ -81,7 +82,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     // Listeners start after the broker (component order), so it exists here.
     broker?.handle(stream, request)
   })
-  const http = createObservabilityServer(config.http, deps.registry, {
+  const http = createObservabilityServer(config.http, deps.metrics, {
     kafka: async () =>
       (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
   })

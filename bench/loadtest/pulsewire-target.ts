@@ -5,9 +5,10 @@ import { join } from 'node:path'
 import { influxSchema, kafkaSchema, type KafkaConfig } from '../../core/config/shared.js'
 import { findRepoRoot } from '../../core/repo-root.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
-import { openRegistryFile } from '../../gateway/registry/open-registry.js'
-import { provisionDevices } from '../../gateway/registry/provision.js'
-import { saveRegistryFile, type RegistryDeviceType } from '../../gateway/registry/registry-file.js'
+import { openDeviceStoreFile } from '../../gateway/device-store/open-device-store.js'
+import { provisionDevices } from '../../gateway/device-store/provision.js'
+import { saveDeviceStoreFile } from '../../gateway/device-store/device-store-file.js'
+import type { KnownDeviceType } from '../../core/telemetry/device-types.js'
 import { telemetryChannel } from '../../gateway/forward.js'
 import { STORAGE_MEASUREMENTS } from '../../core/influx/layout.js'
 import { startGroupAtEnd } from './group-offsets.js'
@@ -24,9 +25,9 @@ type ConfigOverrides = Partial<Record<PulsewireProcess, Record<string, unknown>>
 
 export interface PulsewireTargetOptions {
   /** Type the devices are enrolled with: it picks their channel (vitals or environment). */
-  deviceType?: RegistryDeviceType
+  deviceType?: KnownDeviceType
   /** Per-device type, for mixed fleets; overrides `deviceType`. */
-  typeOf?: (deviceId: string) => RegistryDeviceType | undefined
+  typeOf?: (deviceId: string) => KnownDeviceType | undefined
   /** Merged into each process's generated config (e.g. `{ storage: { batch: { maxWaitMs: 250 } } }`). */
   config?: ConfigOverrides
   /** Keep the run's InfluxDB database and temp directory (logs, configs) after stop. */
@@ -51,7 +52,7 @@ const merge = (
 
 /**
  * Pulsewire as a load-test target: the gateway, storage and alerting as separate processes of
- * the built CLI, with their own ports, a temporary device registry, a database and consumer
+ * the built CLI, with their own ports, a temporary device store, a database and consumer
  * groups unique to the run, on the local stack's Kafka and InfluxDB (measured too).
  */
 export class PulsewireTarget implements LoadTarget {
@@ -82,13 +83,13 @@ export class PulsewireTarget implements LoadTarget {
     const dir = mkdtempSync(join(tmpdir(), `pulsewire-loadtest-${this.runId}-`))
     this.#dir = dir
     const typeOf = this.options.typeOf ?? (() => this.options.deviceType ?? 'bedside-monitor')
-    const registryFile = join(dir, 'devices.json')
-    const registry = openRegistryFile(registryFile)
+    const storeFile = join(dir, 'devices.json')
+    const store = openDeviceStoreFile(storeFile)
     const { credentials } = provisionDevices(
-      registry,
+      store,
       deviceIds.map((deviceId) => ({ deviceId, type: typeOf(deviceId) })),
     )
-    saveRegistryFile(registryFile, registry.toData())
+    saveDeviceStoreFile(storeFile, store.toData())
     const mqttPort = await freePort()
     for (const name of PULSEWIRE_PROCESSES) this.#ports.set(name, await freePort())
     const port = (name: PulsewireProcess): number => this.#ports.get(name) ?? 0
@@ -123,7 +124,7 @@ export class PulsewireTarget implements LoadTarget {
         configFile('gateway', {
           mqtt: { port: mqttPort, websocketPort: false },
           http: { port: port('gateway') },
-          registry: { file: registryFile },
+          registry: { file: storeFile },
           kafka,
           log: log_,
         }),

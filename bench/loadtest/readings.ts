@@ -1,4 +1,5 @@
 import { encodeTelemetry, type DeviceType, type TelemetrySample } from '../../core/telemetry/envelope.js'
+import type { KnownDeviceType } from '../../core/telemetry/device-types.js'
 import { METRICS, type MetricName } from '../../core/telemetry/metric-registry.js'
 
 /**
@@ -49,7 +50,7 @@ export const LOAD_PROFILES = {
       { metric: 'battery_level', nominal: 90, swing: 1 },
     ],
   },
-} as const satisfies Record<string, LoadProfile>
+} as const satisfies Partial<Record<KnownDeviceType, LoadProfile>>
 
 export type LoadProfileName = keyof typeof LOAD_PROFILES
 export const LOAD_PROFILE_NAMES = Object.keys(LOAD_PROFILES) as LoadProfileName[]

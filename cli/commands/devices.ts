@@ -1,46 +1,46 @@
 import { resolve } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { CLIENT_ROLES, type ClientRole } from '../../gateway/auth.js'
-import type { DeviceSummary } from '../../gateway/registry/device-registry.js'
-import { openRegistryFile } from '../../gateway/registry/open-registry.js'
-import { sequentialDeviceIds, type ProvisionTarget } from '../../gateway/registry/provision.js'
+import type { DeviceSummary } from '../../gateway/device-store/device-store.js'
+import { openDeviceStoreFile } from '../../gateway/device-store/open-device-store.js'
+import { sequentialDeviceIds, type ProvisionTarget } from '../../gateway/device-store/provision.js'
 import {
-  DEFAULT_REGISTRY_FILE,
-  REGISTRY_DEVICE_TYPES,
-  defaultRegistryPath,
-  saveRegistryFile,
-  type RegistryDeviceType,
-} from '../../gateway/registry/registry-file.js'
+  DEFAULT_DEVICE_STORE_FILE,
+  defaultDeviceStorePath,
+  saveDeviceStoreFile,
+} from '../../gateway/device-store/device-store-file.js'
+import { KNOWN_DEVICE_TYPES, type KnownDeviceType } from '../../core/telemetry/device-types.js'
 import { repoRoot, say } from '../context.js'
 import {
   enrolmentTargets,
   provisionToFiles,
   type EnrolmentDevice,
-} from '../../gateway/registry/fleet-enrolment.js'
+} from '../../gateway/device-store/fleet-enrolment.js'
 
-interface RegistryOption {
+/** `--registry <file>`: the device store file (the flag keeps its name; see ADR 0005). */
+interface StoreFileOption {
   registry?: string
 }
 
 interface ContextOptions {
-  type?: RegistryDeviceType
+  type?: KnownDeviceType
   site?: string
   subject?: string
   role?: ClientRole
 }
 
-interface ProvisionOptions extends RegistryOption, Omit<ContextOptions, 'subject'> {
+interface ProvisionOptions extends StoreFileOption, Omit<ContextOptions, 'subject'> {
   fleet?: string
   count?: number
   prefix: string
   out: string
 }
 
-const registryFile = (options: RegistryOption): string =>
-  options.registry ? resolve(options.registry) : defaultRegistryPath(repoRoot())
+const storeFile = (options: StoreFileOption): string =>
+  options.registry ? resolve(options.registry) : defaultDeviceStorePath(repoRoot())
 
-// Every subcommand reads a missing registry as empty: the first `add` creates it.
-const openRegistry = openRegistryFile
+// Every subcommand reads a missing store as empty: the first `add` creates it.
+const openStore = openDeviceStoreFile
 
 const note = (line: string): void => {
   process.stderr.write(`${line}\n`)
@@ -48,11 +48,11 @@ const note = (line: string): void => {
 
 const SITE_HELP = 'ward or site label, e.g. ward-3'
 
-const registryOption = (): Option =>
-  new Option('-r, --registry <file>', `registry file (default: ${DEFAULT_REGISTRY_FILE} in the repo)`)
+const storeFileOption = (): Option =>
+  new Option('-r, --registry <file>', `device store file (default: ${DEFAULT_DEVICE_STORE_FILE} in the repo)`)
 
 const typeOption = (hint = ''): Option =>
-  new Option('-t, --type <type>', `device type${hint ? ` (${hint})` : ''}`).choices(REGISTRY_DEVICE_TYPES)
+  new Option('-t, --type <type>', `device type${hint ? ` (${hint})` : ''}`).choices(KNOWN_DEVICE_TYPES)
 
 export function registerDevices(program: Command): void {
   const devices = program
@@ -63,7 +63,7 @@ export function registerDevices(program: Command): void {
 
   devices
     .command('add')
-    .description('Register a device and print its new secret, once (the registry keeps only a hash).')
+    .description('Register a device and print its new secret, once (the device store keeps only a hash).')
     .argument('<deviceId>', "device id: 1–64 letters, digits, '.', '_' or '-'")
     .addOption(typeOption())
     .option('-s, --site <site>', SITE_HELP)
@@ -77,16 +77,19 @@ export function registerDevices(program: Command): void {
     )
     .option('--rotate', 'issue a new secret if the device is already registered')
     .option('--json', 'print {"deviceId", "secret", "outcome"} as JSON')
-    .addOption(registryOption())
+    .addOption(storeFileOption())
     .action(
-      (deviceId: string, options: RegistryOption & ContextOptions & { rotate?: boolean; json?: boolean }) => {
-        const file = registryFile(options)
-        const registry = openRegistry(file)
-        const { secret, outcome } = registry.add(deviceId, {
+      (
+        deviceId: string,
+        options: StoreFileOption & ContextOptions & { rotate?: boolean; json?: boolean },
+      ) => {
+        const file = storeFile(options)
+        const store = openStore(file)
+        const { secret, outcome } = store.add(deviceId, {
           ...contextOf(options),
           rotate: options.rotate ?? false,
         })
-        saveRegistryFile(file, registry.toData())
+        saveDeviceStoreFile(file, store.toData())
         if (options.json) {
           say(JSON.stringify({ deviceId, secret, outcome }))
           return
@@ -101,10 +104,10 @@ export function registerDevices(program: Command): void {
     .command('list')
     .description('List registered devices and their status; secrets and hashes are never shown.')
     .option('--json', 'machine-readable output')
-    .addOption(registryOption())
-    .action((options: RegistryOption & { json?: boolean }) => {
-      const file = registryFile(options)
-      const rows = openRegistry(file).list()
+    .addOption(storeFileOption())
+    .action((options: StoreFileOption & { json?: boolean }) => {
+      const file = storeFile(options)
+      const rows = openStore(file).list()
       if (options.json) say(JSON.stringify(rows, null, 2))
       else if (rows.length === 0)
         note(`no devices in ${file}; add one with: pulsewire devices add <deviceId>`)
@@ -114,19 +117,19 @@ export function registerDevices(program: Command): void {
   devices
     .command('revoke')
     .description(
-      'Revoke a device: the gateway refuses it from its next registry poll (about 2 s), no restart.',
+      'Revoke a device: the gateway refuses it from its next device-store poll (about 2 s), no restart.',
     )
     .argument('<deviceId>', 'device id')
-    .addOption(registryOption())
-    .action((deviceId: string, options: RegistryOption) => {
-      const file = registryFile(options)
-      const registry = openRegistry(file)
-      const { revokedAt, alreadyRevoked } = registry.revoke(deviceId)
+    .addOption(storeFileOption())
+    .action((deviceId: string, options: StoreFileOption) => {
+      const file = storeFile(options)
+      const store = openStore(file)
+      const { revokedAt, alreadyRevoked } = store.revoke(deviceId)
       if (alreadyRevoked) {
         say(`${deviceId} was already revoked at ${revokedAt}`)
         return
       }
-      saveRegistryFile(file, registry.toData())
+      saveDeviceStoreFile(file, store.toData())
       say(`revoked ${deviceId} at ${revokedAt}`)
     })
 
@@ -142,7 +145,7 @@ export function registerDevices(program: Command): void {
     .addOption(typeOption('with --count; a fleet gives each group its profile type'))
     .option('-s, --site <site>', SITE_HELP)
     .requiredOption('-o, --out <file>', 'credentials file to write (JSON, mode 0600)')
-    .addOption(registryOption())
+    .addOption(storeFileOption())
     .action(async (options: ProvisionOptions, command: Command) => {
       if ((options.fleet === undefined) === (options.count === undefined)) {
         command.error('error: give either --fleet <file> or --count <n>')
@@ -153,7 +156,7 @@ export function registerDevices(program: Command): void {
             deviceId,
             ...contextOf(options),
           }))
-      const file = registryFile(options)
+      const file = storeFile(options)
       const out = resolve(options.out)
       const result = provisionToFiles(targets, file, out)
       say(
@@ -168,7 +171,7 @@ function contextOf(options: ContextOptions): Omit<ProvisionTarget, 'deviceId'> {
 }
 
 export function formatDeviceTable(rows: readonly DeviceSummary[]): string[] {
-  // The ROLE column appears once a registry holds more than devices (alert publishers, viewers).
+  // The ROLE column appears once a device store holds more than devices (alert publishers, viewers).
   const withRoles = rows.some((d) => d.role !== undefined && d.role !== 'device')
   const role = (d: DeviceSummary): string[] => (withRoles ? [d.role ?? 'device'] : [])
   const cells = rows.map((d) => [d.deviceId, ...role(d), d.type ?? '-', d.site ?? '-', d.status, d.createdAt])

@@ -19,10 +19,10 @@ import { formatProgress } from '../../devices-sim/runtime/progress.js'
 import { buildGateway } from '../../gateway/main.js'
 import { buildProcessors } from '../../processors/main.js'
 import { buildAlertSinks } from '../../processors/sinks/main.js'
-import { defaultRegistryPath } from '../../gateway/registry/registry-file.js'
+import { defaultDeviceStorePath } from '../../gateway/device-store/device-store-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
 import { localStackComponent } from './up-stack.js'
-import { enrolmentTargets, provisionToFiles } from '../../gateway/registry/fleet-enrolment.js'
+import { enrolmentTargets, provisionToFiles } from '../../gateway/device-store/fleet-enrolment.js'
 import { fleetDevices } from '../../devices-sim/fleet/fleet-devices.js'
 
 interface UpOptions {
@@ -70,7 +70,7 @@ export function registerUp(program: Command): void {
     .action(async (options: UpOptions) => {
       const stackConfig = loadStackConfig(options.config)
       const root = repoRoot()
-      const registryFile = defaultRegistryPath(root)
+      const storeFile = defaultDeviceStorePath(root)
       const credentialsFile = join(root, '.pulsewire', 'demo-credentials.json')
       const fleet = loadFleetFile(options.fleet)
       const quietEnv = { ...process.env, PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn' }
@@ -86,10 +86,10 @@ export function registerUp(program: Command): void {
           start() {
             const result = provisionToFiles(
               enrolmentTargets(fleetDevices(options.fleet), { demoContext: true }),
-              registryFile,
+              storeFile,
               credentialsFile,
             )
-            say(`devices   ${Object.keys(result.credentials).length} enrolled in ${registryFile}`)
+            say(`devices   ${Object.keys(result.credentials).length} enrolled in ${storeFile}`)
             return Promise.resolve()
           },
           stop: () => Promise.resolve(),

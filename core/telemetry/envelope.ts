@@ -2,6 +2,7 @@
 // the domain types below, which keep wire details (enum numbers, Long) out of rules and sinks.
 import { pulsewire } from '../../proto/gen/pulsewire.js'
 import { err, ok, type Result } from '../result.js'
+import { deviceTypeFromWire, deviceTypeToWire, type DeviceType } from './device-types.js'
 import { METRICS, metricByWire, type MetricName } from './metric-registry.js'
 
 const wire = pulsewire.telemetry.v1
@@ -19,16 +20,8 @@ export const QUALITIES = [
 ] as const
 export type Quality = (typeof QUALITIES)[number]
 
-/** Index = wire value of pulsewire.telemetry.v1.DeviceType. */
-export const DEVICE_TYPES = [
-  'unspecified',
-  'bedside-monitor',
-  'wearable',
-  'infusion-pump',
-  'environmental-sensor',
-  'vibration-sensor',
-] as const
-export type DeviceType = (typeof DEVICE_TYPES)[number]
+// Device types (names, wire numbers, per-type behaviour) live in the device-type table.
+export { DEVICE_TYPES, type DeviceType } from './device-types.js'
 
 export interface TelemetrySample {
   metric: MetricName
@@ -74,7 +67,7 @@ export function encodeTelemetry(envelope: TelemetryEnvelope): Uint8Array {
     bootId: envelope.bootId,
     seq: envelope.seq,
     deviceTsMs: envelope.deviceTsMs,
-    deviceType: DEVICE_TYPES.indexOf(envelope.deviceType),
+    deviceType: deviceTypeToWire(envelope.deviceType),
     status: envelope.status && {
       batteryPct: envelope.status.batteryPct ?? null,
       rssiDbm: envelope.status.rssiDbm ?? null,
@@ -105,7 +98,7 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
   if (seq === undefined || deviceTsMs === undefined) {
     return err({ reason: 'unsafe_integer', message: 'seq or device_ts_ms beyond 2^53' })
   }
-  const deviceType = DEVICE_TYPES[message.deviceType]
+  const deviceType = deviceTypeFromWire(message.deviceType)
   if (deviceType === undefined)
     return err({ reason: 'unknown_enum', message: `device_type ${message.deviceType}` })
   const samples: TelemetrySample[] = []

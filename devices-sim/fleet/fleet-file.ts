@@ -9,7 +9,7 @@ import {
   type PluginListEntry,
   type PluginListSpec,
 } from '../../core/plugins/plugin-list.js'
-import type { DeviceType } from '../../core/telemetry/envelope.js'
+import { deviceTypeSpec } from '../../core/telemetry/device-types.js'
 import { DEVICE_PROFILES } from '../profiles/index.js'
 import type { DeviceProfile } from '../profiles/profile.js'
 import { SCENARIOS } from '../scenarios/index.js'
@@ -100,15 +100,6 @@ export interface Fleet {
   groups: ResolvedGroup[]
 }
 
-const DEFAULT_PREFIX: Record<DeviceType, string> = {
-  unspecified: 'dev-',
-  'bedside-monitor': 'bm-',
-  wearable: 'wr-',
-  'infusion-pump': 'ip-',
-  'environmental-sensor': 'env-',
-  'vibration-sensor': 'vib-',
-}
-
 /** How a fleet file lists device profiles (its groups), for the one plugin-list parser. */
 export const PROFILE_LIST: PluginListSpec<DeviceProfile, typeof groupSchema> = {
   kind: 'profile',
@@ -118,7 +109,7 @@ export const PROFILE_LIST: PluginListSpec<DeviceProfile, typeof groupSchema> = {
   configKey: 'config',
   unique: {
     key: 'idPrefix',
-    value: (group, profile) => group.idPrefix ?? DEFAULT_PREFIX[profile.type],
+    value: (group, profile) => group.idPrefix ?? deviceTypeSpec(profile.type).idPrefix,
     hint: 'give each group its own idPrefix (device ids must be unique)',
   },
 }
@@ -176,7 +167,7 @@ export function parseFleet(raw: unknown, source: string): Fleet {
     return {
       profile: profile.plugin as DeviceProfile,
       count: group.count,
-      idPrefix: group.idPrefix ?? (profile.plugin ? DEFAULT_PREFIX[profile.plugin.type] : ''),
+      idPrefix: group.idPrefix ?? (profile.plugin ? deviceTypeSpec(profile.plugin.type).idPrefix : ''),
       config: profile.entry?.config,
       scenarios,
     }

@@ -1,10 +1,11 @@
 import { z } from 'zod'
-import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
+import { KNOWN_DEVICE_TYPES } from '../../core/telemetry/device-types.js'
+import type { DeviceType } from '../../core/telemetry/envelope.js'
 import type { Rng } from '../rng.js'
 import type { GroundTruthEvent } from './scenario.js'
 
 /** Every real device type: transport faults apply to all of them. */
-export const ALL_DEVICE_TYPES: readonly DeviceType[] = DEVICE_TYPES.filter((t) => t !== 'unspecified')
+export const ALL_DEVICE_TYPES: readonly DeviceType[] = KNOWN_DEVICE_TYPES
 
 /** A half-open interval [startMs, endMs) of true time. */
 export interface Episode {

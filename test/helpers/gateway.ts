@@ -5,7 +5,7 @@ import { createMetricsRegistry } from '../../core/metrics.js'
 import type { DeviceType } from '../../core/telemetry/envelope.js'
 import type { ClientRole } from '../../gateway/auth.js'
 import { gatewayConfigSchema, type GatewayConfig } from '../../gateway/config.js'
-import { createDeviceRegistry, type DeviceRegistry } from '../../gateway/registry/device-registry.js'
+import { createDeviceStore, type DeviceStore } from '../../gateway/device-store/device-store.js'
 import { createGatewayService, type GatewayService } from '../../gateway/service.js'
 import { silentLogger, testKafka } from './services.js'
 
@@ -21,7 +21,8 @@ export interface TestGateway {
   mqttUrl: string
   port: number
   httpUrl: string
-  registry: DeviceRegistry
+  /** The gateway's in-memory device store (add, revoke while running). */
+  deviceStore: DeviceStore
   secrets: Map<string, string>
   service: GatewayService
   /** An MQTT client connected as this device (resolves on CONNACK accepted). */
@@ -29,7 +30,7 @@ export interface TestGateway {
   stop(): Promise<void>
 }
 
-/** A real gateway in this process: real aedes on a real socket, real Kafka, an in-memory registry. */
+/** A real gateway in this process: real aedes on a real socket, real Kafka, an in-memory device store. */
 export async function startTestGateway(
   devices: readonly TestDevice[],
   overrides: {
@@ -47,19 +48,19 @@ export async function startTestGateway(
     producer: overrides.producer ?? {},
     log: { level: 'silent' },
   })
-  const registry = createDeviceRegistry()
+  const deviceStore = createDeviceStore()
   const secrets = new Map<string, string>()
   for (const device of devices) {
     secrets.set(
       device.id,
-      registry.add(device.id, { type: device.type, site: device.site, role: device.role }).secret,
+      deviceStore.add(device.id, { type: device.type, site: device.site, role: device.role }).secret,
     )
   }
   const service = createGatewayService({
     config,
-    directory: registry,
+    directory: deviceStore,
     logger: silentLogger,
-    registry: createMetricsRegistry('gateway'),
+    metrics: createMetricsRegistry('gateway'),
     clock: systemClock,
   })
   const started: typeof service.components = []
@@ -74,7 +75,7 @@ export async function startTestGateway(
     mqttUrl,
     port,
     httpUrl: `http://127.0.0.1:${service.http.address()?.port}`,
-    registry,
+    deviceStore,
     secrets,
     service,
     connect: (deviceId, options = {}) =>

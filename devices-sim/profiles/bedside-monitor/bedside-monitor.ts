@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEVICE_TYPE_TABLE } from '../../../core/telemetry/device-types.js'
 import { circadian } from '../../signals/circadian.js'
 import { createOu } from '../../signals/ou.js'
 import {
@@ -16,7 +17,7 @@ export const bedsideMonitorConfigSchema = z.strictObject({
     .number()
     .int()
     .positive()
-    .default(1000)
+    .default(DEVICE_TYPE_TABLE['bedside-monitor'].reportIntervalMs)
     .describe('Publish interval, ms (numerics are 1 Hz).'),
   nibpIntervalMs: z
     .number()

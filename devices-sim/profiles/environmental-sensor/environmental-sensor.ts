@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEVICE_TYPE_TABLE } from '../../../core/telemetry/device-types.js'
 import { createBattery } from '../../signals/battery.js'
 import { circadian } from '../../signals/circadian.js'
 import { createOu } from '../../signals/ou.js'
@@ -9,7 +10,12 @@ import { batteryPoweredDevice, createStatusReporter } from '../status.js'
 const YEAR_MS = 365 * 86_400_000
 
 export const environmentalSensorConfigSchema = z.strictObject({
-  reportIntervalMs: z.number().int().positive().default(10_000).describe('Publish and sample interval, ms.'),
+  reportIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(DEVICE_TYPE_TABLE['environmental-sensor'].reportIntervalMs)
+    .describe('Publish and sample interval, ms.'),
   baselineTemperature: z
     .number()
     .min(-40)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEVICE_TYPE_TABLE } from '../../../core/telemetry/device-types.js'
 import { INFUSION_STATES, type InfusionState } from '../../../core/telemetry/metric-registry.js'
 import { createBattery } from '../../signals/battery.js'
 import { createOu } from '../../signals/ou.js'
@@ -9,7 +10,12 @@ import { batteryPoweredDevice, createStatusReporter } from '../status.js'
 const HOUR_MS = 3_600_000
 
 export const infusionPumpConfigSchema = z.strictObject({
-  reportIntervalMs: z.number().int().positive().default(10_000).describe('Publish and sample interval, ms.'),
+  reportIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(DEVICE_TYPE_TABLE['infusion-pump'].reportIntervalMs)
+    .describe('Publish and sample interval, ms.'),
   rateMlPerHour: z.number().min(0.1).max(1200).default(50).describe('Programmed infusion rate, mL/h.'),
   vtbiMl: z
     .number()

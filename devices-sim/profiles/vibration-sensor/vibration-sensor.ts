@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEVICE_TYPE_TABLE } from '../../../core/telemetry/device-types.js'
 import { createOu } from '../../signals/ou.js'
 import { createChannelSampler, type Channel } from '../channels.js'
 import type { DeviceProfile, ProfileContext, SimDevice } from '../profile.js'
@@ -19,7 +20,12 @@ export const ISO10816_ZONES: Readonly<Record<MachineClass, readonly [number, num
 }
 
 export const vibrationSensorConfigSchema = z.strictObject({
-  reportIntervalMs: z.number().int().positive().default(1000).describe('Publish and sample interval, ms.'),
+  reportIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(DEVICE_TYPE_TABLE['vibration-sensor'].reportIntervalMs)
+    .describe('Publish and sample interval, ms.'),
   machineClass: z
     .enum(MACHINE_CLASSES)
     .default('II')

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEVICE_TYPE_TABLE } from '../../../core/telemetry/device-types.js'
 import { createBattery } from '../../signals/battery.js'
 import { circadian } from '../../signals/circadian.js'
 import { createBatteryChannel, createChannelSampler, createOuChannel, type Channel } from '../channels.js'
@@ -6,7 +7,12 @@ import type { DeviceProfile, ProfileContext, SimDevice } from '../profile.js'
 import { batteryPoweredDevice, createStatusReporter } from '../status.js'
 
 export const wearableConfigSchema = z.strictObject({
-  reportIntervalMs: z.number().int().positive().default(60_000).describe('Publish interval, ms.'),
+  reportIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(DEVICE_TYPE_TABLE['wearable'].reportIntervalMs)
+    .describe('Publish interval, ms.'),
   measurementIntervalMs: z
     .number()
     .int()

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { readConfigFile } from '../../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../../core/errors.js'
-import { DEVICE_TYPES, type DeviceType } from '../../../core/telemetry/envelope.js'
+import { KNOWN_DEVICE_TYPES, type DeviceType } from '../../../core/telemetry/device-types.js'
 import {
   issuesAt,
   parsePluginList,
@@ -30,9 +30,8 @@ export interface RuleSet {
   readonly rules: readonly RuleDefinition[]
 }
 
-export const RULE_DEVICE_TYPES = DEVICE_TYPES.filter(
-  (t): t is Exclude<DeviceType, 'unspecified'> => t !== 'unspecified',
-)
+/** Device types a rule may apply to: every type of the device-type table. */
+export const RULE_DEVICE_TYPES = KNOWN_DEVICE_TYPES
 
 const ruleSetSchema = z.strictObject({
   version: z.literal(1).describe('Rule file format version.'),

@@ -2,22 +2,22 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createDeviceRegistry } from '../../../gateway/registry/device-registry.js'
-import { loadRegistryFile } from '../../../gateway/registry/registry-file.js'
+import { createDeviceStore } from '../../../gateway/device-store/device-store.js'
+import { loadDeviceStoreFile } from '../../../gateway/device-store/device-store-file.js'
 import { runCli } from '../../helpers/cli.js'
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'pulsewire-devices-'))
 }
 
-/** Runs `pulsewire devices …` against one registry file. */
+/** Runs `pulsewire devices …` against one device store file (`--registry`, the flag's name). */
 function devices(registry: string, ...args: string[]): ReturnType<typeof runCli> {
   return runCli(['devices', ...args, '--registry', registry])
 }
 
-function authenticateAll(registryFile: string, credentials: Record<string, string>): string[] {
-  const registry = createDeviceRegistry({ data: loadRegistryFile(registryFile) })
-  return Object.entries(credentials).map(([id, secret]) => registry.authenticate(id, Buffer.from(secret)))
+function authenticateAll(storeFile: string, credentials: Record<string, string>): string[] {
+  const store = createDeviceStore({ data: loadDeviceStoreFile(storeFile) })
+  return Object.entries(credentials).map(([id, secret]) => store.authenticate(id, Buffer.from(secret)))
 }
 
 describe('integration > cli > devices', () => {

@@ -61,7 +61,7 @@ beforeAll(async () => {
     { id: other, type: 'wearable' },
     { id: revoked, type: 'wearable' },
   ])
-  gateway.registry.revoke(revoked)
+  gateway.deviceStore.revoke(revoked)
   tap = await tapChannels(testKafka, [CHANNELS.vitals, CHANNELS.environment, CHANNELS.dlq, CHANNELS.status])
 })
 

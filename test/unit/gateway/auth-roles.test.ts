@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { maySubscribe, routePublish } from '../../../gateway/auth.js'
-import { createDeviceRegistry } from '../../../gateway/registry/device-registry.js'
-import { parseRegistry } from '../../../gateway/registry/registry-file.js'
-import { hashSecret } from '../../../gateway/registry/secrets.js'
+import { createDeviceStore } from '../../../gateway/device-store/device-store.js'
+import { parseDeviceStore } from '../../../gateway/device-store/device-store-file.js'
+import { hashSecret } from '../../../gateway/device-store/secrets.js'
 
 describe('gateway > auth > roles', () => {
   it('keeps a device (the default role) to its own topics', () => {
@@ -44,29 +44,29 @@ describe('gateway > auth > roles', () => {
     }
   })
 
-  it('stores roles in the registry, reads files without roles as devices, and rotates without losing the role', () => {
-    const registry = createDeviceRegistry()
-    registry.add('bm-1', { type: 'bedside-monitor' })
-    registry.add('app', { role: 'alert-viewer' })
-    registry.add('sink', { role: 'device' })
-    expect(registry.lookup('bm-1')).toEqual({ type: 'bedside-monitor' })
-    expect(registry.lookup('app')).toEqual({ role: 'alert-viewer' })
-    expect(registry.toData().devices.sink?.role).toBeUndefined() // the default is not written
-    registry.add('app', { rotate: true })
-    expect(registry.lookup('app')).toEqual({ role: 'alert-viewer' })
-    registry.add('app', { rotate: true, role: 'device' })
-    expect(registry.lookup('app')).toEqual({})
+  it('stores roles in the device store, reads files without roles as devices, and rotates without losing the role', () => {
+    const store = createDeviceStore()
+    store.add('bm-1', { type: 'bedside-monitor' })
+    store.add('app', { role: 'alert-viewer' })
+    store.add('sink', { role: 'device' })
+    expect(store.lookup('bm-1')).toEqual({ type: 'bedside-monitor' })
+    expect(store.lookup('app')).toEqual({ role: 'alert-viewer' })
+    expect(store.toData().devices.sink?.role).toBeUndefined() // the default is not written
+    store.add('app', { rotate: true })
+    expect(store.lookup('app')).toEqual({ role: 'alert-viewer' })
+    store.add('app', { rotate: true, role: 'device' })
+    expect(store.lookup('app')).toEqual({})
 
-    const old = parseRegistry(
+    const old = parseDeviceStore(
       {
         version: 1,
         devices: { 'bm-9': { secretHash: hashSecret('s'), createdAt: '2025-01-01T00:00:00Z' } },
       },
       'test',
     )
-    expect(createDeviceRegistry({ data: old }).lookup('bm-9')).toEqual({})
+    expect(createDeviceStore({ data: old }).lookup('bm-9')).toEqual({})
     expect(() =>
-      parseRegistry({ version: 1, devices: { x: { ...old.devices['bm-9'], role: 'admin' } } }, 'test'),
+      parseDeviceStore({ version: 1, devices: { x: { ...old.devices['bm-9'], role: 'admin' } } }, 'test'),
     ).toThrow(/role/)
   })
 })

@@ -23,7 +23,7 @@ describe('layout > import boundaries', () => {
     ['core/influx/probe.ts', "import { x } from '../../processors/storage/points.js'"],
     ['core/probe.ts', "import { x } from '../gateway/forward.js'"],
     ['core/probe.ts', "export { x } from '../deploy/local/stack.js'"],
-    ['devices-sim/profiles/probe.ts', "import { x } from '../../gateway/registry/provision.js'"],
+    ['devices-sim/profiles/probe.ts', "import { x } from '../../gateway/device-store/provision.js'"],
     ['devices-sim/probe.ts', "import type { X } from '../bench/loadtest/report.js'"],
     ['gateway/probe.ts', "import { x } from '../cli/context.js'"],
     ['processors/storage/probe.ts', "import { x } from '../../bench/proc-stats.js'"],

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { DeviceType } from '../../../../core/telemetry/envelope.js'
+import { deviceTypeSpec, mapDeviceTypes, type DeviceType } from '../../../../core/telemetry/device-types.js'
 import { formatDuration } from '../format.js'
 import type { RuleLogic, RulePlugin, RuleStep } from '../rule.js'
 import { prioritySchema } from '../schema-parts.js'
@@ -14,13 +14,8 @@ const interval = (fallback: number, type: string) =>
 
 export const missingDataConfigSchema = z.strictObject({
   expectedIntervalMs: z
-    .strictObject({
-      'bedside-monitor': interval(1000, 'bedside monitor'),
-      wearable: interval(60_000, 'wearable'),
-      'infusion-pump': interval(10_000, 'infusion pump'),
-      'environmental-sensor': interval(10_000, 'environmental sensor'),
-      'vibration-sensor': interval(1000, 'vibration sensor'),
-    })
+    // One key per device type, defaulting to the type's cadence in the device-type table.
+    .strictObject(mapDeviceTypes((spec) => interval(spec.reportIntervalMs, spec.label)))
     .prefault({})
     .describe('Expected message interval per device type, ms.'),
   missedIntervals: z
@@ -55,8 +50,9 @@ export interface MissingDataState {
 export function createMissingDataLogic(config: MissingDataConfig): RuleLogic<MissingDataState> {
   const timeoutFor = (type: DeviceType): number => {
     if (config.timeoutMs !== undefined) return config.timeoutMs
-    const expected = type === 'unspecified' ? undefined : config.expectedIntervalMs[type]
-    return Math.round((expected ?? 10_000) * config.missedIntervals)
+    const expected =
+      type === 'unspecified' ? deviceTypeSpec(type).reportIntervalMs : config.expectedIntervalMs[type]
+    return Math.round(expected * config.missedIntervals)
   }
   const raised = (tsMs: number, silenceMs: number, timeoutMs: number, why: string) => ({
     active: true as const,

@@ -15,15 +15,15 @@ import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
 import { deepFreeze, readConfigFile, zodIssuesToConfigIssues } from '../../core/config/load.js'
 import { ConfigError, type ConfigIssue } from '../../core/errors.js'
-import { DEVICE_TYPES, type DeviceType } from '../../core/telemetry/envelope.js'
+import { KNOWN_DEVICE_TYPES } from '../../core/telemetry/device-types.js'
 import { DEVICE_ID_PATTERN } from '../../core/telemetry/mqtt-topics.js'
 import { CLIENT_ROLES } from '../auth.js'
-import { REGISTRY_ERROR_CODES, RegistryError } from './registry-error.js'
+import { DEVICE_STORE_ERROR_CODES, DeviceStoreError } from './device-store-error.js'
 import { isSupportedSecretHash } from './secrets.js'
 
 /*
- * The device registry file, written by `pulsewire devices` and read (and re-read on change)
- * by the gateway. Only hashes of secrets are stored. Devices are never deleted, only revoked,
+ * The device store file (ADR 0005's "device registry"), written by `pulsewire devices` and
+ * read (and re-read on change) by the gateway. Only hashes of secrets are stored. Devices are never deleted, only revoked,
  * so a revoked id stays refused. Shown as YAML; saved as indented JSON, which is YAML too:
  * JSON.parse reads 10,000 devices in ~10 ms where the YAML parser takes ~1.2 s, a stall the
  * gateway's event loop would feel on every reload. A hand-written YAML file reads as well.
@@ -40,14 +40,12 @@ import { isSupportedSecretHash } from './secrets.js'
  *       revokedAt: 2025-06-01T09:00:00.000Z     # once revoked: the gateway refuses the device
  */
 
-export const REGISTRY_FILE_VERSION = 1
+export const DEVICE_STORE_FILE_VERSION = 1
 /** Default location, relative to the repo root (git-ignored runtime state). */
-export const DEFAULT_REGISTRY_FILE = '.pulsewire/devices.yaml'
+export const DEFAULT_DEVICE_STORE_FILE = '.pulsewire/devices.yaml'
 
-export const defaultRegistryPath = (repoRoot: string): string => resolve(repoRoot, DEFAULT_REGISTRY_FILE)
-
-export type RegistryDeviceType = Exclude<DeviceType, 'unspecified'>
-export const REGISTRY_DEVICE_TYPES = DEVICE_TYPES.filter((t): t is RegistryDeviceType => t !== 'unspecified')
+export const defaultDeviceStorePath = (repoRoot: string): string =>
+  resolve(repoRoot, DEFAULT_DEVICE_STORE_FILE)
 
 // Labels are tokens, not prose: no spaces, so a person's name cannot slip in as "Jane Doe"
 // (architecture §6: nothing that names a person in topics, keys, tags or logs).
@@ -61,10 +59,7 @@ export const deviceIdSchema = z
   .regex(DEVICE_ID_PATTERN, "device ids are 1–64 letters, digits, '.', '_' or '-'")
 
 export const deviceContextSchema = z.strictObject({
-  type: z
-    .enum(REGISTRY_DEVICE_TYPES as [RegistryDeviceType, ...RegistryDeviceType[]])
-    .optional()
-    .describe('Device type, as in the telemetry envelope.'),
+  type: z.enum(KNOWN_DEVICE_TYPES).optional().describe('Device type, as in the telemetry envelope.'),
   site: label('site').optional().describe('Ward or site label, e.g. ward-3.'),
   subjectId: label('subjectId')
     .optional()
@@ -85,30 +80,34 @@ export const deviceEntrySchema = z.strictObject({
   revokedAt: timestamp.optional().describe('When the device was revoked; absent while active.'),
 })
 
-export const registryFileSchema = z.strictObject({
-  version: z.literal(REGISTRY_FILE_VERSION).describe('Format version of this file.'),
+export const deviceStoreFileSchema = z.strictObject({
+  version: z.literal(DEVICE_STORE_FILE_VERSION).describe('Format version of this file.'),
   devices: z.record(deviceIdSchema, deviceEntrySchema).default({}).describe('Devices by device id.'),
 })
 
 export type DeviceEntry = z.output<typeof deviceEntrySchema>
 export type DeviceContext = z.output<typeof deviceContextSchema>
-export type RegistryData = z.output<typeof registryFileSchema>
+export type DeviceStoreData = z.output<typeof deviceStoreFileSchema>
 
-/** Where a registry's entries come from: what `DeviceRegistry.reload()` polls. */
-export interface RegistrySource {
+/** Where a device store's entries come from: what `DeviceStore.reload()` polls. */
+export interface DeviceStoreSource {
   /** Changes whenever the content may have changed; undefined when there is nothing to read. */
   version(): string | undefined
   /** The validated entries; throws ConfigError on a missing, unparsable or invalid file. */
-  read(): RegistryData
+  read(): DeviceStoreData
 }
 
-export const emptyRegistry = (): RegistryData => ({ version: REGISTRY_FILE_VERSION, devices: {} })
+export const emptyDeviceStore = (): DeviceStoreData => ({ version: DEVICE_STORE_FILE_VERSION, devices: {} })
 
-/** Validates registry content, reporting every problem with its path (`devices.bm-0001.type`). */
-export function parseRegistry(raw: unknown, source: string): RegistryData {
-  const result = registryFileSchema.safeParse(raw)
+/** Validates device-store content, reporting every problem with its path (`devices.bm-0001.type`). */
+export function parseDeviceStore(raw: unknown, source: string): DeviceStoreData {
+  const result = deviceStoreFileSchema.safeParse(raw)
   if (!result.success) {
-    throw new ConfigError(source, toConfigIssues(result.error.issues), REGISTRY_ERROR_CODES['invalid-file'])
+    throw new ConfigError(
+      source,
+      toConfigIssues(result.error.issues),
+      DEVICE_STORE_ERROR_CODES['invalid-file'],
+    )
   }
   return deepFreeze(result.data)
 }
@@ -121,17 +120,17 @@ function toConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
   )
 }
 
-export interface LoadRegistryOptions {
-  /** A missing file is an empty registry (first use), not an error. */
+export interface LoadDeviceStoreOptions {
+  /** A missing file is an empty store (first use), not an error. */
   allowMissing?: boolean
 }
 
-export function loadRegistryFile(file: string, options: LoadRegistryOptions = {}): RegistryData {
-  if (options.allowMissing && !existsSync(file)) return deepFreeze(emptyRegistry())
-  return parseRegistry(readRegistryRaw(file), file)
+export function loadDeviceStoreFile(file: string, options: LoadDeviceStoreOptions = {}): DeviceStoreData {
+  if (options.allowMissing && !existsSync(file)) return deepFreeze(emptyDeviceStore())
+  return parseDeviceStore(readDeviceStoreRaw(file), file)
 }
 
-function readRegistryRaw(file: string): unknown {
+function readDeviceStoreRaw(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch {
@@ -140,12 +139,12 @@ function readRegistryRaw(file: string): unknown {
   }
 }
 
-/** Writes the registry atomically (mode 0600): the gateway never sees a half-written file. */
-export function saveRegistryFile(file: string, data: RegistryData): void {
+/** Writes the device store atomically (mode 0600): the gateway never sees a half-written file. */
+export function saveDeviceStoreFile(file: string, data: DeviceStoreData): void {
   writeFileAtomic(file, `${JSON.stringify(toFileShape(data), null, 2)}\n`)
 }
 
-function toFileShape(data: RegistryData): RegistryData {
+function toFileShape(data: DeviceStoreData): DeviceStoreData {
   const devices = Object.keys(data.devices)
     .sort()
     .map((id) => [id, withoutUndefined(data.devices[id] as DeviceEntry)] as const)
@@ -177,7 +176,7 @@ export function writeFileAtomic(file: string, text: string, mode = 0o600): void 
   } catch (err) {
     if (created) rmSync(tmp, { force: true })
     const message = err instanceof Error ? err.message : String(err)
-    throw new RegistryError('write-failed', `cannot write ${file}: ${message}`, {
+    throw new DeviceStoreError('write-failed', `cannot write ${file}: ${message}`, {
       cause: err,
       context: { file },
     })
@@ -193,6 +192,6 @@ export function fileVersion(file: string): string | undefined {
   return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : undefined
 }
 
-export function createFileRegistrySource(file: string): RegistrySource {
-  return { version: () => fileVersion(file), read: () => loadRegistryFile(file) }
+export function createFileDeviceStoreSource(file: string): DeviceStoreSource {
+  return { version: () => fileVersion(file), read: () => loadDeviceStoreFile(file) }
 }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { DeviceRegistry } from '../../../../gateway/registry/device-registry.js'
-import { createRegistryWatcher } from '../../../../gateway/registry/registry-watcher.js'
+import type { DeviceStore } from '../../../../gateway/device-store/device-store.js'
+import { createDeviceStoreWatcher } from '../../../../gateway/device-store/device-store-watcher.js'
 
-function fakeRegistry(outcomes: Array<'reloaded' | 'unchanged' | Error>): DeviceRegistry & { calls: number } {
+function fakeStore(outcomes: Array<'reloaded' | 'unchanged' | Error>): DeviceStore & { calls: number } {
   const fake = {
     calls: 0,
     reload: () => {
@@ -11,10 +11,10 @@ function fakeRegistry(outcomes: Array<'reloaded' | 'unchanged' | Error>): Device
       return next
     },
   }
-  return fake as unknown as DeviceRegistry & { calls: number }
+  return fake as unknown as DeviceStore & { calls: number }
 }
 
-describe('gateway > registry > watcher', () => {
+describe('gateway > device store > watcher', () => {
   beforeEach(() => {
     vi.useFakeTimers()
   })
@@ -23,25 +23,25 @@ describe('gateway > registry > watcher', () => {
   })
 
   it('loads at start, then polls every 2 s, reporting reloads and errors without stopping', async () => {
-    const registry = fakeRegistry(['reloaded', 'unchanged', 'reloaded', new Error('bad file'), 'unchanged'])
+    const store = fakeStore(['reloaded', 'unchanged', 'reloaded', new Error('bad file'), 'unchanged'])
     const onReload = vi.fn()
     const onError = vi.fn()
-    const watcher = createRegistryWatcher({ registry, onReload, onError })
+    const watcher = createDeviceStoreWatcher({ store, onReload, onError })
     await watcher.start()
-    expect(registry.calls).toBe(1)
+    expect(store.calls).toBe(1)
     await vi.advanceTimersByTimeAsync(8_000)
-    expect(registry.calls).toBe(5)
+    expect(store.calls).toBe(5)
     expect(onReload).toHaveBeenCalledTimes(1)
     expect(onError).toHaveBeenCalledWith(new Error('bad file'))
     await watcher.stop()
     await vi.advanceTimersByTimeAsync(10_000)
-    expect(registry.calls).toBe(5)
+    expect(store.calls).toBe(5)
     await watcher.stop()
   })
 
-  it('fails to start on an unreadable registry', async () => {
-    const watcher = createRegistryWatcher({
-      registry: fakeRegistry([new Error('missing')]),
+  it('fails to start on an unreadable device store', async () => {
+    const watcher = createDeviceStoreWatcher({
+      store: fakeStore([new Error('missing')]),
       onError: vi.fn(),
     })
     await expect(watcher.start()).rejects.toThrow('missing')

@@ -1,5 +1,5 @@
-import type { DeviceContext } from './registry-file.js'
-import type { DeviceRegistry } from './device-registry.js'
+import type { DeviceContext } from './device-store-file.js'
+import type { DeviceStore } from './device-store.js'
 
 export interface ProvisionTarget extends DeviceContext {
   deviceId: string
@@ -22,13 +22,10 @@ export function sequentialDeviceIds(prefix: string, count: number): string[] {
 }
 
 /** Registers every target, issuing a fresh secret to those already registered. */
-export function provisionDevices(
-  registry: DeviceRegistry,
-  targets: readonly ProvisionTarget[],
-): ProvisionResult {
+export function provisionDevices(store: DeviceStore, targets: readonly ProvisionTarget[]): ProvisionResult {
   const result: ProvisionResult = { credentials: {}, added: 0, rotated: 0, reEnrolled: 0 }
   for (const { deviceId, ...context } of targets) {
-    const { secret, outcome } = registry.add(deviceId, { ...context, rotate: true })
+    const { secret, outcome } = store.add(deviceId, { ...context, rotate: true })
     result.credentials[deviceId] = secret
     if (outcome === 'added') result.added++
     else if (outcome === 'rotated') result.rotated++

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 /*
  * Why salted SHA-256 and not scrypt/argon2: these secrets are 32 random bytes issued by the
- * registry, never chosen by a person, so there is no dictionary to grind through: 256 bits of
+ * device store, never chosen by a person, so there is no dictionary to grind through: 256 bits of
  * entropy cannot be brute-forced whatever the hash costs. A slow KDF only protects low-entropy
  * passwords, and its cost lands on the gateway at CONNECT: at ~50 ms per verify, a reconnect
  * storm of 10,000 devices (a gateway restart) would burn over 8 minutes of CPU. SHA-256 costs
@@ -25,7 +25,7 @@ export function hashSecret(secret: string | Buffer, salt: Buffer = randomBytes(S
   return [SHA256_PREFIX, salt.toString('base64url'), digest(salt, secret).toString('base64url')].join('$')
 }
 
-/** True when `stored` is a hash this module can verify (used to validate registry files). */
+/** True when `stored` is a hash this module can verify (used to validate device-store files). */
 export function isSupportedSecretHash(stored: string): boolean {
   return parseSha256(stored) !== undefined
 }

@@ -1,10 +1,10 @@
 import type { Component } from '../../core/lifecycle.js'
-import type { DeviceRegistry } from './device-registry.js'
+import type { DeviceStore } from './device-store.js'
 
-export const DEFAULT_REGISTRY_POLL_MS = 2_000
+export const DEFAULT_DEVICE_STORE_POLL_MS = 2_000
 
-export interface RegistryWatcherOptions {
-  registry: DeviceRegistry
+export interface DeviceStoreWatcherOptions {
+  store: DeviceStore
   /** How often the source is polled; revocations apply within this delay, without a restart. */
   intervalMs?: number
   onReload?: () => void
@@ -16,23 +16,23 @@ export interface RegistryWatcherOptions {
  * Polls rather than fs.watch: watch events are unreliable across editors (rename vs write),
  * network filesystems and containers, while a stat every 2 s costs nothing.
  */
-export function createRegistryWatcher(options: RegistryWatcherOptions): Component {
-  const { registry, onError } = options
+export function createDeviceStoreWatcher(options: DeviceStoreWatcherOptions): Component {
+  const { store, onError } = options
   let timer: NodeJS.Timeout | undefined
   const poll = (): void => {
     try {
-      if (registry.reload() === 'reloaded') options.onReload?.()
+      if (store.reload() === 'reloaded') options.onReload?.()
     } catch (err) {
       onError(err)
     }
   }
   return {
-    name: 'gateway.registry-watcher',
-    // The first read is not caught as a poll's is: a gateway with an unreadable registry must not start.
+    name: 'gateway.device-store-watcher',
+    // The first read is not caught as a poll's is: a gateway with an unreadable store must not start.
     start: () =>
       Promise.resolve().then(() => {
-        registry.reload()
-        timer ??= setInterval(poll, options.intervalMs ?? DEFAULT_REGISTRY_POLL_MS)
+        store.reload()
+        timer ??= setInterval(poll, options.intervalMs ?? DEFAULT_DEVICE_STORE_POLL_MS)
         timer.unref()
       }),
     stop() {

@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
-import {
-  writeFileAtomic,
-  saveRegistryFile,
-  REGISTRY_DEVICE_TYPES,
-  type RegistryDeviceType,
-} from './registry-file.js'
+import { deviceTypeSpec, isKnownDeviceType, type KnownDeviceType } from '../../core/telemetry/device-types.js'
+import { writeFileAtomic, saveDeviceStoreFile } from './device-store-file.js'
 import { provisionDevices, type ProvisionResult, type ProvisionTarget } from './provision.js'
-import { openRegistryFile } from './open-registry.js'
+import { openDeviceStoreFile } from './open-device-store.js'
 
 export interface FleetContextOptions {
-  type?: RegistryDeviceType | undefined
+  type?: KnownDeviceType | undefined
   site?: string | undefined
   subjectId?: string | undefined
   /** Demo data: a site per kind of device and a random pseudonymous subject per medical device. */
   demoContext?: boolean
 }
-
-const MEDICAL = new Set<string>(['bedside-monitor', 'wearable', 'infusion-pump'])
 
 /** A device of a simulator fleet (or any list) to enrol, with the type its profile simulates. */
 export interface EnrolmentDevice {
@@ -25,14 +19,14 @@ export interface EnrolmentDevice {
   profileType: string
 }
 
-/** The registry context to enrol each device of a fleet with. */
+/** The device-store context to enrol each device of a fleet with. */
 export function enrolmentTargets(
   devices: readonly EnrolmentDevice[],
   options: FleetContextOptions = {},
 ): ProvisionTarget[] {
   return devices.map(({ deviceId, profileType }) => {
-    const type = options.type ?? registryType(profileType)
-    const medical = type !== undefined && MEDICAL.has(type)
+    const type = options.type ?? (isKnownDeviceType(profileType) ? profileType : undefined)
+    const medical = type !== undefined && deviceTypeSpec(type).medical
     return {
       deviceId,
       type,
@@ -47,16 +41,12 @@ export function enrolmentTargets(
 /** Enrols (or rotates) every target and writes the deviceId → secret map the simulator reads. */
 export function provisionToFiles(
   targets: readonly ProvisionTarget[],
-  registryFile: string,
+  storeFile: string,
   credentialsFile: string,
 ): ProvisionResult {
-  const registry = openRegistryFile(registryFile)
-  const result = provisionDevices(registry, targets)
-  saveRegistryFile(registryFile, registry.toData())
+  const store = openDeviceStoreFile(storeFile)
+  const result = provisionDevices(store, targets)
+  saveDeviceStoreFile(storeFile, store.toData())
   writeFileAtomic(resolve(credentialsFile), `${JSON.stringify(result.credentials, null, 2)}\n`)
   return result
-}
-
-export function registryType(type: string | undefined): RegistryDeviceType | undefined {
-  return REGISTRY_DEVICE_TYPES.find((t) => t === type)
 }

@@ -1,13 +1,13 @@
 import type * as Crypto from 'node:crypto'
 import { timingSafeEqual } from 'node:crypto'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { createDeviceRegistry } from '../../../../gateway/registry/device-registry.js'
+import { createDeviceStore } from '../../../../gateway/device-store/device-store.js'
 import {
   generateSecret,
   hashSecret,
   isSupportedSecretHash,
   verifySecret,
-} from '../../../../gateway/registry/secrets.js'
+} from '../../../../gateway/device-store/secrets.js'
 
 // The real comparison, observed: proves every verdict goes through the constant-time path.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -16,7 +16,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 })
 const compare = vi.mocked(timingSafeEqual)
 
-describe('gateway > registry > secrets', () => {
+describe('gateway > device store > secrets', () => {
   it('generates 32 random bytes as base64url', () => {
     const secret = generateSecret()
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
@@ -73,7 +73,7 @@ describe('gateway > registry > secrets', () => {
   })
 })
 
-describe('gateway > registry > secrets > timing-safe path', () => {
+describe('gateway > device store > secrets > timing-safe path', () => {
   // A block body: a function returned from beforeEach would be run as its teardown.
   beforeEach(() => {
     compare.mockClear()
@@ -99,8 +99,8 @@ describe('gateway > registry > secrets > timing-safe path', () => {
   })
 
   it('spends a hash on unknown devices too, so timing does not reveal which ids exist', () => {
-    const registry = createDeviceRegistry()
-    expect(registry.authenticate('nobody', Buffer.from('guess'))).toBe('unknown')
+    const store = createDeviceStore()
+    expect(store.authenticate('nobody', Buffer.from('guess'))).toBe('unknown')
     expect(compare).toHaveBeenCalledTimes(1)
   })
 })

@@ -3,24 +3,24 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../../core/errors.js'
-import { createDeviceRegistry } from '../../../../gateway/registry/device-registry.js'
-import { RegistryError } from '../../../../gateway/registry/registry-error.js'
+import { createDeviceStore } from '../../../../gateway/device-store/device-store.js'
+import { DeviceStoreError } from '../../../../gateway/device-store/device-store-error.js'
 import {
-  createFileRegistrySource,
-  defaultRegistryPath,
-  loadRegistryFile,
-  saveRegistryFile,
+  createFileDeviceStoreSource,
+  defaultDeviceStorePath,
+  loadDeviceStoreFile,
+  saveDeviceStoreFile,
   writeFileAtomic,
-} from '../../../../gateway/registry/registry-file.js'
-import { hashSecret } from '../../../../gateway/registry/secrets.js'
+} from '../../../../gateway/device-store/device-store-file.js'
+import { hashSecret } from '../../../../gateway/device-store/secrets.js'
 
 const HASH = hashSecret('s3cret', Buffer.from('salt'))
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'pulsewire-registry-'))
+  return mkdtempSync(join(tmpdir(), 'pulsewire-device-store-'))
 }
 
-function registryText(text: string): string {
+function storeText(text: string): string {
   const file = join(tempDir(), 'devices.yaml')
   writeFileSync(file, text)
   return file
@@ -39,17 +39,17 @@ function configError(fn: () => unknown): ConfigError {
 const device = (fields: string): string =>
   `    secretHash: ${HASH}\n    createdAt: 2025-05-01T09:00:00.000Z\n${fields}`
 
-describe('gateway > registry > registry file', () => {
+describe('gateway > device store > store file', () => {
   it('round-trips (saved as JSON, which is YAML), sorted by id, 0600, no temp file left', () => {
     const dir = tempDir()
     const file = join(dir, 'nested', 'devices.yaml')
-    const registry = createDeviceRegistry()
-    registry.add('wr-0002', { type: 'wearable', subjectId: 's-7f3a' })
-    registry.add('bm-0001', { type: 'bedside-monitor', site: 'ward-3' })
-    registry.revoke('wr-0002')
-    saveRegistryFile(file, registry.toData())
+    const store = createDeviceStore()
+    store.add('wr-0002', { type: 'wearable', subjectId: 's-7f3a' })
+    store.add('bm-0001', { type: 'bedside-monitor', site: 'ward-3' })
+    store.revoke('wr-0002')
+    saveDeviceStoreFile(file, store.toData())
 
-    expect(loadRegistryFile(file)).toEqual(registry.toData())
+    expect(loadDeviceStoreFile(file)).toEqual(store.toData())
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(readdirSync(join(dir, 'nested'))).toEqual(['devices.yaml'])
     const text = readFileSync(file, 'utf8')
@@ -58,10 +58,10 @@ describe('gateway > registry > registry file', () => {
   })
 
   it('reads a hand-written YAML file too', () => {
-    const file = registryText(
+    const file = storeText(
       `# ward 3\nversion: 1\ndevices:\n  bm-1:\n${device('    site: ward-3\n    type: bedside-monitor\n')}`,
     )
-    expect(loadRegistryFile(file).devices['bm-1']).toEqual({
+    expect(loadDeviceStoreFile(file).devices['bm-1']).toEqual({
       secretHash: HASH,
       createdAt: '2025-05-01T09:00:00.000Z',
       site: 'ward-3',
@@ -71,12 +71,12 @@ describe('gateway > registry > registry file', () => {
 
   it('treats a missing file as empty only when asked to', () => {
     const file = join(tempDir(), 'none.yaml')
-    expect(loadRegistryFile(file, { allowMissing: true })).toEqual({ version: 1, devices: {} })
-    expect(configError(() => loadRegistryFile(file)).code).toBe('CFG_FILE_UNREADABLE')
+    expect(loadDeviceStoreFile(file, { allowMissing: true })).toEqual({ version: 1, devices: {} })
+    expect(configError(() => loadDeviceStoreFile(file)).code).toBe('CFG_FILE_UNREADABLE')
   })
 
   it('reports every problem with its path: unknown keys, bad ids, bad types, bad values', () => {
-    const file = registryText(
+    const file = storeText(
       [
         'version: 2',
         'owner: ops',
@@ -92,7 +92,7 @@ describe('gateway > registry > registry file', () => {
         '',
       ].join('\n'),
     )
-    const err = configError(() => loadRegistryFile(file))
+    const err = configError(() => loadDeviceStoreFile(file))
     expect(err.code).toBe('GW_REGISTRY_INVALID')
     expect(err.source).toBe(file)
     const byPath = Object.fromEntries(err.issues.map((i) => [i.path, i.message]))
@@ -113,36 +113,36 @@ describe('gateway > registry > registry file', () => {
   })
 
   it('rejects a file that is not a mapping, or is empty', () => {
-    expect(configError(() => loadRegistryFile(registryText('- a\n- b\n'))).code).toBe('CFG_INVALID')
-    expect(configError(() => loadRegistryFile(registryText(''))).issues[0]?.path).toBe('version')
-    expect(configError(() => loadRegistryFile(registryText('version: [1\n'))).code).toBe(
+    expect(configError(() => loadDeviceStoreFile(storeText('- a\n- b\n'))).code).toBe('CFG_INVALID')
+    expect(configError(() => loadDeviceStoreFile(storeText(''))).issues[0]?.path).toBe('version')
+    expect(configError(() => loadDeviceStoreFile(storeText('version: [1\n'))).code).toBe(
       'CFG_FILE_UNPARSABLE',
     )
   })
 
   it('fails with write-failed when the directory cannot be created', () => {
-    const blocker = registryText('not a directory')
-    expect(() => writeFileAtomic(join(blocker, 'devices.yaml'), 'x')).toThrow(RegistryError)
+    const blocker = storeText('not a directory')
+    expect(() => writeFileAtomic(join(blocker, 'devices.yaml'), 'x')).toThrow(DeviceStoreError)
   })
 
   it('defaults to .pulsewire/devices.yaml under the repo root', () => {
-    expect(defaultRegistryPath('/repo')).toBe('/repo/.pulsewire/devices.yaml')
+    expect(defaultDeviceStorePath('/repo')).toBe('/repo/.pulsewire/devices.yaml')
   })
 
   it('lets a polling reader pick up a revocation saved by another process', () => {
     const file = join(tempDir(), 'devices.yaml')
-    const cli = createDeviceRegistry()
+    const cli = createDeviceStore()
     const { secret } = cli.add('bm-0001')
-    saveRegistryFile(file, cli.toData())
+    saveDeviceStoreFile(file, cli.toData())
 
-    const gateway = createDeviceRegistry({ source: createFileRegistrySource(file) })
+    const gateway = createDeviceStore({ source: createFileDeviceStoreSource(file) })
     expect(gateway.reload()).toBe('reloaded')
     expect(gateway.authenticate('bm-0001', Buffer.from(secret))).toBe('ok')
     expect(gateway.reload()).toBe('unchanged')
 
-    const again = createDeviceRegistry({ data: loadRegistryFile(file) })
+    const again = createDeviceStore({ data: loadDeviceStoreFile(file) })
     again.revoke('bm-0001')
-    saveRegistryFile(file, again.toData())
+    saveDeviceStoreFile(file, again.toData())
     expect(gateway.reload()).toBe('reloaded')
     expect(gateway.authenticate('bm-0001', Buffer.from(secret))).toBe('revoked')
   })

@@ -1,15 +1,15 @@
 import type { Clock } from '../../core/clock.js'
 import { z } from 'zod'
 import {
-  REGISTRY_FILE_VERSION,
+  DEVICE_STORE_FILE_VERSION,
   deviceContextSchema,
   deviceIdSchema,
   type DeviceContext,
   type DeviceEntry,
-  type RegistryData,
-  type RegistrySource,
-} from './registry-file.js'
-import { RegistryError } from './registry-error.js'
+  type DeviceStoreData,
+  type DeviceStoreSource,
+} from './device-store-file.js'
+import { DeviceStoreError } from './device-store-error.js'
 import { generateSecret, hashSecret, verifySecret } from './secrets.js'
 
 /** The CONNECT decision for one device; the gateway maps it to a CONNACK return code. */
@@ -40,7 +40,7 @@ export interface RevokeResult {
   alreadyRevoked: boolean
 }
 
-export interface DeviceRegistry {
+export interface DeviceStore {
   /** Constant-time check of a CONNECT password; never throws. */
   authenticate(deviceId: string, password: Buffer | undefined): AuthOutcome
   /** Context of an active device; undefined for an unknown or revoked one. */
@@ -51,8 +51,8 @@ export interface DeviceRegistry {
   revoke(deviceId: string): RevokeResult
   /** Every device, active and revoked, by id. */
   list(): DeviceSummary[]
-  /** The current entries, in file shape, for `saveRegistryFile`. */
-  toData(): RegistryData
+  /** The current entries, in file shape, for `saveDeviceStoreFile`. */
+  toData(): DeviceStoreData
   /**
    * Re-reads the source when its version changed; 'unchanged' otherwise. On a bad source it
    * throws and keeps the previous view; a version that failed is not retried until it changes.
@@ -61,19 +61,19 @@ export interface DeviceRegistry {
   reload(): 'reloaded' | 'unchanged'
 }
 
-export interface DeviceRegistryDeps {
-  /** Initial entries (e.g. from `loadRegistryFile`); empty by default. */
-  data?: RegistryData
+export interface DeviceStoreDeps {
+  /** Initial entries (e.g. from `loadDeviceStoreFile`); empty by default. */
+  data?: DeviceStoreData
   /** What `reload()` reads; without one, `reload()` is always 'unchanged'. */
-  source?: RegistrySource
+  source?: DeviceStoreSource
   clock?: Pick<Clock, 'now'>
   newSecret?: () => string
 }
 
 const addInputSchema = z.strictObject({ deviceId: deviceIdSchema, ...deviceContextSchema.shape })
 
-/** An in-memory registry; no I/O of its own except through `source` on `reload()`. */
-export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegistry {
+/** An in-memory device store; no I/O of its own except through `source` on `reload()`. */
+export function createDeviceStore(deps: DeviceStoreDeps = {}): DeviceStore {
   const clock = deps.clock ?? { now: () => Date.now() }
   const newSecret = deps.newSecret ?? generateSecret
   // Unknown ids still pay for one hash, so response time does not say which ids exist.
@@ -104,12 +104,12 @@ export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegis
       const input = addInputSchema.safeParse({ deviceId, ...context })
       if (!input.success) {
         const problems = input.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`)
-        throw new RegistryError('invalid-entry', `cannot add ${deviceId}: ${problems.join('; ')}`)
+        throw new DeviceStoreError('invalid-entry', `cannot add ${deviceId}: ${problems.join('; ')}`)
       }
       const existing = entries.get(deviceId)
       const active = existing?.revokedAt === undefined ? existing : undefined
       if (active && !rotate) {
-        throw new RegistryError(
+        throw new DeviceStoreError(
           'device-exists',
           `device ${deviceId} is already registered: revoke it first, or rotate its secret (--rotate)`,
           { context: { deviceId } },
@@ -131,7 +131,7 @@ export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegis
     revoke(deviceId) {
       const existing = entries.get(deviceId)
       if (!existing) {
-        throw new RegistryError('unknown-device', `device ${deviceId} is not registered`, {
+        throw new DeviceStoreError('unknown-device', `device ${deviceId} is not registered`, {
           context: { deviceId },
         })
       }
@@ -147,7 +147,7 @@ export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegis
 
     toData() {
       const devices = sortedIds(entries).map((id) => [id, entries.get(id) as DeviceEntry] as const)
-      return { version: REGISTRY_FILE_VERSION, devices: Object.fromEntries(devices) }
+      return { version: DEVICE_STORE_FILE_VERSION, devices: Object.fromEntries(devices) }
     },
 
     reload() {
@@ -162,7 +162,7 @@ export function createDeviceRegistry(deps: DeviceRegistryDeps = {}): DeviceRegis
   }
 }
 
-function toMap(data: RegistryData | undefined): Map<string, DeviceEntry> {
+function toMap(data: DeviceStoreData | undefined): Map<string, DeviceEntry> {
   return new Map(Object.entries(data?.devices ?? {}))
 }
 
