@@ -37,8 +37,8 @@ export interface InfluxWriterOptions<S> {
   clock: Clock
   logger: Logger
   /**
-   * Points InfluxDB can never accept as they are (400: bad line, field type conflict, outside
-   * the retention). Awaited before the batch counts as done: the caller parks them (DLQ).
+   * Points InfluxDB can never accept as they are (400 or 422: bad line, field type conflict,
+   * outside the retention). Awaited before the batch counts as done: the caller parks them (DLQ).
    */
   onRejected(rejected: ReadonlyArray<{ entry: PendingPoint<S>; error: PipelineError }>): Promise<void>
   observer?: WriterObserver<S>
@@ -71,10 +71,16 @@ interface Waiter {
 export const statusOf = (err: unknown): number | undefined =>
   err instanceof PipelineError && typeof err.context.status === 'number' ? err.context.status : undefined
 
-/** 400 (and 413 for a batch too large) say "never like this": split, don't retry. */
+/**
+ * "Never like this": split, don't retry. 400 is InfluxDB 1.x's answer to a bad line, a field type
+ * conflict or a point outside the retention; InfluxDB 2.x answers those with 422 ("unprocessable
+ * entity ... partial write"), and retrying a 422 as if it were a refusal by configuration would
+ * block the batch forever. 413: the batch is too large.
+ */
+const REJECTED_STATUSES: ReadonlySet<number> = new Set([400, 413, 422])
 const isRejection = (err: unknown): err is PipelineError => {
   const status = statusOf(err)
-  return status === 400 || status === 413
+  return status !== undefined && REJECTED_STATUSES.has(status)
 }
 
 function outcomeOf(err: unknown): Exclude<WriteOutcome, 'ok'> {

@@ -1,7 +1,7 @@
-import { Point } from '@influxdata/influxdb-client'
+import { HttpError, Point } from '@influxdata/influxdb-client'
 import { describe, expect, it } from 'vitest'
 import { PipelineError } from '../../../../core/errors.js'
-import type { InfluxAdapter } from '../../../../core/influx/client.js'
+import { influxError, type InfluxAdapter } from '../../../../core/influx/client.js'
 import {
   createInfluxWriter,
   type InfluxWriterOptions,
@@ -16,6 +16,31 @@ const httpError = (status: number): PipelineError =>
   new PipelineError('INFLUX_WRITE_FAILED', `HTTP ${status}`, {
     retriable: status >= 500,
     context: { status },
+  })
+
+/**
+ * What the adapter throws when InfluxDB answers `status`: the client's own HttpError, built as its
+ * Node transport builds it from a response (status, status message, body, retry-after,
+ * content-type), wrapped by the adapter's `influxError`.
+ */
+const answered = (status: number, statusMessage: string, body: object): PipelineError =>
+  influxError(
+    'INFLUX_WRITE_FAILED',
+    'write of n points failed',
+    new HttpError(status, statusMessage, JSON.stringify(body), undefined, 'application/json; charset=utf-8'),
+  )
+/** InfluxDB 2.x refusing a field type conflict: the good lines of the request are stored anyway. */
+const partialWrite422 = (): PipelineError =>
+  answered(422, 'Unprocessable Entity', {
+    code: 'unprocessable entity',
+    message:
+      'failure writing points to database: partial write: field type conflict: input field "heart_rate" on measurement "vitals" is type string, already exists as type float dropped=1',
+  })
+/** InfluxDB 1.x refusing the same. */
+const partialWrite400 = (): PipelineError =>
+  answered(400, 'Bad Request', {
+    error:
+      'partial write: field type conflict: input field "heart_rate" on measurement "vitals" is type string, already exists as type float dropped=1',
   })
 
 const lineOf = (p: Point): string => p.toLineProtocol({ convertTime: (t) => String(t) }) ?? ''
@@ -216,6 +241,75 @@ describe('processors > storage > influx writer', () => {
     expect(stored).toEqual(new Set(good.map((e) => lineOf(e.point))))
     expect(requests.length).toBeLessThan(batch.length) // bisection, not one request per point
     expect(requests.filter((r) => r.length === 1 && r[0]?.includes('device_id=bad'))).toHaveLength(2)
+  })
+
+  // InfluxDB 2 does not run in this stack, so its answer is faked at the writer's port (the
+  // adapter's write), with the error the real client and adapter produce for that HTTP response.
+  it.each([
+    ['InfluxDB 2.x: 422 partial write', partialWrite422],
+    ['InfluxDB 1.x: 400 partial write', partialWrite400],
+  ])(
+    '%s: bisects down to the refused points, parks them with the reason, writes the rest, never retries',
+    async (_, refusal) => {
+      const clock = new FakeClock()
+      const stored = new Set<string>()
+      const { influx, requests } = fakeInflux((lines) => {
+        for (const l of lines) if (!l.includes('device_id=bad')) stored.add(l)
+        return lines.some((l) => l.includes('device_id=bad')) ? refusal() : undefined
+      })
+      const parked: Array<{ source: string; reason: string }> = []
+      const { writer: w, retries } = writer(influx, clock, {
+        maxPoints: 8,
+        onRejected: (list) => {
+          parked.push(...list.map((r) => ({ source: r.entry.source, reason: r.error.message })))
+          return Promise.resolve()
+        },
+      })
+      const good = entries(0, 7)
+      const bad = entries(100, 1, 'bad')
+      const batch = [...good.slice(0, 3), ...bad, ...good.slice(3)]
+      const pending = track(w.write(batch))
+      await w.flush()
+      expect(pending.settled).toBe(true)
+      expect(pending.error).toBeUndefined()
+      expect(parked.map((p) => p.source)).toEqual(['bad#100'])
+      expect(parked[0]?.reason).toContain('partial write: field type conflict')
+      expect(stored).toEqual(new Set(good.map((e) => lineOf(e.point))))
+      expect(requests.length).toBeLessThan(batch.length) // bisection, not one request per point
+      expect(requests.filter((r) => r.length === 1 && r[0]?.includes('device_id=bad'))).toHaveLength(1)
+      expect(retries).toEqual([]) // decided at the first answer: no backoff, no retry
+      expect(clock.sleeps).toEqual([])
+    },
+  )
+
+  it('a 422 is the data, never a reason to wait: 404 and 503 answers are retried, a 422 is not', async () => {
+    const clock = new FakeClock()
+    const answers = [
+      answered(404, 'Not Found', { code: 'not found', message: 'bucket "telemetry" not found' }),
+      answered(503, 'Service Unavailable', { code: 'unavailable', message: 'too many requests' }),
+      partialWrite422(),
+    ]
+    const { influx, requests } = fakeInflux((_, n) => answers[n - 1])
+    const outcomes: string[] = []
+    const {
+      writer: w,
+      rejected,
+      retries,
+    } = writer(influx, clock, {
+      maxPoints: 1,
+      observer: {
+        request: (outcome) => outcomes.push(outcome),
+        retrying: (reason) => retries.push(reason),
+      },
+    })
+    const pending = track(w.write(entries(0, 1)))
+    await clock.runAll()
+    expect(pending.settled).toBe(true)
+    expect(pending.error).toBeUndefined()
+    expect(outcomes).toEqual(['refused', 'server_error', 'rejected'])
+    expect(retries).toEqual(['refused', 'server_error'])
+    expect(rejected).toEqual(['dev#0'])
+    expect(requests).toHaveLength(3)
   })
 
   it('on close, writes the buffer once and stops retrying: a failing batch rejects, so it is not committed', async () => {
