@@ -67,6 +67,20 @@ export const gatewayConfigSchema = z.strictObject({
         .describe('Older readings (even backfill) are rejected.'),
     })
     .prefault({}),
+  dlq: z
+    .strictObject({
+      oversizedKeepBytes: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(65_536)
+        .default(1_024)
+        .describe(
+          'An oversized payload (above limits.maxPayloadBytes) keeps only its first bytes in its DLQ record, with its original size in a header, so the record always fits the producer and the publish is acknowledged.',
+        ),
+    })
+    .prefault({})
+    .describe('Dead-letter records of refused payloads.'),
   kafka: kafkaSchema.prefault({}),
   channels: z
     .strictObject({

@@ -42,23 +42,31 @@ export function telemetryRecord(
   }
 }
 
-/** Poison keeps its raw bytes and says why, so it can be inspected and replayed after a fix. */
+/**
+ * Poison keeps its raw bytes and says why, so it can be inspected and replayed after a fix. An
+ * oversized payload keeps only its first `oversizedKeepBytes` and its original size: the whole of
+ * it could exceed what the producer may send (message.max.bytes), and a DLQ record Kafka refuses
+ * leaves the publish unacknowledged, so the device would resend it forever.
+ */
 export function dlqRecord(
   device: DeviceContext,
   topic: string,
   payload: Buffer,
   rejection: Rejection,
   rxMs: number,
+  oversizedKeepBytes: number,
 ): OutgoingRecord {
+  const truncate = rejection.reason === 'oversized' && payload.length > oversizedKeepBytes
   return {
     topic: CHANNELS.dlq,
     key: device.deviceId,
-    value: payload,
+    value: truncate ? payload.subarray(0, oversizedKeepBytes) : payload,
     headers: {
       ...contextHeaders(device, rxMs),
       [HEADERS.rejectReason]: rejection.reason,
       [HEADERS.rejectDetail]: rejection.detail.slice(0, 500),
       [HEADERS.mqttTopic]: topic,
+      ...(truncate ? { [HEADERS.payloadSize]: String(payload.length) } : {}),
     },
   }
 }

@@ -31,15 +31,40 @@ export interface IngestDeps {
   producer: KafkaProducer
   directory: DeviceDirectory
   limits: ValidationLimits
+  dlq: { oversizedKeepBytes: number }
   clock: Clock
   metrics: GatewayMetrics
   logger: Logger
 }
 
+const OVERSIZED_LOG_EVERY_MS = 60_000
+
 export function createIngest(deps: IngestDeps): Ingest {
   const { producer, directory, limits, clock, metrics } = deps
   const log = deps.logger.child({ component: 'gateway.ingest' })
   const pending = new Set<Promise<void>>()
+  const oversized = { count: 0, largest: 0, loggedAtMs: Number.NEGATIVE_INFINITY }
+
+  /** One warning a minute at most, with what it stands for: a device may send these in a loop. */
+  function noteTruncated(bytes: number): void {
+    metrics.dlqTruncated.inc()
+    oversized.count++
+    oversized.largest = Math.max(oversized.largest, bytes)
+    const now = clock.now()
+    if (now - oversized.loggedAtMs < OVERSIZED_LOG_EVERY_MS) return
+    log.warn(
+      {
+        payloads: oversized.count,
+        largestBytes: oversized.largest,
+        maxPayloadBytes: limits.maxPayloadBytes,
+        keptBytes: deps.dlq.oversizedKeepBytes,
+      },
+      'oversized payloads acknowledged; their DLQ records keep only their first bytes',
+    )
+    oversized.count = 0
+    oversized.largest = 0
+    oversized.loggedAtMs = now
+  }
 
   function context(deviceId: string): DeviceContext {
     return { deviceId, ...directory.lookup(deviceId) }
@@ -79,7 +104,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (!result.ok) {
         metrics.rejected.inc({ reason: result.error.reason })
         log.debug({ deviceId, reason: result.error.reason }, 'payload rejected to DLQ')
-        return track(produce(dlqRecord(device, topic, payload, result.error, rxMs), rxMs))
+        const keep = deps.dlq.oversizedKeepBytes
+        const letter = dlqRecord(device, topic, payload, result.error, rxMs, keep)
+        if (letter.value.length < payload.length) noteTruncated(payload.length)
+        return track(produce(letter, rxMs))
       }
       const record = telemetryRecord(device, result.value.deviceType, payload, rxMs)
       metrics.accepted.inc({ channel: record.topic })

@@ -22,6 +22,11 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    dlqTruncated: new Counter({
+      name: 'pulsewire_gateway_dlq_payloads_truncated_total',
+      help: 'Oversized payloads acknowledged with a DLQ record holding only their first dlq.oversizedKeepBytes bytes.',
+      registers,
+    }),
     produced: new Counter({
       name: 'pulsewire_gateway_records_produced_total',
       help: 'Kafka records by channel and outcome (delivered, failed).',

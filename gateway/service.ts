@@ -54,6 +54,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     producer,
     directory: deps.directory,
     limits: config.limits,
+    dlq: config.dlq,
     clock: deps.clock,
     metrics,
     logger,

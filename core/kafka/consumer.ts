@@ -64,6 +64,15 @@ export interface ConsumerOptions {
 }
 
 const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`
+const samePartition = (a: TopicPartition, b: TopicPartition): boolean =>
+  a.topic === b.topic && a.partition === b.partition
+
+/**
+ * How long a batch may run before its partitions are paused and the member polls on: far below
+ * any usable max.poll.interval.ms (librdkafka requires it >= session.timeout.ms, 10 s here), and
+ * long enough that an ordinary batch never pays the pause (which drops the prefetched records).
+ */
+const KEEP_ALIVE_MS = 1_000
 
 export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   const log = options.logger.child({ component: 'kafka.consumer', groupId: options.groupId })
@@ -97,6 +106,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   const processed = new Map<string, number>() // next offset to commit, per partition
   const committed = new Map<string, number>()
   let running = false
+  let pausedByCaller = false
   let loopDone: Promise<void> = Promise.resolve()
 
   client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
@@ -147,9 +157,9 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     }
   }
 
-  function fetchBatch(): Promise<RdMessage[]> {
+  function fetchBatch(size = maxBatchSize): Promise<RdMessage[]> {
     return new Promise((resolve) => {
-      client.consume(maxBatchSize, (err, messages) => {
+      client.consume(size, (err, messages) => {
         if (err) {
           log.debug({ err }, 'fetch failed')
           resolve([])
@@ -160,21 +170,75 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     })
   }
 
+  /**
+   * Runs the handler while keeping this member in its group. librdkafka evicts a member that has
+   * not polled for max.poll.interval.ms, and a handler waiting out an outage (storage retries
+   * InfluxDB forever) would not poll at all. So a handler still busy after KEEP_ALIVE_MS gets its
+   * partitions paused (librdkafka then delivers no records, ADR 0011) and the loop polls on,
+   * which also serves rebalance callbacks. Records a poll still returns (a partition assigned
+   * meanwhile, not yet paused) are returned, in order, for the next batch.
+   */
+  async function handleKeepingMembership(records: KafkaRecord[]): Promise<RdMessage[]> {
+    const handled = options.handler(records).then(
+      () => ({ ok: true as const }),
+      (err: unknown) => ({ ok: false as const, err }),
+    )
+    const carried: RdMessage[] = []
+    const paused: TopicPartition[] = []
+    try {
+      for (;;) {
+        let timer: NodeJS.Timeout | undefined
+        const tick = new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), KEEP_ALIVE_MS)
+        })
+        const outcome = await Promise.race([handled, tick])
+        clearTimeout(timer)
+        if (outcome) {
+          if (!outcome.ok) throw outcome.err
+          return carried
+        }
+        const fresh = client.assignments().filter((tp) => !paused.some((p) => samePartition(p, tp)))
+        if (fresh.length > 0) {
+          if (paused.length === 0) log.info('batch still in progress; pausing fetches and polling on')
+          client.pause(fresh.map(({ topic, partition }) => ({ topic, partition })))
+          paused.push(...fresh.map(({ topic, partition }) => ({ topic, partition })))
+        }
+        carried.push(...(await fetchBatch()))
+      }
+    } finally {
+      // Partitions revoked meanwhile are no longer ours to resume; a pause() of the port's own
+      // (a caller holding the consumer) outlives the batch.
+      const ours = client.assignments().filter((tp) => paused.some((p) => samePartition(p, tp)))
+      if (ours.length > 0 && !pausedByCaller) {
+        try {
+          client.resume(ours.map(({ topic, partition }) => ({ topic, partition })))
+        } catch (err) {
+          log.warn({ err }, 'resume after a long batch failed')
+        }
+      }
+    }
+  }
+
   async function loop(): Promise<void> {
+    const carried: RdMessage[] = []
     while (running) {
-      const messages = await fetchBatch()
+      const messages = carried.length > 0 ? carried.splice(0, maxBatchSize) : await fetchBatch()
       // A batch fetched while stopping is still handled (and committed) rather than dropped.
       if (messages.length === 0) continue
       const records = messages.map(toRecord)
       try {
-        await options.handler(records)
+        carried.push(...(await handleKeepingMembership(records)))
       } catch (err) {
         running = false
         log.error({ err }, 'batch handler failed; stopping without committing the batch')
         options.onFatal?.(err)
         return
       }
-      for (const m of messages) processed.set(partitionKey(m.topic, m.partition), m.offset + 1)
+      for (const m of messages) {
+        // Never backwards: a partition revoked and assigned again mid-batch replays from its commit.
+        const key = partitionKey(m.topic, m.partition)
+        processed.set(key, Math.max(processed.get(key) ?? 0, m.offset + 1))
+      }
       commitProcessed(undefined, false)
     }
   }
@@ -208,9 +272,11 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       await new Promise<void>((resolve) => client.disconnect(() => resolve()))
     },
     pause: () => {
+      pausedByCaller = true
       client.pause(client.assignments())
     },
     resume: () => {
+      pausedByCaller = false
       client.resume(client.assignments())
     },
     assignments: () => client.assignments().map(({ topic, partition }) => ({ topic, partition })),

@@ -15,6 +15,8 @@ export const HEADERS = {
   /** DLQ only: why the payload was rejected (a RejectReason), and details. */
   rejectReason: 'pw-reject-reason',
   rejectDetail: 'pw-reject-detail',
+  /** DLQ only: the payload's size in bytes when the value holds only its first bytes (oversized). */
+  payloadSize: 'pw-payload-size',
   /** DLQ only: the MQTT topic it arrived on. */
   mqttTopic: 'pw-mqtt-topic',
   /** Status channel: lifecycle event kind (connected, disconnected, status). */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DEVICE_TYPES, DEVICE_TYPE_TABLE, KNOWN_DEVICE_TYPES } from '../../../core/telemetry/device-types.js'
+import { HEADERS } from '../../../core/telemetry/headers.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
-import { telemetryChannel, telemetryRecord } from '../../../gateway/forward.js'
+import { dlqRecord, telemetryChannel, telemetryRecord } from '../../../gateway/forward.js'
 
 describe('forwarding picks the channel from the device-type table', () => {
   it.each(KNOWN_DEVICE_TYPES)('%s goes to its table channel (medical → vitals)', (type) => {
@@ -29,5 +30,28 @@ describe('forwarding picks the channel from the device-type table', () => {
     expect(telemetryRecord({ deviceId: 'd-1' }, 'vibration-sensor', Buffer.from([1]), 5).topic).toBe(
       CHANNELS.environment,
     )
+  })
+})
+
+describe('dead-letter records', () => {
+  const device = { deviceId: 'd-1' }
+  const topic = 'devices/d-1/telemetry'
+
+  it('an oversized payload keeps its first bytes, with its original size and the reason', () => {
+    const payload = Buffer.alloc(2_000_000, 7)
+    payload.write('firmware-4.2', 0)
+    const record = dlqRecord(device, topic, payload, { reason: 'oversized', detail: 'too big' }, 5, 1_024)
+    expect(record.topic).toBe(CHANNELS.dlq)
+    expect(record.value).toHaveLength(1_024)
+    expect(record.value.subarray(0, 12).toString()).toBe('firmware-4.2')
+    expect(record.headers?.[HEADERS.payloadSize]).toBe('2000000')
+    expect(record.headers?.[HEADERS.rejectReason]).toBe('oversized')
+  })
+
+  it('any other rejection keeps the raw bytes whole, and no size header', () => {
+    const payload = Buffer.alloc(4_000, 1)
+    const record = dlqRecord(device, topic, payload, { reason: 'malformed', detail: 'bad' }, 5, 1_024)
+    expect(record.value).toEqual(payload)
+    expect(record.headers?.[HEADERS.payloadSize]).toBeUndefined()
   })
 })

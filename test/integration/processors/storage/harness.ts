@@ -7,7 +7,11 @@ import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/
 import type { Component } from '../../../../core/lifecycle.js'
 import { storageConfigSchema } from '../../../../processors/storage/config.js'
 import { STORAGE_CHANNELS } from '../../../../core/influx/layout.js'
-import { createStorageService, type StorageService } from '../../../../processors/storage/service.js'
+import {
+  createStorageService,
+  type StorageDeps,
+  type StorageService,
+} from '../../../../processors/storage/service.js'
 import { silentLogger, testInflux, testKafka, unique } from '../../../helpers/services.js'
 import { envelope, sample, telemetryRecord, vitalsReading } from '../../../helpers/telemetry-fixtures.js'
 
@@ -29,9 +33,12 @@ export async function startStorage(options: {
   groupId: string
   influx: InfluxConfig
   retry?: { minDelayMs: number; maxDelayMs: number }
+  /** Raw librdkafka properties on top of the test stack's (e.g. a short max.poll.interval.ms). */
+  librdkafka?: Record<string, string | number | boolean>
+  onRebalance?: StorageDeps['onRebalance']
 }): Promise<RunningStorage> {
   const config = storageConfigSchema.parse({
-    kafka: testKafka,
+    kafka: { ...testKafka, librdkafka: { ...testKafka.librdkafka, ...options.librdkafka } },
     influx: options.influx,
     groupId: options.groupId,
     // Only records produced by the test: the shared channels hold every earlier run's records.
@@ -41,7 +48,13 @@ export async function startStorage(options: {
     log: { level: 'silent' },
   })
   const registry = new Registry()
-  const service = createStorageService({ config, logger: silentLogger, registry, clock: systemClock })
+  const service = createStorageService({
+    config,
+    logger: silentLogger,
+    registry,
+    clock: systemClock,
+    onRebalance: options.onRebalance,
+  })
   const started: Component[] = []
   for (const component of service.components) {
     await component.start()
