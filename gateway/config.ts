@@ -102,7 +102,12 @@ export const gatewayConfigSchema = z.strictObject({
             .positive()
             .default(10)
             .describe('Auth failures from one address within windowMs that start a back-off.'),
-          windowMs: z.number().int().positive().default(MINUTE),
+          windowMs: z
+            .number()
+            .int()
+            .positive()
+            .default(MINUTE)
+            .describe('Failures older than this no longer count towards a back-off.'),
           initialMs: z
             .number()
             .int()
@@ -122,7 +127,7 @@ export const gatewayConfigSchema = z.strictObject({
         .array(z.string().min(1))
         .default(['127.0.0.1', '::1'])
         .describe(
-          'Source addresses exempt from connectRate and authBackoff (loopback: simulator and load tests). Behind a TCP load balancer every device has its address: list it here and limit at the balancer.',
+          'Source addresses exempt from connectRate and authBackoff (loopback: simulator and load tests). Behind a TCP load balancer every device arrives with the balancer’s address: list it here and limit per client at the balancer.',
         ),
       maxTrackedAddresses: z
         .number()

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect as connectTls } from 'node:tls'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js'
@@ -108,6 +113,45 @@ describe('integration > gateway > connection limits', () => {
     const again = await rawSocket(port)
     expect(await closesWithin(again, 300)).toBe(false)
     for (const socket of [...held, again]) socket.destroy()
+  })
+
+  it('counts TLS connections in the same cap and refuses above it before the handshake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulsewire-limits-tls-'))
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')]
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ]),
+      { stdio: 'ignore' },
+    )
+    gateway = await startTestGateway([], {
+      mqtt: { tls: { port: 0, certFile: cert, keyFile: key } },
+      limits: { maxConnections: 1 },
+    })
+    const tlsPort = gateway.service.listeners.bound().find((l) => l.name === 'tls')?.port ?? 0
+    const tlsOnce = (): Promise<'secure' | 'closed'> =>
+      new Promise((resolve) => {
+        const socket = connectTls({ port: tlsPort, host: '127.0.0.1', ca: readFileSync(cert) })
+        socket.on('error', () => undefined)
+        socket.once('secureConnect', () => {
+          resolve('secure')
+          socket.destroy()
+        })
+        socket.once('close', () => resolve('closed'))
+      })
+    const held = await rawSocket(gateway.port) // the one slot, taken over plain TCP
+    await eventually(async () => ((await metric('pulsewire_gateway_open_sockets')) === 1 ? true : undefined))
+    expect(await tlsOnce()).toBe('closed')
+    expect(await refused('max_connections')).toBe(1)
+    held.destroy()
+    await eventually(async () => ((await metric('pulsewire_gateway_open_sockets')) === 0 ? true : undefined))
+    expect(await tlsOnce()).toBe('secure')
   })
 
   it('limits the CONNECT rate per source address with a token bucket', async () => {
