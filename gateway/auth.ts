@@ -44,9 +44,15 @@ export function decideConnect(
   }
   const outcome = directory.authenticate(clientId, password)
   if (outcome === 'ok') return { ok: true }
-  if (outcome === 'bad-secret')
-    return { ok: false, returnCode: CONNACK.badUsernameOrPassword, outcome: 'bad_secret' }
-  return { ok: false, returnCode: CONNACK.notAuthorized, outcome }
+  // One answer for an unknown id, a revoked one and a wrong secret (issue #10, finding 9): telling
+  // them apart lets a scanner enumerate enrolled ids. 5 and not 4: per MQTT 3.1.1 §3.2.2.3, 4 says
+  // the user name or password is *malformed*, 5 that the client is not authorized, which is the
+  // case for all three. The outcome stays distinct on the server side (metric label, log).
+  return {
+    ok: false,
+    returnCode: CONNACK.notAuthorized,
+    outcome: outcome === 'bad-secret' ? 'bad_secret' : outcome,
+  }
 }
 
 /** telemetry and status go to Kafka before the PUBACK; alert goes through aedes only (retained). */

@@ -11,6 +11,8 @@ export interface BrokerDeps {
   logger: Logger
   /** Longest client id accepted (MQTT 3.1 said 23; device ids may be longer). */
   maxClientIdLength: number
+  /** Told of each credential check by connection, for the per-address auth back-off. */
+  authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
 }
 
 /**
@@ -38,9 +40,11 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     if (decision.ok) {
       roles.set(client, directory.lookup(client.id)?.role ?? 'device')
       metrics.connects.inc({ outcome: 'accepted' })
+      deps.authAttempts?.succeeded(client.conn)
       return done(null, true)
     }
     metrics.connects.inc({ outcome: decision.outcome })
+    deps.authAttempts?.failed(client.conn)
     log.info({ deviceId: client.id, outcome: decision.outcome }, 'connection refused')
     const error = new Error(`connection refused: ${decision.outcome}`) as AuthenticateError
     error.returnCode = decision.returnCode

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { httpSchema, kafkaSchema, logSchema, shutdownSchema } from '../core/config/shared.js'
 
 const MINUTE = 60_000
+/** Topic (devices/{id ≤ 256}/telemetry), packet id and fixed header around a payload, rounded up. */
+const PACKET_OVERHEAD_BYTES = 4096
 
 export const gatewayConfigSchema = z.strictObject({
   mqtt: z
@@ -65,6 +67,81 @@ export const gatewayConfigSchema = z.strictObject({
         .positive()
         .default(7 * 24 * 60 * MINUTE)
         .describe('Older readings (even backfill) are rejected.'),
+      maxPacketBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(16 * 1024 * 1024)
+        .default(512 * 1024)
+        .describe(
+          'Largest MQTT packet (fixed header included), judged on its declared length before it is buffered: a larger one closes the connection. Also the WebSocket maxPayload. At least maxPayloadBytes + 4 KiB (topic and headers).',
+        ),
+      maxConnections: z
+        .number()
+        .int()
+        .positive()
+        .default(50_000)
+        .describe('Open MQTT connections across all listeners; beyond it new sockets are closed at accept.'),
+      connectRate: z
+        .strictObject({
+          perSecond: z.number().positive().default(20).describe('CONNECTs per second per source address.'),
+          burst: z
+            .number()
+            .int()
+            .positive()
+            .default(200)
+            .describe('Bucket size: a ward reconnecting behind one NAT address at once.'),
+        })
+        .prefault({})
+        .describe('Token bucket of new connections per source address (IPv6: per /64).'),
+      authBackoff: z
+        .strictObject({
+          failures: z
+            .number()
+            .int()
+            .positive()
+            .default(10)
+            .describe('Auth failures from one address within windowMs that start a back-off.'),
+          windowMs: z
+            .number()
+            .int()
+            .positive()
+            .default(MINUTE)
+            .describe('Failures older than this no longer count towards a back-off.'),
+          initialMs: z
+            .number()
+            .int()
+            .positive()
+            .default(5_000)
+            .describe('First refusal period; doubles per strike.'),
+          maxMs: z
+            .number()
+            .int()
+            .positive()
+            .default(5 * MINUTE)
+            .describe('Longest refusal period; as long without failures forgives earlier strikes.'),
+        })
+        .prefault({})
+        .describe('After repeated bad credentials, new connections from the address are closed at accept.'),
+      exemptAddresses: z
+        .array(z.string().min(1))
+        .default(['127.0.0.1', '::1'])
+        .describe(
+          'Source addresses exempt from connectRate and authBackoff (loopback: simulator and load tests). Behind a TCP load balancer every device arrives with the balancer’s address: list it here and limit per client at the balancer.',
+        ),
+      maxTrackedAddresses: z
+        .number()
+        .int()
+        .positive()
+        .default(100_000)
+        .describe(
+          'Per-address entries held for connectRate/authBackoff; the least recently seen is evicted.',
+        ),
+    })
+    .refine((l) => l.maxPacketBytes >= l.maxPayloadBytes + PACKET_OVERHEAD_BYTES, {
+      message:
+        'maxPacketBytes must be at least maxPayloadBytes + 4096 (a valid payload must fit in a packet)',
+      path: ['maxPacketBytes'],
     })
     .prefault({}),
   dlq: z

@@ -61,6 +61,17 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    connectionsRefused: new Counter({
+      name: 'pulsewire_gateway_connections_refused_total',
+      help: 'Connections closed by a connection-level limit, by reason (max_connections, connect_rate, auth_backoff at accept; packet_too_large, malformed_packet on a declared packet length).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    openSockets: new Gauge({
+      name: 'pulsewire_gateway_open_sockets',
+      help: 'Admitted MQTT sockets across all listeners, authenticated or not (limits.maxConnections caps it).',
+      registers,
+    }),
     aclDenials: new Counter({
       name: 'pulsewire_gateway_acl_denials_total',
       help: 'Publishes or subscriptions outside the device’s own topics.',

@@ -7,6 +7,7 @@ import { createKafkaAdmin } from '../core/kafka/admin.js'
 import { createKafkaProducer, type KafkaProducer } from '../core/kafka/producer.js'
 import type { Component } from '../core/lifecycle.js'
 import { CHANNEL_SPECS, CHANNELS } from '../core/telemetry/topics.js'
+import { createAdmission } from './admission.js'
 import type { DeviceDirectory } from './auth.js'
 import { createGatewayBroker } from './broker.js'
 import type { GatewayConfig } from './config.js'
@@ -39,6 +40,9 @@ const GATEWAY_CHANNELS = new Set<string>([
   CHANNELS.dlq,
 ])
 
+/** A refusing address (or the connection cap) is logged at most once a minute. */
+const LOG_WINDOW_MS = 60_000
+
 /** Builds the gateway's components; `main.ts` runs them, integration tests start them in-process. */
 export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { config, logger } = deps
@@ -59,6 +63,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     metrics,
     logger,
   })
+  const admission = createAdmission({ ...config.limits, logWindowMs: LOG_WINDOW_MS }, deps.clock)
+  // Source address of each connection, filled by the listeners, read by the broker's auth hook.
+  const addresses = new WeakMap<object, string>()
   let broker: Aedes | undefined
   let closing = false
   const brokerComponent: Component = {
@@ -70,6 +77,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics,
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,
+        authAttempts: {
+          failed: (conn) => admission.authFailed(addresses.get(conn)),
+          succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
+        },
       })
     },
     async stop() {
@@ -79,10 +90,15 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()))
     },
   }
-  const listeners = createListeners(config.mqtt, (stream, request) => {
-    // Listeners start after the broker (component order), so it exists here.
-    broker?.handle(stream, request)
-  })
+  const listeners = createListeners(
+    config.mqtt,
+    config.limits,
+    (stream, request) => {
+      // Listeners start after the broker (component order), so it exists here.
+      broker?.handle(stream, request)
+    },
+    { admission, metrics, logger, addresses },
+  )
   const http = createObservabilityServer(config.http, deps.metrics, {
     kafka: async () =>
       (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,

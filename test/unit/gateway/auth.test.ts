@@ -14,8 +14,10 @@ function directory(outcome: AuthOutcome): DeviceDirectory {
 describe('gateway > auth', () => {
   it('maps registry outcomes to MQTT 3.1.1 CONNACK return codes', () => {
     expect(decideConnect(directory('ok'), 'bm-1', 'bm-1', Buffer.from('s'))).toEqual({ ok: true })
+    // Was 4 (bad user name or password) until issue #10: now 5, the same code as an unknown id.
     expect(decideConnect(directory('bad-secret'), 'bm-1', 'bm-1', Buffer.from('x'))).toMatchObject({
-      returnCode: 4,
+      returnCode: 5,
+      outcome: 'bad_secret',
     })
     expect(decideConnect(directory('unknown'), 'bm-1', 'bm-1', undefined)).toMatchObject({
       returnCode: 5,
@@ -25,6 +27,14 @@ describe('gateway > auth', () => {
       returnCode: 5,
       outcome: 'revoked',
     })
+  })
+
+  it('gives an unknown id, a revoked id and a wrong secret the same CONNACK code', () => {
+    const codeOf = (outcome: AuthOutcome): unknown => {
+      const decision = decideConnect(directory(outcome), 'bm-1', 'bm-1', Buffer.from('x'))
+      return decision.ok ? 0 : decision.returnCode
+    }
+    expect(new Set([codeOf('unknown'), codeOf('revoked'), codeOf('bad-secret')])).toEqual(new Set([5]))
   })
 
   it('requires the client id to be the device id (and the username, when given)', () => {
