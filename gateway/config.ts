@@ -73,13 +73,9 @@ export const gatewayConfigSchema = z.strictObject({
       ensure: z
         .boolean()
         .default(true)
-        .describe('Create missing channels at start (needs topic-create rights).'),
-      replicationFactor: z
-        .number()
-        .int()
-        .min(1)
-        .default(1)
-        .describe('For created channels; 3 in production.'),
+        .describe(
+          'Create missing channels and reconcile the configs of existing ones at start (needs topic-create and alter-config rights); durability is `kafka.topics`.',
+        ),
     })
     .prefault({}),
   producer: z
