@@ -98,6 +98,26 @@ export const gatewayConfigSchema = z.strictObject({
         .nonnegative()
         .default(0)
         .describe('librdkafka message.timeout.ms; 0 = retry until Kafka is back (never drop a reading).'),
+      recreate: z
+        .strictObject({
+          attempts: z
+            .number()
+            .int()
+            .positive()
+            .default(8)
+            .describe('Attempts to start a new producer after a fatal error; then the gateway exits (1).'),
+          initialDelayMs: z
+            .number()
+            .int()
+            .positive()
+            .default(500)
+            .describe('Wait before the first attempt, doubling (with jitter) after each failed one.'),
+          maxDelayMs: z.number().int().positive().default(10_000).describe('Longest wait between attempts.'),
+        })
+        .prefault({})
+        .describe(
+          'Replacing the producer after a fatal librdkafka error (idempotence fenced); not ready and no PUBACK meanwhile.',
+        ),
     })
     .prefault({}),
   http: httpSchema(9101).prefault({}),

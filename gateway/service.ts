@@ -4,7 +4,9 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import { createObservabilityServer, type ObservabilityServer } from '../core/http.js'
 import { createKafkaAdmin } from '../core/kafka/admin.js'
-import { createKafkaProducer, type KafkaProducer } from '../core/kafka/producer.js'
+import { channelTopicSpecs } from '../core/kafka/topic-specs.js'
+import { createKafkaProducer } from '../core/kafka/producer.js'
+import { createRecoveringProducer, type RecoveringProducer } from '../core/kafka/recovering-producer.js'
 import type { Component } from '../core/lifecycle.js'
 import { CHANNEL_SPECS, CHANNELS } from '../core/telemetry/topics.js'
 import type { DeviceDirectory } from './auth.js'
@@ -21,6 +23,8 @@ export interface GatewayDeps {
   /** The prom-client registry the gateway's metrics live in. */
   metrics: Registry
   clock: Clock
+  /** Told when the gateway cannot go on (a fatal producer error whose replacement never started). */
+  onFatal?: (source: string, err: unknown) => void
 }
 
 export interface GatewayService {
@@ -28,7 +32,7 @@ export interface GatewayService {
   components: Component[]
   listeners: Listeners
   http: ObservabilityServer
-  producer: KafkaProducer
+  producer: RecoveringProducer
   ingest: Ingest
 }
 
@@ -43,12 +47,24 @@ const GATEWAY_CHANNELS = new Set<string>([
 export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { config, logger } = deps
   const metrics = createGatewayMetrics(deps.metrics)
-  const producer = createKafkaProducer({
-    kafka: config.kafka,
-    clientId: `${config.kafka.clientId}-gateway`,
+  const producer = createRecoveringProducer({
+    create: (onFatal) =>
+      createKafkaProducer({
+        kafka: config.kafka,
+        clientId: `${config.kafka.clientId}-gateway`,
+        logger,
+        maxInFlight: config.producer.maxInFlight,
+        tuning: {
+          'linger.ms': config.producer.lingerMs,
+          'message.timeout.ms': config.producer.messageTimeoutMs,
+        },
+        onFatal,
+      }),
     logger,
-    maxInFlight: config.producer.maxInFlight,
-    tuning: { 'linger.ms': config.producer.lingerMs, 'message.timeout.ms': config.producer.messageTimeoutMs },
+    clock: deps.clock,
+    retry: config.producer.recreate,
+    onRecovery: (outcome) => metrics.producerRecoveries.inc({ outcome }),
+    onGiveUp: (err) => deps.onFatal?.('kafka-producer', err),
   })
   const ingest = createIngest({
     producer,
@@ -82,9 +98,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     // Listeners start after the broker (component order), so it exists here.
     broker?.handle(stream, request)
   })
+  // Reasons stay generic: /readyz is unauthenticated, so it names no broker address (finding 7).
   const http = createObservabilityServer(config.http, deps.metrics, {
-    kafka: async () =>
-      (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
+    kafka: async () => producer.unavailable() ?? ((await producer.ping(2_000)) ? undefined : 'not connected'),
   })
   const channels: Component = {
     name: 'channels',
@@ -92,8 +108,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       if (!config.channels.ensure) return
       const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-gateway-admin`)
       try {
-        const specs = CHANNEL_SPECS.filter((spec) => GATEWAY_CHANNELS.has(spec.name))
-        await admin.ensureTopics(specs, config.channels.replicationFactor)
+        const channels = CHANNEL_SPECS.filter((spec) => GATEWAY_CHANNELS.has(spec.name))
+        await admin.ensureTopics(channelTopicSpecs(channels, config.kafka.topics), { logger })
       } finally {
         admin.close()
       }
