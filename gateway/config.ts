@@ -98,6 +98,12 @@ export const gatewayConfigSchema = z.strictObject({
         .nonnegative()
         .default(0)
         .describe('librdkafka message.timeout.ms; 0 = retry until Kafka is back (never drop a reading).'),
+      librdkafka: z
+        .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+        .default({})
+        .describe(
+          'librdkafka properties for the producer only (e.g. enable.gapless.guarantee), which the admin client would refuse; `kafka.librdkafka` still wins.',
+        ),
       recreate: z
         .strictObject({
           attempts: z

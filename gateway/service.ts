@@ -57,6 +57,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         tuning: {
           'linger.ms': config.producer.lingerMs,
           'message.timeout.ms': config.producer.messageTimeoutMs,
+          ...config.producer.librdkafka,
         },
         onFatal,
       }),
