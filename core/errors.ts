@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'KAFKA_ADMIN_FAILED',
   'KAFKA_TIMEOUT',
   'KAFKA_TRANSACTION_FAILED',
+  'KAFKA_PRODUCER_FATAL',
   'INFLUX_UNAVAILABLE',
   'INFLUX_WRITE_FAILED',
   'INFLUX_QUERY_FAILED',
@@ -70,6 +71,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   KAFKA_ADMIN_FAILED: 'Creating, describing or deleting a topic failed.',
   KAFKA_TIMEOUT: 'A Kafka operation (flush, metadata, offsets) did not finish in time.',
   KAFKA_TRANSACTION_FAILED: 'A Kafka transaction (alerts and offsets together) could not be committed.',
+  KAFKA_PRODUCER_FATAL:
+    'librdkafka raised a fatal producer error (e.g. idempotence fenced); the producer is recreated and the record was not written.',
   INFLUX_UNAVAILABLE: 'InfluxDB did not answer (connection refused, timeout).',
   INFLUX_WRITE_FAILED: 'InfluxDB answered a write with an error.',
   INFLUX_QUERY_FAILED: 'InfluxDB answered a query with an error.',

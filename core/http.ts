@@ -29,8 +29,9 @@ export function createObservabilityServer(
       try {
         const reason = await check()
         if (reason) reasons[name] = reason
-      } catch (err) {
-        reasons[name] = err instanceof Error ? err.message : String(err)
+      } catch {
+        // A thrown check's message may name hosts or credentials; /readyz is unauthenticated.
+        reasons[name] = 'check failed'
       }
     }
     return reasons

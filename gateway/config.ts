@@ -164,13 +164,9 @@ export const gatewayConfigSchema = z.strictObject({
       ensure: z
         .boolean()
         .default(true)
-        .describe('Create missing channels at start (needs topic-create rights).'),
-      replicationFactor: z
-        .number()
-        .int()
-        .min(1)
-        .default(1)
-        .describe('For created channels; 3 in production.'),
+        .describe(
+          'Create missing channels and reconcile the configs of existing ones at start (needs topic-create and alter-config rights); durability is `kafka.topics`.',
+        ),
     })
     .prefault({}),
   producer: z
@@ -193,6 +189,32 @@ export const gatewayConfigSchema = z.strictObject({
         .nonnegative()
         .default(0)
         .describe('librdkafka message.timeout.ms; 0 = retry until Kafka is back (never drop a reading).'),
+      librdkafka: z
+        .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+        .default({})
+        .describe(
+          'librdkafka properties for the producer only (e.g. enable.gapless.guarantee), which the admin client would refuse; `kafka.librdkafka` still wins.',
+        ),
+      recreate: z
+        .strictObject({
+          attempts: z
+            .number()
+            .int()
+            .positive()
+            .default(8)
+            .describe('Attempts to start a new producer after a fatal error; then the gateway exits (1).'),
+          initialDelayMs: z
+            .number()
+            .int()
+            .positive()
+            .default(500)
+            .describe('Wait before the first attempt, doubling (with jitter) after each failed one.'),
+          maxDelayMs: z.number().int().positive().default(10_000).describe('Longest wait between attempts.'),
+        })
+        .prefault({})
+        .describe(
+          'Replacing the producer after a fatal librdkafka error (idempotence fenced); not ready and no PUBACK meanwhile.',
+        ),
     })
     .prefault({}),
   http: httpSchema(9101).prefault({}),

@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { systemClock } from '../core/clock.js'
 import { loadConfig } from '../core/config/load.js'
 import { ConfigError } from '../core/errors.js'
-import { runService, type Component, type ServiceParts } from '../core/lifecycle.js'
+import { createFatalSlot, runService, type Component, type ServiceParts } from '../core/lifecycle.js'
 import { createLogger } from '../core/log.js'
 import { createMetricsRegistry } from '../core/metrics.js'
 import { gatewayConfigSchema, type GatewayConfig } from './config.js'
@@ -13,7 +13,7 @@ import { createFileDeviceStoreSource } from './device-store/device-store-file.js
 import { createDeviceStoreWatcher } from './device-store/device-store-watcher.js'
 import { createGatewayService } from './service.js'
 
-/** No fatal hook: the gateway has no part that gives up (the producer retries, listeners stay bound). */
+/** Its one part that gives up: a producer replaced after a fatal error whose replacement never starts. */
 export interface BuiltGateway extends ServiceParts {
   config: GatewayConfig
   components: Component[]
@@ -42,7 +42,9 @@ export function buildGateway(
     onReload: () => logger.info({ devices: devices.list().length }, 'device store reloaded'),
     onError: (err) => logger.error({ err }, 'device store unreadable; keeping the previous one'),
   })
+  const fatal = createFatalSlot()
   const service = createGatewayService({
+    onFatal: fatal.report,
     config,
     directory: devices,
     logger,
@@ -65,6 +67,7 @@ export function buildGateway(
     logger,
     components: [watcher, ...service.components, ready],
     shutdownTimeoutMs: config.shutdown.timeoutMs,
+    setFatalHandler: fatal.set,
   }
 }
 

@@ -4,6 +4,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 export function createGatewayMetrics(registry: Registry) {
   const registers = [registry]
   return {
+    producerRecoveries: new Counter({
+      name: 'pulsewire_gateway_producer_recoveries_total',
+      help: 'Producers replaced after a fatal librdkafka error, by outcome (recreated, failed: every attempt failed).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     received: new Counter({
       name: 'pulsewire_gateway_messages_received_total',
       help: 'PUBLISH packets from devices, by stream (telemetry, status).',

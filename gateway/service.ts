@@ -4,7 +4,9 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import { createObservabilityServer, type ObservabilityServer } from '../core/http.js'
 import { createKafkaAdmin } from '../core/kafka/admin.js'
-import { createKafkaProducer, type KafkaProducer } from '../core/kafka/producer.js'
+import { channelTopicSpecs } from '../core/kafka/topic-specs.js'
+import { createKafkaProducer } from '../core/kafka/producer.js'
+import { createRecoveringProducer, type RecoveringProducer } from '../core/kafka/recovering-producer.js'
 import type { Component } from '../core/lifecycle.js'
 import { CHANNEL_SPECS, CHANNELS } from '../core/telemetry/topics.js'
 import { createAdmission } from './admission.js'
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   /** The prom-client registry the gateway's metrics live in. */
   metrics: Registry
   clock: Clock
+  /** Told when the gateway cannot go on (a fatal producer error whose replacement never started). */
+  onFatal?: (source: string, err: unknown) => void
 }
 
 export interface GatewayService {
@@ -29,7 +33,7 @@ export interface GatewayService {
   components: Component[]
   listeners: Listeners
   http: ObservabilityServer
-  producer: KafkaProducer
+  producer: RecoveringProducer
   ingest: Ingest
 }
 
@@ -47,12 +51,25 @@ const LOG_WINDOW_MS = 60_000
 export function createGatewayService(deps: GatewayDeps): GatewayService {
   const { config, logger } = deps
   const metrics = createGatewayMetrics(deps.metrics)
-  const producer = createKafkaProducer({
-    kafka: config.kafka,
-    clientId: `${config.kafka.clientId}-gateway`,
+  const producer = createRecoveringProducer({
+    create: (onFatal) =>
+      createKafkaProducer({
+        kafka: config.kafka,
+        clientId: `${config.kafka.clientId}-gateway`,
+        logger,
+        maxInFlight: config.producer.maxInFlight,
+        tuning: {
+          'linger.ms': config.producer.lingerMs,
+          'message.timeout.ms': config.producer.messageTimeoutMs,
+          ...config.producer.librdkafka,
+        },
+        onFatal,
+      }),
     logger,
-    maxInFlight: config.producer.maxInFlight,
-    tuning: { 'linger.ms': config.producer.lingerMs, 'message.timeout.ms': config.producer.messageTimeoutMs },
+    clock: deps.clock,
+    retry: config.producer.recreate,
+    onRecovery: (outcome) => metrics.producerRecoveries.inc({ outcome }),
+    onGiveUp: (err) => deps.onFatal?.('kafka-producer', err),
   })
   const ingest = createIngest({
     producer,
@@ -99,9 +116,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     },
     { admission, metrics, logger, addresses },
   )
+  // Reasons stay generic: /readyz is unauthenticated, so it names no broker address (finding 7).
   const http = createObservabilityServer(config.http, deps.metrics, {
-    kafka: async () =>
-      (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
+    kafka: async () => producer.unavailable() ?? ((await producer.ping(2_000)) ? undefined : 'not connected'),
   })
   const channels: Component = {
     name: 'channels',
@@ -109,8 +126,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       if (!config.channels.ensure) return
       const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-gateway-admin`)
       try {
-        const specs = CHANNEL_SPECS.filter((spec) => GATEWAY_CHANNELS.has(spec.name))
-        await admin.ensureTopics(specs, config.channels.replicationFactor)
+        const channels = CHANNEL_SPECS.filter((spec) => GATEWAY_CHANNELS.has(spec.name))
+        await admin.ensureTopics(channelTopicSpecs(channels, config.kafka.topics), { logger })
       } finally {
         admin.close()
       }

@@ -101,10 +101,9 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
     const admin = createKafkaAdmin({ brokers, clientId: 'pulsewire-peer', librdkafka: {} }, 'pulsewire-peer')
     try {
       // Same partition count as our vitals channel; retention short, as the topic is per run.
-      await admin.ensureTopics(
-        [{ name: topic, partitions: VITALS_PARTITIONS, config: { 'retention.ms': String(86_400_000) } }],
-        1,
-      )
+      await admin.ensureTopics([
+        { name: topic, partitions: VITALS_PARTITIONS, config: { 'retention.ms': String(86_400_000) } },
+      ])
     } finally {
       admin.close()
     }

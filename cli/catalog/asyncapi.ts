@@ -1,6 +1,7 @@
 import { stringify } from 'yaml'
 import { kafkaSchema } from '../../core/config/shared.js'
-import { PROCESSES, type ProcessName } from '../../core/processes.js'
+import { PROCESSES } from '../../core/processes.js'
+import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { DEVICE_ID_PATTERN, deviceTopic } from '../../core/telemetry/mqtt-topics.js'
 import {
@@ -44,9 +45,9 @@ const deviceKey: JsonSchema = {
   description: 'The device id: every channel is keyed by it, so one device’s records stay in order.',
 }
 
-function topicConfiguration(spec: ChannelSpec): Record<string, unknown> {
+function topicConfiguration(config: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(spec.config).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [key, value] of Object.entries(config).sort(([a], [b]) => a.localeCompare(b))) {
     out[key] = key === 'cleanup.policy' ? value.split(',') : /^-?\d+$/.test(value) ? Number(value) : value
   }
   return out
@@ -89,8 +90,9 @@ function processExtensions(process: ProcessFacts): Record<string, string> {
   }
 }
 
-function kafkaChannel(spec: ChannelSpec, byName: Map<ProcessName, ProcessFacts>): JsonSchema {
-  const creator = spec.producedBy.map((name) => byName.get(name)).find((p) => p?.replicationFactor)
+function kafkaChannel(spec: ChannelSpec): JsonSchema {
+  // The durability every process creates the channel with by default (kafka.topics).
+  const [topic] = channelTopicSpecs([spec])
   return {
     address: spec.name,
     title: spec.name,
@@ -101,8 +103,8 @@ function kafkaChannel(spec: ChannelSpec, byName: Map<ProcessName, ProcessFacts>)
       kafka: {
         topic: spec.name,
         partitions: spec.partitions,
-        ...(creator?.replicationFactor ? { replicas: creator.replicationFactor } : {}),
-        topicConfiguration: topicConfiguration(spec),
+        ...(topic?.replicationFactor ? { replicas: topic.replicationFactor } : {}),
+        topicConfiguration: topicConfiguration(topic?.config ?? spec.config),
         bindingVersion: KAFKA_BINDING,
       },
     },
@@ -125,7 +127,7 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
 
   for (const spec of CHANNEL_SPECS) {
     const id = channelId(spec.name)
-    channels[id] = kafkaChannel(spec, byName)
+    channels[id] = kafkaChannel(spec)
     messages[spec.payload.message] = kafkaMessage(spec.payload, protos.fileOf)
     if (spec.payload.protobuf) protoRoots.add(spec.payload.protobuf)
     for (const producer of spec.producedBy) {

@@ -34,8 +34,6 @@ export interface ProcessFacts {
   /** The top-level schema of its config file (`--config`), and the defaults it yields. */
   configSchema: z.ZodType
   metricsEndpoint: string
-  /** Replication factor the process creates its channels with, by default (absent: creates none). */
-  replicationFactor?: number
   groups: ConsumerGroup[]
   /** Registers every metric of the process, as its service does, into the given registry. */
   registerMetrics: (registry: Registry) => void
@@ -56,7 +54,6 @@ export function processFacts(): ProcessFacts[] {
       ...PROCESSES.gateway,
       configSchema: gatewayConfigSchema,
       metricsEndpoint: endpoint(gateway.http),
-      replicationFactor: gateway.channels.replicationFactor,
       groups: [],
       registerMetrics: (registry) => void createGatewayMetrics(registry),
     },
@@ -65,7 +62,6 @@ export function processFacts(): ProcessFacts[] {
       ...PROCESSES.storage,
       configSchema: storageConfigSchema,
       metricsEndpoint: endpoint(storage.http),
-      replicationFactor: storage.channels.replicationFactor,
       groups: [
         {
           groupId: { exact: storage.groupId },
@@ -80,7 +76,6 @@ export function processFacts(): ProcessFacts[] {
       ...PROCESSES.alerting,
       configSchema: alertingConfigSchema,
       metricsEndpoint: endpoint(alerting.http),
-      replicationFactor: alerting.channels.replicationFactor,
       groups: [
         {
           groupId: { exact: alerting.groupId },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { topicsSchema, type TopicsConfig } from './topics.js'
 
 /**
  * Config sections every process reuses (Telegraf's plugins/common). Defaults point at the
@@ -19,8 +20,16 @@ export const kafkaSchema = z.strictObject({
     .record(z.string(), librdkafkaValue)
     .default({})
     .describe('Raw librdkafka properties (security.protocol, sasl.*, ssl.*); applied last.'),
+  topics: topicsSchema
+    .prefault({})
+    .describe('Durability of the channels: replication factor and min.insync.replicas, per channel.'),
 })
-export type KafkaConfig = z.output<typeof kafkaSchema>
+/**
+ * `topics` is optional in the type (a parsed config always has it): clients built from a bare
+ * broker list (the local stack, load tests) only connect, and `ensureTopics` falls back to the
+ * schema's defaults for them.
+ */
+export type KafkaConfig = Omit<z.output<typeof kafkaSchema>, 'topics'> & { topics?: TopicsConfig }
 
 export const influxSchema = z.strictObject({
   url: z.url().default('http://127.0.0.1:18086').describe('Base URL of the InfluxDB HTTP API.'),

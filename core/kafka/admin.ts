@@ -1,66 +1,115 @@
 import type { KafkaConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
+import type { Logger } from 'pino'
 import { Kafka, RD_ERRORS, baseRdConfig, withOverrides, type Metadata } from './rdkafka.js'
+import { createTopicConfigClient, type TopicConfigEntry } from './topic-configs.js'
+import { planTopic, type TopicSpec } from './topic-specs.js'
 
-export interface TopicSpec {
-  name: string
-  partitions: number
-  config: Record<string, string>
-}
+export type { TopicSpec } from './topic-specs.js'
 
 export interface TopicInfo {
   name: string
   partitions: number
+  /** Replicas of its first partition (every partition of a topic is created with the same count). */
+  replicationFactor: number
+}
+
+export interface EnsureTopicsResult {
+  created: string[]
+  /** Existing topics whose configs were set to the spec: key → [old, new]. */
+  reconciled: Array<{ topic: string; changes: Record<string, [string | null, string]> }>
+  /** What a config alter cannot fix (partitions, replication factor), per topic. */
+  warnings: Array<{ topic: string; message: string }>
 }
 
 export interface KafkaAdmin {
-  /** Creates the topics that are missing; existing topics are left as they are. Idempotent. */
-  ensureTopics(specs: readonly TopicSpec[], replicationFactor: number): Promise<{ created: string[] }>
+  /**
+   * Creates the missing topics and reconciles the existing ones: their configs (min ISR,
+   * retention) are read with DescribeConfigs and the drifted ones set; a partition count or
+   * replication factor that differs is warned about, never changed. Idempotent.
+   */
+  ensureTopics(specs: readonly TopicSpec[], options?: { logger?: Logger }): Promise<EnsureTopicsResult>
   /** Lists topics and their partition counts (a metadata request). */
   listTopics(timeoutMs?: number): Promise<TopicInfo[]>
+  /** The named configs of a topic as the broker reports them (DescribeConfigs). */
+  describeTopicConfigs(topic: string, names?: readonly string[]): Promise<Map<string, TopicConfigEntry>>
   deleteTopic(name: string): Promise<void>
   close(): void
 }
 
 /**
  * Topic administration. Metadata goes through a short-lived producer client, since the
- * librdkafka admin client has no metadata call in node-rdkafka.
+ * librdkafka admin client has no metadata call in node-rdkafka; topic configs go through
+ * core/kafka/topic-configs.ts, since it has no config calls either (ADR 0010).
  */
 export function createKafkaAdmin(kafka: KafkaConfig, clientId = 'pulsewire-admin'): KafkaAdmin {
   const config = withOverrides(baseRdConfig(kafka, clientId), kafka.librdkafka)
   const admin = Kafka.AdminClient.create(config)
+  const configs = createTopicConfigClient(kafka, clientId)
   const timeoutMs = 15_000
 
-  return {
-    async ensureTopics(specs, replicationFactor) {
-      const created: string[] = []
-      for (const spec of specs) {
-        const wasCreated = await new Promise<boolean>((resolve, reject) => {
-          admin.createTopic(
-            {
-              topic: spec.name,
-              num_partitions: spec.partitions,
-              replication_factor: replicationFactor,
-              config: spec.config,
-            },
-            timeoutMs,
-            (err) => {
-              if (!err) return resolve(true)
-              if (err.code === RD_ERRORS.topicAlreadyExists) return resolve(false)
-              reject(
-                new PipelineError('KAFKA_ADMIN_FAILED', `cannot create topic ${spec.name}: ${err.message}`, {
-                  cause: err,
-                  retriable: true,
-                }),
-              )
-            },
+  const create = (spec: TopicSpec): Promise<boolean> =>
+    new Promise<boolean>((resolve, reject) => {
+      admin.createTopic(
+        {
+          topic: spec.name,
+          num_partitions: spec.partitions,
+          replication_factor: spec.replicationFactor ?? 1,
+          config: spec.config,
+        },
+        timeoutMs,
+        (err) => {
+          if (!err) return resolve(true)
+          if (err.code === RD_ERRORS.topicAlreadyExists) return resolve(false)
+          reject(
+            new PipelineError('KAFKA_ADMIN_FAILED', `cannot create topic ${spec.name}: ${err.message}`, {
+              cause: err,
+              retriable: true,
+            }),
           )
-        })
-        if (wasCreated) created.push(spec.name)
+        },
+      )
+    })
+
+  async function reconcile(spec: TopicSpec, existing: TopicInfo, result: EnsureTopicsResult, log?: Logger) {
+    const current = await configs.describe(spec.name, Object.keys(spec.config))
+    const plan = planTopic(spec, existing, current)
+    for (const message of plan.warnings) result.warnings.push({ topic: spec.name, message })
+    if (plan.warnings.length > 0) {
+      log?.warn({ topic: spec.name, problems: plan.warnings }, 'topic differs from its configuration')
+    }
+    const keys = Object.keys(plan.changes)
+    if (keys.length === 0) return
+    await configs.set(spec.name, Object.fromEntries(keys.map((k) => [k, plan.changes[k]?.[1] ?? ''])))
+    result.reconciled.push({ topic: spec.name, changes: plan.changes })
+    const changes = Object.fromEntries(
+      keys.map((k) => [k, `${plan.changes[k]?.[0] ?? 'default'} → ${plan.changes[k]?.[1]}`]),
+    )
+    log?.warn({ topic: spec.name, changes }, 'topic config drifted; reconciled')
+  }
+
+  return {
+    async ensureTopics(specs, options = {}) {
+      const result: EnsureTopicsResult = { created: [], reconciled: [], warnings: [] }
+      let existing = new Map((await fetchMetadata(kafka, clientId, timeoutMs)).map((t) => [t.name, t]))
+      for (const spec of specs) {
+        let info = existing.get(spec.name)
+        if (!info) {
+          if (await create(spec)) {
+            result.created.push(spec.name)
+            continue
+          }
+          // Created by someone else since the metadata was read: reconcile it like any other.
+          existing = new Map((await fetchMetadata(kafka, clientId, timeoutMs)).map((t) => [t.name, t]))
+          info = existing.get(spec.name)
+          if (!info) continue
+        }
+        await reconcile(spec, info, result, options.logger)
       }
-      return { created }
+      return result
     },
     listTopics: (metadataTimeoutMs = 10_000) => fetchMetadata(kafka, clientId, metadataTimeoutMs),
+    describeTopicConfigs: (topic, names) => configs.describe(topic, names),
     deleteTopic: (name) =>
       new Promise<void>((resolve, reject) => {
         admin.deleteTopic(name, timeoutMs, (err) =>
@@ -90,7 +139,11 @@ export function fetchMetadata(kafka: KafkaConfig, clientId: string, timeoutMs: n
       }
       const topics = metadata.topics
         .filter((t) => !t.name.startsWith('__'))
-        .map((t) => ({ name: t.name, partitions: t.partitions.length }))
+        .map((t) => ({
+          name: t.name,
+          partitions: t.partitions.length,
+          replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+        }))
       client.disconnect(() => resolve(topics))
     })
   })

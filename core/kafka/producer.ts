@@ -34,6 +34,12 @@ export interface ProducerOptions {
   connectTimeoutMs?: number
   /** Process-specific librdkafka tuning, applied before the user's `kafka.librdkafka`. */
   tuning?: Record<string, RdConfigValue>
+  /**
+   * Told once when librdkafka raises a fatal error (idempotence fenced, out-of-order sequence,
+   * gapless guarantee broken): this client will never deliver again and must be replaced
+   * (core/kafka/recovering-producer.ts). Pending and later records fail with KAFKA_PRODUCER_FATAL.
+   */
+  onFatal?: (err: PipelineError) => void
 }
 
 interface Pending {
@@ -69,11 +75,36 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   let pollTimer: NodeJS.Timeout | undefined
   let connected = false
   let stopped = false
+  let fatal: PipelineError | undefined
+
+  // node-rdkafka hands error events over as a bare message (no code, no isFatal flag), and
+  // librdkafka words every fatal error "Fatal error: <cause>: <reason>" (rd_kafka_set_fatal_error);
+  // records failed by it carry ERR__FATAL (-150), which is checked too.
+  // A function, not the variable: TypeScript keeps `fatal` narrowed across an await otherwise.
+  const fatalError = (): PipelineError | undefined => fatal
+
+  function raiseFatal(cause: unknown): void {
+    if (fatal) return
+    const message = cause instanceof Error ? cause.message : String(cause)
+    fatal = new PipelineError('KAFKA_PRODUCER_FATAL', `producer fatal error: ${message}`, {
+      cause,
+      retriable: true,
+    })
+    log.error({ err: cause, inFlight: pending.size }, 'kafka producer fatal error; it cannot deliver again')
+    for (const [id, entry] of pending) {
+      pending.delete(id)
+      entry.reject(fatal)
+    }
+    releaseCapacity()
+    options.onFatal?.(fatal)
+  }
 
   client.on('delivery-report', (err, report) => {
     const id = report.opaque as number
     const entry = pending.get(id)
     if (!entry) return
+    // raiseFatal rejects every pending record, this one included.
+    if (err?.code === RD_ERRORS.fatal) return raiseFatal(err)
     pending.delete(id)
     if (err) {
       entry.reject(
@@ -88,7 +119,10 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     }
     releaseCapacity()
   })
-  client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
+  client.on('event.error', (err) => {
+    if (err.code === RD_ERRORS.fatal || /^Fatal error/i.test(err.message)) raiseFatal(err)
+    else log.warn({ err }, 'kafka client error')
+  })
 
   function releaseCapacity(): void {
     while (capacityWaiters.length > 0 && pending.size + granted < maxInFlight) {
@@ -115,9 +149,15 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   }
 
   async function produce(record: OutgoingRecord): Promise<DeliveryReport> {
+    if (fatal) throw fatal
     if (!connected)
       throw new PipelineError('KAFKA_NOT_CONNECTED', 'producer is not connected', { retriable: true })
     await acquireSlot()
+    const failedWhileWaiting = fatalError()
+    if (failedWhileWaiting) {
+      releaseCapacity() // the slot was granted but never filled
+      throw failedWhileWaiting
+    }
     const id = nextOpaque++
     const delivered = new Promise<DeliveryReport>((resolve, reject) => pending.set(id, { resolve, reject }))
     try {
@@ -133,6 +173,9 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     } catch (err) {
       pending.delete(id)
       releaseCapacity()
+      if (isRdError(err) && err.code === RD_ERRORS.fatal) raiseFatal(err)
+      const fatalNow = fatalError()
+      if (fatalNow) throw fatalNow
       // librdkafka's queue is sized above maxInFlight, so "Queue full" means its byte limit was
       // hit: report it (retriable) rather than retry here, which could reorder a key's records.
       const queueFull = isRdError(err) && err.code === RD_ERRORS.queueFull
@@ -168,7 +211,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
       }),
     ping: (timeoutMs) =>
       new Promise<boolean>((resolve) => {
-        if (!connected) return resolve(false)
+        if (!connected || fatal) return resolve(false)
         client.getMetadata({ timeout: timeoutMs }, (err) => resolve(!err))
       }),
     flush: (timeoutMs) =>
@@ -187,7 +230,8 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
       if (stopped || !connected) return
       stopped = true
       try {
-        await this.flush(10_000)
+        // A fatal client delivers nothing more: its records were failed already, no flush to wait for.
+        if (!fatal) await this.flush(10_000)
       } catch (err) {
         log.error({ err, inFlight: pending.size }, 'records still unacknowledged at stop')
       }

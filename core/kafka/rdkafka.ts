@@ -19,6 +19,8 @@ export const RD_ERRORS = {
   topicAlreadyExists: 36,
   partitionEof: -191,
   timedOut: -185,
+  /** ERR__FATAL: the client raised a fatal error; the real cause is in the error event. */
+  fatal: -150,
 } as const
 
 export type RdConfigValue = string | number | boolean

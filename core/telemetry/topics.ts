@@ -34,7 +34,10 @@ export interface ChannelSpec {
   name: ChannelName
   /** Upper bound of consumer parallelism per group; keyed by device id. */
   partitions: number
-  /** Topic-level configs (retention, compaction). */
+  /**
+   * Topic-level configs (retention, compaction). Replication and `min.insync.replicas` come from
+   * the config (`kafka.topics`, core/config/topics.ts), not from here.
+   */
   config: Record<string, string>
   description: string
   /** Which processes write it: the catalog's send operations. */
@@ -56,7 +59,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   {
     name: CHANNELS.vitals,
     partitions: 12,
-    config: { 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': '1' },
+    config: { 'retention.ms': String(7 * DAY_MS) },
     description: 'Validated vital-sign telemetry from medical devices, key = device id.',
     producedBy: ['gateway'],
     payload: TELEMETRY_PAYLOAD,
@@ -64,7 +67,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   {
     name: CHANNELS.environment,
     partitions: 6,
-    config: { 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': '1' },
+    config: { 'retention.ms': String(7 * DAY_MS) },
     description: 'Validated environmental and industrial sensor telemetry, key = device id.',
     producedBy: ['gateway'],
     payload: TELEMETRY_PAYLOAD,
@@ -72,7 +75,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   {
     name: CHANNELS.status,
     partitions: 3,
-    config: { 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': '1' },
+    config: { 'retention.ms': String(7 * DAY_MS) },
     description: 'Device lifecycle: connect, disconnect, last will, device status reports.',
     producedBy: ['gateway'],
     payload: {
@@ -86,7 +89,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   {
     name: CHANNELS.dlq,
     partitions: 3,
-    config: { 'retention.ms': String(14 * DAY_MS), 'min.insync.replicas': '1' },
+    config: { 'retention.ms': String(14 * DAY_MS) },
     description: 'Rejected payloads: raw bytes with reason headers.',
     producedBy: ['gateway', 'storage'],
     payload: {
@@ -99,7 +102,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   {
     name: CHANNELS.alertEvents,
     partitions: 6,
-    config: { 'retention.ms': String(30 * DAY_MS), 'min.insync.replicas': '1' },
+    config: { 'retention.ms': String(30 * DAY_MS) },
     description: 'Alert lifecycle events (raised, escalated, cleared, acknowledged), key = device id.',
     producedBy: ['alerting'],
     payload: {
@@ -115,7 +118,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
     partitions: 6,
     // Compaction only cleans closed segments: roll them every 10 minutes (not the 7-day default),
     // so a restore reads about one state per device instead of every state ever written.
-    config: { 'cleanup.policy': 'compact', 'segment.ms': String(10 * 60_000), 'min.insync.replicas': '1' },
+    config: { 'cleanup.policy': 'compact', 'segment.ms': String(10 * 60_000) },
     description: 'Compacted alarm-rule state, so alerting resumes after a restart or rebalance.',
     producedBy: ['alerting'],
     payload: {

@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs'
 import { fetchMetadata, createKafkaAdmin } from '../../core/kafka/admin.js'
+import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { PipelineError } from '../../core/errors.js'
 import { CHANNEL_SPECS } from '../../core/telemetry/topics.js'
 import { STACK_VERSIONS, stackPaths, type StackConfig, type StackPaths } from './config.js'
@@ -69,8 +70,13 @@ export async function stackUp(
   if (influx) started.push('influxdb')
   const admin = createKafkaAdmin(kafkaOf(config), 'pulsewire-stack')
   try {
-    const { created } = await admin.ensureTopics(CHANNEL_SPECS, 1)
-    log(`channels  ${CHANNEL_SPECS.length} ready${created.length ? ` (${created.length} created)` : ''}`)
+    const { created, reconciled, warnings } = await admin.ensureTopics(channelTopicSpecs(CHANNEL_SPECS))
+    const notes = [
+      created.length ? `${created.length} created` : '',
+      reconciled.length ? `${reconciled.length} reconciled` : '',
+    ].filter(Boolean)
+    log(`channels  ${CHANNEL_SPECS.length} ready${notes.length ? ` (${notes.join(', ')})` : ''}`)
+    for (const { topic, message } of warnings) log(`warning   ${topic} ${message}`)
   } finally {
     admin.close()
   }

@@ -30,11 +30,6 @@ export const alertingConfigSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('Where a new consumer group starts: the oldest retained record (true) or new records only.'),
-  channels: z
-    .strictObject({
-      replicationFactor: z.number().int().min(1).default(1).describe('For the alert channels when created.'),
-    })
-    .prefault({}),
   http: httpSchema(9103).prefault({}),
   log: logSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),

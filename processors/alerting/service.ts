@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer } from '../../core/http.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
+import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { createKafkaConsumer, type KafkaConsumer } from '../../core/kafka/consumer.js'
 import { createTransactionalProducer } from '../../core/kafka/transactional-producer.js'
 import type { KafkaRecord } from '../../core/kafka/records.js'
@@ -80,10 +81,8 @@ export function createAlertingService(deps: AlertingDeps): {
     async start() {
       const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-alerting-admin`)
       try {
-        await admin.ensureTopics(
-          CHANNEL_SPECS.filter((s) => ALERT_CHANNELS.has(s.name)),
-          config.channels.replicationFactor,
-        )
+        const channels = CHANNEL_SPECS.filter((s) => ALERT_CHANNELS.has(s.name))
+        await admin.ensureTopics(channelTopicSpecs(channels, config.kafka.topics), { logger })
       } finally {
         admin.close()
       }
@@ -135,8 +134,7 @@ export function createAlertingService(deps: AlertingDeps): {
       restore && !restore.loaded
         ? 'restoring the alarm state of the assigned devices from alerts.state.v1'
         : undefined,
-    kafka: async () =>
-      (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
+    kafka: async () => ((await producer.ping(2_000)) ? undefined : 'not connected'), // no address: /readyz is unauthenticated
   })
   return { components: [channels, producer, http, pipelineComponent], consumer: () => consumer }
 }

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer, type ObservabilityServer } from '../../core/http.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
+import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { createKafkaConsumer, type KafkaConsumer, type TopicPartition } from '../../core/kafka/consumer.js'
 import type { Component } from '../../core/lifecycle.js'
 import type { Logger } from '../../core/log.js'
@@ -52,7 +53,7 @@ export function createSinksService(deps: SinksServiceDeps): SinksService {
       if (!spec) return
       const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-sinks-admin`)
       try {
-        await admin.ensureTopics([spec], 1)
+        await admin.ensureTopics(channelTopicSpecs([spec], config.kafka.topics), { logger })
       } finally {
         admin.close()
       }

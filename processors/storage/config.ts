@@ -20,13 +20,9 @@ export const storageConfigSchema = z.strictObject({
       ensure: z
         .boolean()
         .default(true)
-        .describe('Create missing telemetry and DLQ channels at start (needs topic-create rights).'),
-      replicationFactor: z
-        .number()
-        .int()
-        .min(1)
-        .default(1)
-        .describe('For created channels; 3 in production.'),
+        .describe(
+          'Create missing telemetry and DLQ channels and reconcile existing ones at start (needs topic-create and alter-config rights); durability is `kafka.topics`.',
+        ),
     })
     .prefault({})
     .describe('The Kafka channels storage reads and writes.'),

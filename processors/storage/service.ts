@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer, type ObservabilityServer } from '../../core/http.js'
 import { createInfluxAdapter, type InfluxAdapter } from '../../core/influx/client.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
+import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { createKafkaConsumer, type KafkaConsumer, type TopicPartition } from '../../core/kafka/consumer.js'
 import { createKafkaProducer, type KafkaProducer } from '../../core/kafka/producer.js'
 import type { Component } from '../../core/lifecycle.js'
@@ -77,7 +78,7 @@ export function createStorageService(deps: StorageDeps): StorageService {
       if (config.channels.ensure) {
         const admin = createKafkaAdmin(config.kafka, `${clientId}-admin`)
         try {
-          await admin.ensureTopics(STORAGE_SPECS, config.channels.replicationFactor)
+          await admin.ensureTopics(channelTopicSpecs(STORAGE_SPECS, config.kafka.topics), { logger })
         } finally {
           admin.close()
         }
@@ -95,9 +96,9 @@ export function createStorageService(deps: StorageDeps): StorageService {
     stop: () => influx.close(),
   }
   const http = createObservabilityServer(config.http, deps.registry, {
-    influx: async () => ((await influx.ping()) ? undefined : `InfluxDB unreachable at ${config.influx.url}`),
-    kafka: async () =>
-      (await producer.ping(2_000)) ? undefined : `Kafka unreachable at ${config.kafka.brokers}`,
+    // Generic reasons: /readyz is unauthenticated, so it names no address (issue #10, finding 7).
+    influx: async () => ((await influx.ping()) ? undefined : 'not connected'),
+    kafka: async () => ((await producer.ping(2_000)) ? undefined : 'not connected'),
   })
   const ingest: Component = {
     name: 'storage-consumer',

@@ -11,7 +11,7 @@ const topics: string[] = []
 
 async function newTopic(partitions = 3): Promise<string> {
   const name = unique('it.kafka')
-  await admin.ensureTopics([{ name, partitions, config: {} }], 1)
+  await admin.ensureTopics([{ name, partitions, config: {} }])
   topics.push(name)
   return name
 }
@@ -59,9 +59,9 @@ describe('integration > kafka (real broker)', () => {
     const name = unique('it.kafka.admin')
     topics.push(name)
     expect(
-      (await admin.ensureTopics([{ name, partitions: 4, config: { 'retention.ms': '3600000' } }], 1)).created,
+      (await admin.ensureTopics([{ name, partitions: 4, config: { 'retention.ms': '3600000' } }])).created,
     ).toEqual([name])
-    expect((await admin.ensureTopics([{ name, partitions: 4, config: {} }], 1)).created).toEqual([])
+    expect((await admin.ensureTopics([{ name, partitions: 4, config: {} }])).created).toEqual([])
     const info = await eventually(async () => (await admin.listTopics()).find((t) => t.name === name))
     expect(info.partitions).toBe(4)
   })

@@ -19,7 +19,7 @@ export { alertEvent } from '../../helpers/alert-events.js'
 export async function createAlertTopic(partitions = 3): Promise<{ name: string; remove(): Promise<void> }> {
   const name = unique('it-alerts')
   const admin = createKafkaAdmin(testKafka, 'it-sinks-admin')
-  await admin.ensureTopics([{ name, partitions, config: {} }], 1)
+  await admin.ensureTopics([{ name, partitions, config: {} }])
   return {
     name,
     async remove() {

@@ -6,7 +6,7 @@ import { createMetricsRegistry } from '../../../core/metrics.js'
 let server: ObservabilityServer | undefined
 afterEach(async () => server?.stop())
 
-async function start(ready: () => string | undefined): Promise<string> {
+async function start(ready: () => string | undefined | Promise<string | undefined>): Promise<string> {
   const registry = createMetricsRegistry('test')
   new Counter({ name: 'pulsewire_test_things_total', help: 'things', registers: [registry] }).inc(3)
   server = createObservabilityServer({ host: '127.0.0.1', port: 0 }, registry, { kafka: ready })
@@ -32,5 +32,14 @@ describe('core > http > observability server', () => {
     reason = undefined
     expect((await fetch(`${base}/readyz`)).status).toBe(200)
     expect((await fetch(`${base}/nope`)).status).toBe(404)
+  })
+
+  it('names no address in /readyz when a check throws (the body is unauthenticated)', async () => {
+    const base = await start(() => Promise.reject(new Error('connect ECONNREFUSED 10.1.2.3:9092 user=admin')))
+    const res = await fetch(`${base}/readyz`)
+    expect(res.status).toBe(503)
+    const body = await res.text()
+    expect(JSON.parse(body)).toEqual({ status: 'not-ready', reasons: { kafka: 'check failed' } })
+    expect(body).not.toContain('10.1.2.3')
   })
 })
