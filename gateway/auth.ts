@@ -23,6 +23,10 @@ export interface DeviceDirectory {
         role?: ClientRole | undefined
       }
     | undefined
+  /** Changes when the device's secret is rotated; undefined for an unknown or revoked device. */
+  secretStamp?(deviceId: string): string | undefined
+  /** Told after the entries changed, so open connections are checked again (revocation). */
+  onChange?(listener: () => void): () => void
 }
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */

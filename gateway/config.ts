@@ -41,8 +41,11 @@ export const gatewayConfigSchema = z.strictObject({
         .number()
         .int()
         .positive()
-        .default(2_000)
-        .describe('How often a changed device store file is re-read (revocations).'),
+        .max(1_000)
+        .default(500)
+        .describe(
+          'How often a changed device store file is re-read. A revoked device (or one whose secret rotated) has its open connections closed within this delay, so at most 1 s.',
+        ),
     })
     .prefault({}),
   limits: z

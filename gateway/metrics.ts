@@ -78,6 +78,18 @@ export function createGatewayMetrics(registry: Registry) {
       help: 'Admitted MQTT sockets across all listeners, authenticated or not (limits.maxConnections caps it).',
       registers,
     }),
+    revokedPublishes: new Counter({
+      name: 'pulsewire_gateway_revoked_publishes_total',
+      help: 'Publishes refused (connection closed) because the device is no longer entitled, by reason (not_enrolled: revoked or removed; secret_rotated; role_changed).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    revocationDisconnects: new Counter({
+      name: 'pulsewire_gateway_revocation_disconnects_total',
+      help: 'Open connections closed after a device-store change, by reason (not_enrolled, secret_rotated, role_changed).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     aclDenials: new Counter({
       name: 'pulsewire_gateway_acl_denials_total',
       help: 'Publishes or subscriptions outside the device’s own topics.',
