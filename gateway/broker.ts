@@ -14,6 +14,8 @@ export interface BrokerDeps {
   maxClientIdLength: number
   /** Told of each credential check by connection, for the per-address auth back-off. */
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
+  /** The device id a verified client certificate names, by connection (TLS listener with a CA). */
+  certificateIdentity?: (conn: object) => string | undefined
 }
 
 /**
@@ -43,10 +45,11 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
   broker.once('closed', () => unsubscribe?.())
 
   broker.authenticate = (client, username, password, done) => {
-    const decision = decideConnect(directory, client.id, username, password)
+    const certificateId = deps.certificateIdentity?.(client.conn)
+    const decision = decideConnect(directory, client.id, username, password, certificateId)
     if (decision.ok) {
       roles.set(client, directory.lookup(client.id)?.role ?? 'device')
-      revocation.admitted(client, 'secret')
+      revocation.admitted(client, decision.viaCertificate ? 'certificate' : 'secret')
       metrics.connects.inc({ outcome: 'accepted' })
       deps.authAttempts?.succeeded(client.conn)
       return done(null, true)

@@ -69,7 +69,7 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     connectionsRefused: new Counter({
       name: 'pulsewire_gateway_connections_refused_total',
-      help: 'Connections closed by a connection-level limit, by reason (max_connections, connect_rate, auth_backoff at accept; packet_too_large, malformed_packet on a declared packet length).',
+      help: 'Connections closed by a connection-level limit, by reason (max_connections, connect_rate, auth_backoff at accept; packet_too_large, malformed_packet on a declared packet length; bad_certificate, certificate_required on a TLS client certificate).',
       labelNames: ['reason'] as const,
       registers,
     }),
