@@ -2,7 +2,13 @@ import type { Clock } from '../core/clock.js'
 
 /** Why a connection was refused or closed by a connection-level limit: a closed set (metric label). */
 export type RefuseReason =
-  'max_connections' | 'connect_rate' | 'auth_backoff' | 'packet_too_large' | 'malformed_packet'
+  | 'max_connections'
+  | 'connect_rate'
+  | 'auth_backoff'
+  | 'packet_too_large'
+  | 'malformed_packet'
+  | 'bad_certificate'
+  | 'certificate_required'
 
 export const REFUSE_REASONS: readonly RefuseReason[] = [
   'max_connections',
@@ -10,6 +16,8 @@ export const REFUSE_REASONS: readonly RefuseReason[] = [
   'auth_backoff',
   'packet_too_large',
   'malformed_packet',
+  'bad_certificate',
+  'certificate_required',
 ]
 
 export interface AdmissionLimits {

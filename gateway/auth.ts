@@ -23,26 +23,47 @@ export interface DeviceDirectory {
         role?: ClientRole | undefined
       }
     | undefined
+  /** Changes when the device's secret is rotated; undefined for an unknown or revoked device. */
+  secretStamp?(deviceId: string): string | undefined
+  /** Told after the entries changed, so open connections are checked again (revocation). */
+  onChange?(listener: () => void): () => void
 }
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3). */
 export const CONNACK = { identifierRejected: 2, badUsernameOrPassword: 4, notAuthorized: 5 } as const
 
 export type ConnectDecision =
-  | { ok: true }
-  | { ok: false; returnCode: number; outcome: 'client_id_mismatch' | 'unknown' | 'revoked' | 'bad_secret' }
+  /** `viaCertificate`: a verified client certificate named the device; no secret was checked. */
+  | { ok: true; viaCertificate?: true }
+  | {
+      ok: false
+      returnCode: number
+      outcome: 'client_id_mismatch' | 'unknown' | 'revoked' | 'bad_secret' | 'certificate_mismatch'
+    }
 
-/** The client id must be the device id, and the username too when one is given. */
+/**
+ * The client id must be the device id, and the username too when one is given. `certificateId` is
+ * the subject CN of a client certificate the TLS listener verified against `mqtt.tls.caFile`: it
+ * is the device's identity, so it must equal the client id and be enrolled, and then the secret is
+ * not needed (nor checked). A certificate naming another device gets the one refusal code (5).
+ */
 export function decideConnect(
   directory: DeviceDirectory,
   clientId: string,
   username: string | undefined,
   password: Buffer | undefined,
+  certificateId?: string,
 ): ConnectDecision {
   if (!DEVICE_ID_PATTERN.test(clientId) || (username !== undefined && username !== clientId)) {
     return { ok: false, returnCode: CONNACK.identifierRejected, outcome: 'client_id_mismatch' }
   }
-  const outcome = directory.authenticate(clientId, password)
+  if (certificateId !== undefined) {
+    if (certificateId !== clientId)
+      return { ok: false, returnCode: CONNACK.notAuthorized, outcome: 'certificate_mismatch' }
+    if (directory.lookup(clientId)) return { ok: true, viaCertificate: true }
+  }
+  // Without a certificate, or with one for an id not enrolled (then no password is 'unknown'/'revoked').
+  const outcome = directory.authenticate(clientId, certificateId === undefined ? password : undefined)
   if (outcome === 'ok') return { ok: true }
   // One answer for an unknown id, a revoked one and a wrong secret (issue #10, finding 9): telling
   // them apart lets a scanner enumerate enrolled ids. 5 and not 4: per MQTT 3.1.1 §3.2.2.3, 4 says

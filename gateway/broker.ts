@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
 import type { Ingest } from './ingest.js'
 import type { GatewayMetrics } from './metrics.js'
+import { createRevocation } from './revocation.js'
 
 export interface BrokerDeps {
   directory: DeviceDirectory
@@ -13,6 +14,8 @@ export interface BrokerDeps {
   maxClientIdLength: number
   /** Told of each credential check by connection, for the per-address auth back-off. */
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
+  /** The device id a verified client certificate names, by connection (TLS listener with a CA). */
+  certificateIdentity?: (conn: object) => string | undefined
 }
 
 /**
@@ -34,11 +37,19 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
   // Read once at CONNECT: the ACL of every later packet is then a map lookup on the hot path.
   const roles = new WeakMap<Client, ClientRole>()
   const roleOf = (client: Client): ClientRole => roles.get(client) ?? 'device'
+  const revocation = createRevocation({ directory, metrics, logger: deps.logger })
+  // aedes keeps its connected clients by id (one connection per id, MQTT-3.1.4-2); not in its types.
+  const connected = (): Client[] =>
+    Object.values((broker as unknown as { clients: Record<string, Client> }).clients)
+  const unsubscribe = directory.onChange?.(() => revocation.sweep(connected()))
+  broker.once('closed', () => unsubscribe?.())
 
   broker.authenticate = (client, username, password, done) => {
-    const decision = decideConnect(directory, client.id, username, password)
+    const certificateId = deps.certificateIdentity?.(client.conn)
+    const decision = decideConnect(directory, client.id, username, password, certificateId)
     if (decision.ok) {
       roles.set(client, directory.lookup(client.id)?.role ?? 'device')
+      revocation.admitted(client, decision.viaCertificate ? 'certificate' : 'secret')
       metrics.connects.inc({ outcome: 'accepted' })
       deps.authAttempts?.succeeded(client.conn)
       return done(null, true)
@@ -60,6 +71,8 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
   }
 
   async function forwardPublish(client: Client, packet: PublishPacket): Promise<void> {
+    // The live registry, on every publish (finding 2): MQTT 3.1.1 has no negative PUBACK, so refuse = close.
+    if (!revocation.mayPublish(client)) throw new Error('device no longer enrolled')
     const role = roleOf(client)
     const route = routePublish(client.id, packet.topic, role)
     if (route === 'denied') {

@@ -9,6 +9,10 @@ export const gatewayConfigSchema = z.strictObject({
   mqtt: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1').describe('Address the MQTT listeners bind to.'),
+      tcp: z
+        .boolean()
+        .default(true)
+        .describe('Plaintext MQTT over TCP on `port`; false turns it off (with `tls`: TLS only).'),
       port: z.number().int().min(0).max(65_535).default(1883).describe('MQTT over TCP.'),
       websocketPort: z
         .union([z.number().int().min(0).max(65_535), z.literal(false)])
@@ -19,15 +23,33 @@ export const gatewayConfigSchema = z.strictObject({
           port: z.number().int().min(0).max(65_535).default(8883),
           certFile: z.string().min(1).describe('PEM server certificate.'),
           keyFile: z.string().min(1).describe('PEM private key.'),
-          caFile: z.string().min(1).optional().describe('PEM CA bundle for client certificates.'),
+          caFile: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'PEM CA bundle that verifies client certificates (mTLS). With it, a client may present a certificate: one that does not verify closes the connection; a verified one whose subject CN equals the client id and an enrolled device authenticates it without a password.',
+            ),
           requireClientCertificate: z
             .boolean()
             .default(false)
-            .describe('mTLS: refuse clients without a valid certificate.'),
+            .describe(
+              'mTLS: refuse clients without a verified certificate (needs caFile); false: clients without one authenticate with their secret.',
+            ),
+        })
+        .refine((tls) => !tls.requireClientCertificate || tls.caFile !== undefined, {
+          message:
+            'requireClientCertificate needs caFile: without a CA no client certificate can be verified',
+          path: ['requireClientCertificate'],
         })
         .optional()
         .describe('MQTT over TLS; enabled when a certificate is configured.'),
       maxClientIdLength: z.number().int().min(23).max(256).default(64),
+    })
+    .refine((mqtt) => mqtt.tcp || mqtt.tls !== undefined || mqtt.websocketPort !== false, {
+      message:
+        'no MQTT listener: tcp is false, no tls is configured and websocketPort is false; enable at least one',
+      path: ['tcp'],
     })
     .prefault({}),
   registry: z
@@ -41,8 +63,11 @@ export const gatewayConfigSchema = z.strictObject({
         .number()
         .int()
         .positive()
-        .default(2_000)
-        .describe('How often a changed device store file is re-read (revocations).'),
+        .max(1_000)
+        .default(500)
+        .describe(
+          'How often a changed device store file is re-read. A revoked device (or one whose secret rotated) has its open connections closed within this delay, so at most 1 s.',
+        ),
     })
     .prefault({}),
   limits: z

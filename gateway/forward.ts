@@ -28,6 +28,11 @@ function contextHeaders(device: DeviceContext, rxMs: number): Record<string, str
   return headers
 }
 
+/**
+ * The channel is the registry's type; only a device enrolled without one (the registry leaves it
+ * open) is routed by its payload's type. Ingest never calls this for a device without a registry
+ * entry, and the validator has refused a payload whose type disagrees with the registry's.
+ */
 export function telemetryRecord(
   device: DeviceContext,
   payloadType: DeviceType,

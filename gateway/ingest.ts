@@ -99,8 +99,12 @@ export function createIngest(deps: IngestDeps): Ingest {
     telemetry(deviceId, topic, payload) {
       const rxMs = clock.now()
       metrics.received.inc({ stream: 'telemetry' })
-      const device = context(deviceId)
-      const result = validateTelemetry(deviceId, payload, rxMs, limits)
+      const entry = directory.lookup(deviceId)
+      // No registry entry, no channel: the broker's publish hook refuses these first; this is the
+      // backstop, so a payload can never pick its own channel (issue #10, finding 2).
+      if (!entry) return Promise.reject(new Error(`device ${deviceId} is not enrolled`))
+      const device: DeviceContext = { deviceId, ...entry }
+      const result = validateTelemetry(deviceId, payload, rxMs, limits, entry.type)
       if (!result.ok) {
         metrics.rejected.inc({ reason: result.error.reason })
         log.debug({ deviceId, reason: result.error.reason }, 'payload rejected to DLQ')

@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net'
-import { createServer as createTlsServer } from 'node:tls'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Component } from '../core/lifecycle.js'
 import type { Admission, RefuseReason } from './admission.js'
+import { checkClientCertificate, tlsServerOptions } from './client-certificates.js'
 import type { GatewayConfig } from './config.js'
 import type { GatewayMetrics } from './metrics.js'
 import { createPacketSizeGuard, guardConnection, type PacketVerdict } from './packet-guard.js'
@@ -30,6 +30,8 @@ export interface ListenerDeps {
   logger: Logger
   /** Filled here: the source address of each stream handed to the broker (for auth back-off). */
   addresses: WeakMap<object, string>
+  /** Filled here: the device id a verified client certificate names, by stream (mTLS). */
+  certificateIdentities: WeakMap<object, string>
 }
 
 const VIOLATION_REASON: Record<Exclude<PacketVerdict, 'ok'>, RefuseReason> = {
@@ -40,8 +42,11 @@ const VIOLATION_REASON: Record<Exclude<PacketVerdict, 'ok'>, RefuseReason> = {
 /** ws's own code for a frame above maxPayload (it then closes with 1009). */
 const WS_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
 
+/** A refused client certificate is logged at most once a minute (with the count since): scans repeat. */
+const CERTIFICATE_LOG_MS = 60_000
+
 /**
- * MQTT over TCP (1883), over TLS (8883, when a certificate is configured) and over WebSocket
+ * MQTT over TCP (1883; `tcp: false` turns it off), over TLS (8883, when a certificate is configured) and over WebSocket
  * (for browser clients). Stopping closes the listening sockets only: open device connections
  * are closed by the broker afterwards, once in-flight publishes are done.
  *
@@ -55,7 +60,7 @@ export function createListeners(
   handle: ConnectionHandler,
   deps: ListenerDeps,
 ): Listeners {
-  const { admission, metrics, addresses } = deps
+  const { admission, metrics, addresses, certificateIdentities } = deps
   const log = deps.logger.child({ component: 'gateway.listeners' })
   const servers: Array<{ name: BoundListener['name']; server: Server | HttpServer; port: number }> = []
 
@@ -98,10 +103,35 @@ export function createListeners(
     return outer
   }
 
-  const handleSocket = (socket: Socket, transport: 'tcp' | 'tls'): void => {
+  const handleSocket = (socket: Socket, transport: 'tcp' | 'tls', certificateId?: string): void => {
     // Small frames (a PUBACK) must not wait for Nagle's algorithm: it would add up to 40 ms per ack.
     socket.setNoDelay(true)
-    handle(guarded(socket, transport, socket.remoteAddress ?? 'unknown'))
+    const stream = guarded(socket, transport, socket.remoteAddress ?? 'unknown')
+    if (certificateId !== undefined) certificateIdentities.set(stream, certificateId)
+    handle(stream)
+  }
+
+  const refusedCertificates = { count: 0, loggedAt: -Infinity }
+  function handleTls(socket: TLSSocket, tls: NonNullable<GatewayConfig['mqtt']['tls']>): void {
+    const verdict = checkClientCertificate(socket, tls)
+    if (verdict.ok) return handleSocket(socket, 'tls', verdict.deviceId)
+    metrics.connectionsRefused.inc({ reason: verdict.reason })
+    refusedCertificates.count++
+    const now = Date.now()
+    if (now - refusedCertificates.loggedAt >= CERTIFICATE_LOG_MS) {
+      log.warn(
+        {
+          address: socket.remoteAddress,
+          reason: verdict.reason,
+          detail: verdict.detail,
+          refusedSinceLastLog: refusedCertificates.count,
+        },
+        'TLS connection closed: client certificate refused',
+      )
+      refusedCertificates.count = 0
+      refusedCertificates.loggedAt = now
+    }
+    socket.destroy()
   }
 
   function listen(name: BoundListener['name'], server: Server | HttpServer, port: number): Promise<void> {
@@ -118,27 +148,21 @@ export function createListeners(
   return {
     name: 'mqtt-listeners',
     async start() {
-      await listen(
-        'tcp',
-        createTcpServer((socket) => {
-          if (admit(socket, 'tcp')) handleSocket(socket, 'tcp')
-        }),
-        config.port,
-      )
-      if (config.tls) {
-        const tls = createTlsServer(
-          {
-            cert: readFileSync(config.tls.certFile),
-            key: readFileSync(config.tls.keyFile),
-            ...(config.tls.caFile ? { ca: readFileSync(config.tls.caFile) } : {}),
-            requestCert: config.tls.requireClientCertificate,
-            rejectUnauthorized: config.tls.requireClientCertificate,
-          },
-          (socket) => handleSocket(socket, 'tls'),
+      if (config.tcp) {
+        await listen(
+          'tcp',
+          createTcpServer((socket) => {
+            if (admit(socket, 'tcp')) handleSocket(socket, 'tcp')
+          }),
+          config.port,
         )
+      }
+      const tlsConfig = config.tls
+      if (tlsConfig) {
+        const tls = createTlsServer(tlsServerOptions(tlsConfig), (socket) => handleTls(socket, tlsConfig))
         // The raw socket, before the handshake: a refused client costs no TLS work.
         tls.on('connection', (raw: Socket) => admit(raw, 'tls'))
-        await listen('tls', tls, config.tls.port)
+        await listen('tls', tls, tlsConfig.port)
       }
       if (config.websocketPort !== false) {
         const http = createHttpServer()

@@ -69,13 +69,25 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     connectionsRefused: new Counter({
       name: 'pulsewire_gateway_connections_refused_total',
-      help: 'Connections closed by a connection-level limit, by reason (max_connections, connect_rate, auth_backoff at accept; packet_too_large, malformed_packet on a declared packet length).',
+      help: 'Connections closed by a connection-level limit, by reason (max_connections, connect_rate, auth_backoff at accept; packet_too_large, malformed_packet on a declared packet length; bad_certificate, certificate_required on a TLS client certificate).',
       labelNames: ['reason'] as const,
       registers,
     }),
     openSockets: new Gauge({
       name: 'pulsewire_gateway_open_sockets',
       help: 'Admitted MQTT sockets across all listeners, authenticated or not (limits.maxConnections caps it).',
+      registers,
+    }),
+    revokedPublishes: new Counter({
+      name: 'pulsewire_gateway_revoked_publishes_total',
+      help: 'Publishes refused (connection closed) because the device is no longer entitled, by reason (not_enrolled: revoked or removed; secret_rotated; role_changed).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    revocationDisconnects: new Counter({
+      name: 'pulsewire_gateway_revocation_disconnects_total',
+      help: 'Open connections closed after a device-store change, by reason (not_enrolled, secret_rotated, role_changed).',
+      labelNames: ['reason'] as const,
       registers,
     }),
     aclDenials: new Counter({

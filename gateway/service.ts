@@ -83,6 +83,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   const admission = createAdmission({ ...config.limits, logWindowMs: LOG_WINDOW_MS }, deps.clock)
   // Source address of each connection, filled by the listeners, read by the broker's auth hook.
   const addresses = new WeakMap<object, string>()
+  // Device id named by a verified client certificate, filled by the TLS listener, read at CONNECT.
+  const certificateIdentities = new WeakMap<object, string>()
   let broker: Aedes | undefined
   let closing = false
   const brokerComponent: Component = {
@@ -98,6 +100,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
           failed: (conn) => admission.authFailed(addresses.get(conn)),
           succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
         },
+        certificateIdentity: (conn) => certificateIdentities.get(conn),
       })
     },
     async stop() {
@@ -114,7 +117,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       // Listeners start after the broker (component order), so it exists here.
       broker?.handle(stream, request)
     },
-    { admission, metrics, logger, addresses },
+    { admission, metrics, logger, addresses, certificateIdentities },
   )
   // Reasons stay generic: /readyz is unauthenticated, so it names no broker address (finding 7).
   const http = createObservabilityServer(config.http, deps.metrics, {

@@ -1,3 +1,4 @@
+import type { DeviceType } from '../core/telemetry/device-types.js'
 import {
   decodeTelemetry,
   sampleTime,
@@ -13,6 +14,7 @@ export type RejectReason =
   | 'oversized'
   | 'missing_field'
   | 'device_mismatch'
+  | 'device_type_mismatch'
   | 'no_samples'
   | 'too_many_samples'
   | 'timestamp_in_future'
@@ -29,6 +31,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'oversized',
   'missing_field',
   'device_mismatch',
+  'device_type_mismatch',
   'no_samples',
   'too_many_samples',
   'timestamp_in_future',
@@ -59,12 +62,15 @@ const MEASURED = new Set(['valid', 'questionable', 'unspecified'])
  * Pure validation of one telemetry publish (no I/O): size, decode, required fields, the
  * device id inside the payload against the authenticated connection, timestamp skew, units,
  * and plausible ranges. Bad device data is a value, not an exception (conventions §5).
+ * `registryType` is the device's type in the registry: a payload claiming another type is refused,
+ * since the registry, not the payload, picks the channel (issue #10, finding 2).
  */
 export function validateTelemetry(
   connectionDeviceId: string,
   payload: Uint8Array,
   nowMs: number,
   limits: ValidationLimits,
+  registryType?: DeviceType,
 ): Result<TelemetryEnvelope, Rejection> {
   if (payload.length > limits.maxPayloadBytes) {
     return err({ reason: 'oversized', detail: `${payload.length} bytes > ${limits.maxPayloadBytes}` })
@@ -82,6 +88,13 @@ export function validateTelemetry(
     return err({
       reason: 'device_mismatch',
       detail: `payload device ${envelope.deviceId} on connection ${connectionDeviceId}`,
+    })
+  }
+  // UNSPECIFIED claims nothing, so it cannot disagree.
+  if (registryType && envelope.deviceType !== 'unspecified' && envelope.deviceType !== registryType) {
+    return err({
+      reason: 'device_type_mismatch',
+      detail: `payload device_type ${envelope.deviceType}; the registry says ${registryType}`,
     })
   }
   if (envelope.samples.length === 0)

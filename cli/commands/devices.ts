@@ -117,7 +117,7 @@ export function registerDevices(program: Command): void {
   devices
     .command('revoke')
     .description(
-      'Revoke a device: the gateway refuses it from its next device-store poll (about 2 s), no restart.',
+      'Revoke a device: from its next device-store poll (within 1 s, no restart) the gateway refuses it and closes its open connections.',
     )
     .argument('<deviceId>', 'device id')
     .addOption(storeFileOption())

@@ -1,11 +1,11 @@
 import type { Component } from '../../core/lifecycle.js'
 import type { DeviceStore } from './device-store.js'
 
-export const DEFAULT_DEVICE_STORE_POLL_MS = 2_000
+export const DEFAULT_DEVICE_STORE_POLL_MS = 500
 
 export interface DeviceStoreWatcherOptions {
   store: DeviceStore
-  /** How often the source is polled; revocations apply within this delay, without a restart. */
+  /** How often the source is polled; revocations apply (and close connections) within this delay. */
   intervalMs?: number
   onReload?: () => void
   /** A bad file after start: the previous view stays in force, so report it rather than stop. */
@@ -14,7 +14,8 @@ export interface DeviceStoreWatcherOptions {
 
 /**
  * Polls rather than fs.watch: watch events are unreliable across editors (rename vs write),
- * network filesystems and containers, while a stat every 2 s costs nothing.
+ * network filesystems and containers, while a stat every 500 ms costs nothing (the file is
+ * re-read only when its inode, size or mtime changed).
  */
 export function createDeviceStoreWatcher(options: DeviceStoreWatcherOptions): Component {
   const { store, onError } = options

@@ -59,6 +59,13 @@ export interface DeviceStore {
    * Replaces any unsaved `add`/`revoke` made in memory.
    */
   reload(): 'reloaded' | 'unchanged'
+  /**
+   * Opaque value that changes when the device's secret is rotated (or it is re-enrolled);
+   * undefined for an unknown or revoked device. The gateway compares it to the value at CONNECT.
+   */
+  secretStamp(deviceId: string): string | undefined
+  /** Calls `listener` after the entries changed (a reload, add or revoke); returns the unsubscribe. */
+  onChange(listener: () => void): () => void
 }
 
 export interface DeviceStoreDeps {
@@ -81,6 +88,10 @@ export function createDeviceStore(deps: DeviceStoreDeps = {}): DeviceStore {
   let entries = toMap(deps.data)
   let seenVersion: string | undefined
   let everRead = false
+  const listeners = new Set<() => void>()
+  const changed = (): void => {
+    for (const listener of listeners) listener()
+  }
   const nowIso = (): string => new Date(clock.now()).toISOString()
 
   return {
@@ -125,6 +136,7 @@ export function createDeviceStore(deps: DeviceStoreDeps = {}): DeviceStore {
         ? stripUndefined({ ...kept, ...given, secretHash: hashSecret(secret) })
         : { secretHash: hashSecret(secret), ...given, createdAt: nowIso() }
       entries.set(deviceId, Object.freeze(entry))
+      changed()
       return { secret, outcome: active ? 'rotated' : existing ? 're-enrolled' : 'added' }
     },
 
@@ -138,6 +150,7 @@ export function createDeviceStore(deps: DeviceStoreDeps = {}): DeviceStore {
       if (existing.revokedAt !== undefined) return { revokedAt: existing.revokedAt, alreadyRevoked: true }
       const revokedAt = nowIso()
       entries.set(deviceId, Object.freeze({ ...existing, revokedAt }))
+      changed()
       return { revokedAt, alreadyRevoked: false }
     },
 
@@ -157,7 +170,18 @@ export function createDeviceStore(deps: DeviceStoreDeps = {}): DeviceStore {
       seenVersion = version
       everRead = true
       entries = toMap(deps.source.read())
+      changed()
       return 'reloaded'
+    },
+
+    secretStamp(deviceId) {
+      const entry = entries.get(deviceId)
+      return entry && entry.revokedAt === undefined ? `${entry.createdAt}|${entry.secretHash}` : undefined
+    },
+
+    onChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
     },
   }
 }

@@ -3,7 +3,7 @@ import { systemClock } from '../../core/clock.js'
 import type { KafkaConfig } from '../../core/config/shared.js'
 import { createMetricsRegistry } from '../../core/metrics.js'
 import type { DeviceType } from '../../core/telemetry/envelope.js'
-import type { ClientRole } from '../../gateway/auth.js'
+import type { ClientRole, DeviceDirectory } from '../../gateway/auth.js'
 import { gatewayConfigSchema, type GatewayConfig } from '../../gateway/config.js'
 import { createDeviceStore, type DeviceStore } from '../../gateway/device-store/device-store.js'
 import { createGatewayService, type GatewayService } from '../../gateway/service.js'
@@ -38,6 +38,8 @@ export async function startTestGateway(
     limits?: Partial<GatewayConfig['limits']>
     producer?: Partial<GatewayConfig['producer']>
     mqtt?: Record<string, unknown>
+    /** What the gateway sees of the store (default: the store itself). */
+    directory?: (store: DeviceStore) => DeviceDirectory
   } = {},
 ): Promise<TestGateway> {
   const config = gatewayConfigSchema.parse({
@@ -58,7 +60,7 @@ export async function startTestGateway(
   }
   const service = createGatewayService({
     config,
-    directory: deviceStore,
+    directory: overrides.directory?.(deviceStore) ?? deviceStore,
     logger: silentLogger,
     metrics: createMetricsRegistry('gateway'),
     clock: systemClock,

@@ -59,3 +59,41 @@ describe('gateway > auth', () => {
     expect(maySubscribe('bm-1', 'devices/+/commands')).toBe(false)
   })
 })
+
+describe('gateway > auth > client certificate identity (mTLS, issue #10 finding 3)', () => {
+  const enrolled: DeviceDirectory = {
+    authenticate: (_id, password) => (password === undefined ? 'bad-secret' : 'ok'),
+    lookup: (id) => (id === 'bm-1' ? {} : undefined),
+  }
+
+  it('a verified certificate naming the client id of an enrolled device needs no password', () => {
+    expect(decideConnect(enrolled, 'bm-1', undefined, undefined, 'bm-1')).toEqual({
+      ok: true,
+      viaCertificate: true,
+    })
+  })
+
+  it('a certificate naming another device is refused with 5, whatever the password', () => {
+    for (const password of [undefined, Buffer.from('right')]) {
+      expect(decideConnect(enrolled, 'bm-1', 'bm-1', password, 'bm-2')).toMatchObject({
+        ok: false,
+        returnCode: 5,
+        outcome: 'certificate_mismatch',
+      })
+    }
+    expect(decideConnect(enrolled, 'bm-1', undefined, undefined, '')).toMatchObject({ returnCode: 5 })
+  })
+
+  it('a certificate for an id that is not enrolled (or revoked) is refused with 5; its password is not tried', () => {
+    const passwords: Array<Buffer | undefined> = []
+    const revoked: DeviceDirectory = {
+      authenticate: (_id, password) => (passwords.push(password), 'revoked'),
+      lookup: () => undefined,
+    }
+    expect(decideConnect(revoked, 'bm-1', undefined, Buffer.from('s'), 'bm-1')).toMatchObject({
+      returnCode: 5,
+      outcome: 'revoked',
+    })
+    expect(passwords).toEqual([undefined])
+  })
+})

@@ -94,3 +94,20 @@ describe('gateway > validate', () => {
     expect(check(envelope({ samples: [probeOffTemperature] })).ok).toBe(true)
   })
 })
+
+describe('gateway > validate > the registry picks the device type (issue #10, finding 2)', () => {
+  const typed = (env: TelemetryEnvelope) =>
+    validateTelemetry('bm-1', encodeTelemetry(env), NOW, limits, 'environmental-sensor')
+
+  it('refuses a payload whose device_type disagrees with the registry', () => {
+    const result = typed(envelope())
+    expect(result).toMatchObject({ ok: false, error: { reason: 'device_type_mismatch' } })
+    expect(result.ok ? '' : result.error.detail).toContain('the registry says environmental-sensor')
+  })
+
+  it('accepts the registry type, an unspecified one, and any type when the registry has none', () => {
+    expect(typed(envelope({ deviceType: 'environmental-sensor' })).ok).toBe(true)
+    expect(typed(envelope({ deviceType: 'unspecified' })).ok).toBe(true)
+    expect(check(envelope({ deviceType: 'wearable' })).ok).toBe(true)
+  })
+})

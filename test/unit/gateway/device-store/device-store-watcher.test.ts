@@ -22,14 +22,16 @@ describe('gateway > device store > watcher', () => {
     vi.useRealTimers()
   })
 
-  it('loads at start, then polls every 2 s, reporting reloads and errors without stopping', async () => {
+  it('loads at start, then polls every 500 ms (the default: revocation within 1 s), reporting reloads and errors without stopping', async () => {
     const store = fakeStore(['reloaded', 'unchanged', 'reloaded', new Error('bad file'), 'unchanged'])
     const onReload = vi.fn()
     const onError = vi.fn()
     const watcher = createDeviceStoreWatcher({ store, onReload, onError })
     await watcher.start()
     expect(store.calls).toBe(1)
-    await vi.advanceTimersByTimeAsync(8_000)
+    await vi.advanceTimersByTimeAsync(1_999)
+    expect(store.calls).toBe(4)
+    await vi.advanceTimersByTimeAsync(1)
     expect(store.calls).toBe(5)
     expect(onReload).toHaveBeenCalledTimes(1)
     expect(onError).toHaveBeenCalledWith(new Error('bad file'))

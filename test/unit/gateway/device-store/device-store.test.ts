@@ -235,3 +235,39 @@ describe('gateway > device store > reload', () => {
     expect(setup().store.reload()).toBe('unchanged')
   })
 })
+
+describe('gateway > device store > change notification and secret stamp (revocation, issue #10)', () => {
+  it('tells listeners after add, revoke and a reload that read; not after an unchanged poll', () => {
+    const writer = setup().store
+    writer.add('bm-0001')
+    const data = writer.toData()
+    const gateway = createDeviceStore({ source: { version: () => '1', read: () => data } })
+    let calls = 0
+    const unsubscribe = gateway.onChange(() => calls++)
+    gateway.reload()
+    gateway.reload()
+    expect(calls).toBe(1)
+    gateway.add('bm-0002')
+    gateway.revoke('bm-0002')
+    expect(calls).toBe(3)
+    unsubscribe()
+    gateway.revoke('bm-0001')
+    expect(calls).toBe(3)
+  })
+
+  it('changes the secret stamp on rotation and re-enrolment; none for unknown or revoked devices', () => {
+    const { store } = setup()
+    store.add('bm-0001')
+    const first = store.secretStamp('bm-0001')
+    expect(first).toBeDefined()
+    expect(store.secretStamp('bm-0001')).toBe(first)
+    store.add('bm-0001', { rotate: true })
+    const rotated = store.secretStamp('bm-0001')
+    expect(rotated).not.toBe(first)
+    store.revoke('bm-0001')
+    expect(store.secretStamp('bm-0001')).toBeUndefined()
+    store.add('bm-0001')
+    expect([first, rotated]).not.toContain(store.secretStamp('bm-0001'))
+    expect(store.secretStamp('bm-0404')).toBeUndefined()
+  })
+})
