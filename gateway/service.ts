@@ -94,6 +94,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics,
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,
+        maxPacketBytes: config.limits.maxPacketBytes,
         authAttempts: {
           failed: (conn) => admission.authFailed(addresses.get(conn)),
           succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
