@@ -1,13 +1,6 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
-import {
-  decideConnect,
-  maySubscribe,
-  routePublish,
-  type ClientRole,
-  type DeviceDirectory,
-  type PublishRoute,
-} from './auth.js'
+import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
 import type { Ingest } from './ingest.js'
 import type { GatewayMetrics } from './metrics.js'
 
@@ -18,11 +11,6 @@ export interface BrokerDeps {
   logger: Logger
   /** Longest client id accepted (MQTT 3.1 said 23; device ids may be longer). */
   maxClientIdLength: number
-  /**
-   * `limits.maxPacketBytes`: aedes 2 advertises it to MQTT 5 clients in CONNACK (Maximum Packet
-   * Size) and enforces it on the declared length; the packet guard in front still cuts first.
-   */
-  maxPacketBytes: number
   /** Told of each credential check by connection, for the per-address auth back-off. */
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
 }
@@ -40,7 +28,6 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
   const log = deps.logger.child({ component: 'gateway.broker' })
   const broker = await Aedes.createBroker({
     maxClientsIdLength: deps.maxClientIdLength,
-    maximumPacketSize: deps.maxPacketBytes,
     // Devices do not use $SYS; heartbeats every minute are noise on an ingest gateway.
     heartbeatInterval: 3_600_000,
   })
@@ -66,37 +53,26 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
 
   broker.authorizePublish = (client, packet, done) => {
     if (!client) return done(null) // a stored will of a client gone before restart: harmless, already in the status channel
+    forwardPublish(client, packet).then(
+      () => done(null),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    )
+  }
+
+  async function forwardPublish(client: Client, packet: PublishPacket): Promise<void> {
     const role = roleOf(client)
     const route = routePublish(client.id, packet.topic, role)
     if (route === 'denied') {
       metrics.aclDenials.inc({ action: 'publish' })
-      log.warn({ deviceId: client.id, role }, 'publish outside own topics refused')
-      // MQTT 3.1.1 has no negative PUBACK, so aedes closes the connection [MQTT-3.3.5-2]; to an
-      // MQTT 5 client aedes 2 answers PUBACK/PUBREC 0x87 (not authorized) and keeps it connected.
-      return done(new Error('not authorized to publish to this topic'))
+      log.warn({ deviceId: client.id, role }, 'publish outside own topics refused; closing connection')
+      // MQTT 3.1.1 has no negative PUBACK: refusing means closing the connection [MQTT-3.3.5-2].
+      throw new Error('not authorized to publish to this topic')
     }
-    forwardPublish(client.id, packet, route).then(
-      () => done(null),
-      (err: unknown) => {
-        // aedes 2 turns any hook error into a PUBACK 0x87 for an MQTT 5 client: the device would
-        // count the reading as answered and drop it. A reading we could not forward gets no PUBACK
-        // (ADR 0004), so close the socket first and never call back: the device resends it.
-        if (client.version === 5) return client.conn.destroy()
-        done(err instanceof Error ? err : new Error(String(err)))
-      },
-    )
-  }
-
-  async function forwardPublish(
-    deviceId: string,
-    packet: PublishPacket,
-    route: Exclude<PublishRoute, 'denied'>,
-  ): Promise<void> {
     // An alert state: aedes delivers it and keeps it when retained; it is not telemetry, so no Kafka.
     if (route === 'alert') return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-    if (route === 'status') return ingest.status(deviceId, payload)
-    return ingest.telemetry(deviceId, packet.topic, payload)
+    if (route === 'status') return ingest.status(client.id, payload)
+    return ingest.telemetry(client.id, packet.topic, payload)
   }
 
   broker.authorizeSubscribe = (client, subscription, done) => {

@@ -94,7 +94,6 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics,
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,
-        maxPacketBytes: config.limits.maxPacketBytes,
         authAttempts: {
           failed: (conn) => admission.authFailed(addresses.get(conn)),
           succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
