@@ -1,7 +1,8 @@
 // What aedes does with a connection's later packets while a publish waits for Kafka (ADR 0004,
 // ADR 0009's evaluation of aedes 2). It keeps reading them: a second publish is handed to the
-// hook and a PINGREQ is answered before the first publish's delivery report. What holds is the
-// order: each PUBACK only after its own record is in Kafka.
+// hook and a PINGREQ is answered before the first publish's delivery report (aedes 1.2 and
+// 2.0.0-beta.1 alike: each 'readable' event reads on). What holds is the order: each PUBACK only
+// after its own record is in Kafka. aedes 2 passed this with MQTT 5 too (PROTOCOLS = [4, 5]).
 import type { MqttClient, Packet } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeTelemetry, encodeTelemetry } from '../../../core/telemetry/envelope.js'
@@ -11,7 +12,9 @@ import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
 import { eventually, testKafka, unique } from '../../helpers/services.js'
 import { vitalsReading } from '../../helpers/telemetry-fixtures.js'
 
-const PROTOCOLS = [4, 5] as const
+// aedes 1.2 refuses MQTT 5 (mqtt5-refused.test.ts).
+const PROTOCOLS: ReadonlyArray<4 | 5> = [4]
+const LABEL = { 4: '3.1.1', 5: '5' } as const
 const devices = PROTOCOLS.map((v) => unique(`readloop-v${v}`))
 let gateway: TestGateway
 let tap: Tap
@@ -43,7 +46,7 @@ async function receivedTelemetry(): Promise<number> {
 describe('integration > gateway > the read loop while a publish waits for Kafka', () => {
   PROTOCOLS.forEach((protocolVersion, index) => {
     const id = devices[index]!
-    it(`MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}: reads the next publish and answers PINGREQ, and acknowledges each only once it is in Kafka`, async () => {
+    it(`MQTT ${LABEL[protocolVersion]}: reads the next publish and answers PINGREQ, and acknowledges each only once it is in Kafka`, async () => {
       const before = await receivedTelemetry()
       // keepalive 1 s: the client sends a PINGREQ a second after its last packet.
       const client: MqttClient = await gateway.connect(id, { protocolVersion, keepalive: 1 })
