@@ -21,10 +21,10 @@ export interface BrokerDeps {
 /**
  * The embedded aedes broker with Pulsewire's hooks. The delivery promise lives in
  * `authorizePublish`: aedes writes a QoS 1 PUBACK (QoS 2 PUBREC) only after this hook calls
- * back, and reads the connection's next packets only when the current ones are done
- * (aedes 1.2 lib/handlers/publish.js, lib/client.js). So the hook produces to Kafka and calls
- * back on the delivery report: PUBACK means "in Kafka with acks=all", and a slow Kafka slows
- * the socket instead of filling memory.
+ * back (aedes 1.2 lib/handlers/publish.js). So the hook produces to Kafka and calls back on the
+ * delivery report: PUBACK means "in Kafka with acks=all". aedes keeps reading the connection
+ * meanwhile (lib/client.js: each 'readable' event reads on), so later publishes reach this hook
+ * before earlier ones are acknowledged; their order holds because the producer keeps a key's order.
  */
 export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
   const { directory, ingest, metrics } = deps
