@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
 import type { Ingest } from './ingest.js'
 import type { GatewayMetrics } from './metrics.js'
+import type { QuotaGate } from './quota-gate.js'
 
 export interface BrokerDeps {
   directory: DeviceDirectory
@@ -13,6 +14,8 @@ export interface BrokerDeps {
   maxClientIdLength: number
   /** Told of each credential check by connection, for the per-address auth back-off. */
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
+  /** Per-device publish rate (ADR 0012): awaited before forwarding, so a throttled socket is not read. */
+  quota?: Pick<QuotaGate, 'publish'>
 }
 
 /**
@@ -71,6 +74,8 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     // An alert state: aedes delivers it and keeps it when retained; it is not telemetry, so no Kafka.
     if (route === 'alert') return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+    const held = role === 'device' ? deps.quota?.publish(client.id, payload.length) : undefined
+    if (held) await held
     if (route === 'status') return ingest.status(client.id, payload)
     return ingest.telemetry(client.id, packet.topic, payload)
   }
