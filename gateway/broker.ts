@@ -74,7 +74,7 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     // An alert state: aedes delivers it and keeps it when retained; it is not telemetry, so no Kafka.
     if (route === 'alert') return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-    const held = role === 'device' ? deps.quota?.publish(client.id, payload.length) : undefined
+    const held = role === 'device' ? deps.quota?.publish(client.id, payload.length, client) : undefined
     if (held) await held
     if (route === 'status') return ingest.status(client.id, payload)
     return ingest.telemetry(client.id, packet.topic, payload)

@@ -12,7 +12,7 @@ export interface QuotaGate {
    * publish may go on (the broker hook awaits it, so aedes reads nothing more from that socket
    * meanwhile), or rejects when the device is so far over its rate that the connection closes.
    */
-  publish(deviceId: string, bytes: number): Promise<void> | undefined
+  publish(deviceId: string, bytes: number, connection: object): Promise<void> | undefined
   /** For a rejected payload: true when it gets its DLQ record, false when it is counted and dropped. */
   dlq(deviceId: string, reason: string): boolean
 }
@@ -41,6 +41,9 @@ export function createQuotaGate(deps: {
     devices: new Set(),
     loggedAt: Number.NEGATIVE_INFINITY,
   }
+  // A whole socket read is dispatched at once (aedes lib/client.js enqueue): every publish of it
+  // behind the first refused one is refused too, and the close is counted once.
+  const closing = new WeakSet<object>()
 
   /** Logs the first event at once, then what accumulated, at most once a LOG_WINDOW_MS. */
   function note(deviceId: string, kind: 'throttled' | 'disconnected' | 'dlqDropped'): void {
@@ -64,9 +67,11 @@ export function createQuotaGate(deps: {
   }
 
   return {
-    publish(deviceId, bytes) {
+    publish(deviceId, bytes, connection) {
+      if (closing.has(connection)) return Promise.reject(new Error('connection closing: publish rate'))
       const verdict = quota.publish(deviceId, bytes)
       if (verdict.action === 'disconnect') {
+        closing.add(connection)
         metrics.quotaDisconnects.inc({ reason: `${verdict.limit}_rate` })
         note(deviceId, 'disconnected')
         // MQTT 3.1.1 has no negative PUBACK: refusing means closing [MQTT-3.3.5-2]; no PUBACK, so

@@ -103,16 +103,18 @@ describe('gateway > quota gate', () => {
 
   it('forwards within the rate without a promise, holds over it on the clock, closes far over it', async () => {
     const { clock, g, value, lines } = gate()
-    for (let i = 0; i < 5; i++) expect(g.publish('d1', 1)).toBeUndefined()
+    const conn = {}
+    for (let i = 0; i < 5; i++) expect(g.publish('d1', 1, conn)).toBeUndefined()
     let released = false
-    void g.publish('d1', 1)?.then(() => (released = true))
+    void g.publish('d1', 1, conn)?.then(() => (released = true))
     await clock.advance(99)
     expect(released).toBe(false)
     await clock.advance(1)
     expect(released).toBe(true)
     // Back at 0 tokens: ten more wait 100 … 1 000 ms, the eleventh would wait 1 100 ms.
-    for (let i = 0; i < 10; i++) void g.publish('d1', 1)
-    await expect(g.publish('d1', 1)).rejects.toThrow(/devicePublish/)
+    for (let i = 0; i < 10; i++) void g.publish('d1', 1, conn)
+    await expect(g.publish('d1', 1, conn)).rejects.toThrow(/devicePublish/)
+    await expect(g.publish('d1', 1, conn)).rejects.toThrow(/closing/) // the rest of the read
     expect(await value('pulsewire_gateway_publishes_throttled_total')).toBe(11)
     expect(await value('pulsewire_gateway_quota_disconnects_total')).toBe(1)
     expect(await value('pulsewire_gateway_publish_throttle_seconds_total')).toBeCloseTo(5.6, 5)
