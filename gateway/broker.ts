@@ -14,7 +14,7 @@ export interface BrokerDeps {
   maxClientIdLength: number
   /** Told of each credential check by connection, for the per-address auth back-off. */
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
-  /** Per-device publish rate (ADR 0012): awaited before forwarding, so a throttled socket is not read. */
+  /** Per-device publish rate (ADR 0013): awaited before forwarding, so a throttled socket is not read. */
   quota?: Pick<QuotaGate, 'publish'>
 }
 

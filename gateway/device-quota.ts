@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js'
 
-/** Per-device limits (issue #10, finding 9; ADR 0012): `limits.devicePublish` and `limits.dlqQuota`. */
+/** Per-device limits (issue #10, finding 9; ADR 0013): `limits.devicePublish` and `limits.dlqQuota`. */
 export interface DeviceQuotaLimits {
   devicePublish: {
     messagesPerSecond: number

@@ -35,7 +35,7 @@ export interface IngestDeps {
   clock: Clock
   metrics: GatewayMetrics
   logger: Logger
-  /** Per-device DLQ quota (ADR 0012): false = acknowledge and count the payload, no DLQ record. */
+  /** Per-device DLQ quota (ADR 0013): false = acknowledge and count the payload, no DLQ record. */
   dlqQuota?: (deviceId: string, reason: string) => boolean
 }
 

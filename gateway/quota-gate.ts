@@ -25,7 +25,7 @@ interface Window {
   loggedAt: number
 }
 
-/** The quota's verdicts turned into waits, closes, metrics and a summary log (ADR 0012). */
+/** The quota's verdicts turned into waits, closes, metrics and a summary log (ADR 0013). */
 export function createQuotaGate(deps: {
   quota: DeviceQuota
   clock: Clock
