@@ -4,6 +4,7 @@ import { decideConnect, maySubscribe, routePublish, type ClientRole, type Device
 import type { Ingest } from './ingest.js'
 import type { GatewayMetrics } from './metrics.js'
 import { createRevocation } from './revocation.js'
+import type { QuotaGate } from './quota-gate.js'
 
 export interface BrokerDeps {
   directory: DeviceDirectory
@@ -16,6 +17,8 @@ export interface BrokerDeps {
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
   /** The device id a verified client certificate names, by connection (TLS listener with a CA). */
   certificateIdentity?: (conn: object) => string | undefined
+  /** Per-device publish rate (ADR 0013): awaited before forwarding, so a throttled socket is not read. */
+  quota?: Pick<QuotaGate, 'publish'>
 }
 
 /**
@@ -84,6 +87,8 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     // An alert state: aedes delivers it and keeps it when retained; it is not telemetry, so no Kafka.
     if (route === 'alert') return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+    const held = role === 'device' ? deps.quota?.publish(client.id, payload.length, client) : undefined
+    if (held) await held
     if (route === 'status') return ingest.status(client.id, payload)
     return ingest.telemetry(client.id, packet.topic, payload)
   }

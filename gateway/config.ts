@@ -162,11 +162,79 @@ export const gatewayConfigSchema = z.strictObject({
         .describe(
           'Per-address entries held for connectRate/authBackoff; the least recently seen is evicted.',
         ),
+      devicePublish: z
+        .strictObject({
+          messagesPerSecond: z
+            .number()
+            .positive()
+            .default(1_000)
+            .describe(
+              'Publishes per second per device, sustained. The heaviest simulator profile sends 1/s; `pulsewire loadtest` at most 333/s (one reading every 3 ms).',
+            ),
+          messagesBurst: z
+            .number()
+            .int()
+            .positive()
+            .default(2_000)
+            .describe('Bucket size: publishes a device may send at once (a backlog after reconnecting).'),
+          bytesPerSecond: z
+            .number()
+            .int()
+            .positive()
+            .default(2 * 1024 * 1024)
+            .describe('Payload bytes per second per device, sustained.'),
+          bytesBurst: z
+            .number()
+            .int()
+            .positive()
+            .default(8 * 1024 * 1024)
+            .describe(
+              'Bucket size in payload bytes; at least maxPacketBytes, so one largest packet never waits.',
+            ),
+          maxThrottleMs: z
+            .number()
+            .int()
+            .positive()
+            .default(5_000)
+            .describe(
+              'Over its rate, a device publish waits (its socket is not read meanwhile); one that would wait longer closes the connection.',
+            ),
+        })
+        .prefault({})
+        .describe(
+          'Per-device token buckets (by device id, across reconnects): excess is throttled, then disconnected.',
+        ),
+      dlqQuota: z
+        .strictObject({
+          perMinute: z
+            .number()
+            .positive()
+            .default(60)
+            .describe('DLQ records per minute per device, sustained.'),
+          burst: z.number().int().positive().default(100).describe('Bucket size of DLQ records per device.'),
+        })
+        .prefault({})
+        .describe(
+          'Beyond it a device’s rejected payloads are acknowledged, counted (pulsewire_gateway_dlq_dropped_total) and dropped without a DLQ record.',
+        ),
+      maxTrackedDevices: z
+        .number()
+        .int()
+        .positive()
+        .default(100_000)
+        .describe(
+          'Per-device quota entries held; the least recently seen is evicted (its buckets start full again).',
+        ),
     })
     .refine((l) => l.maxPacketBytes >= l.maxPayloadBytes + PACKET_OVERHEAD_BYTES, {
       message:
         'maxPacketBytes must be at least maxPayloadBytes + 4096 (a valid payload must fit in a packet)',
       path: ['maxPacketBytes'],
+    })
+    .refine((l) => l.devicePublish.bytesBurst >= l.maxPacketBytes, {
+      message:
+        'devicePublish.bytesBurst must be at least maxPacketBytes (one largest packet must fit the bucket)',
+      path: ['devicePublish', 'bytesBurst'],
     })
     .prefault({}),
   dlq: z

@@ -35,6 +35,8 @@ export interface IngestDeps {
   clock: Clock
   metrics: GatewayMetrics
   logger: Logger
+  /** Per-device DLQ quota (ADR 0013): false = acknowledge and count the payload, no DLQ record. */
+  dlqQuota?: (deviceId: string, reason: string) => boolean
 }
 
 const OVERSIZED_LOG_EVERY_MS = 60_000
@@ -108,6 +110,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (!result.ok) {
         metrics.rejected.inc({ reason: result.error.reason })
         log.debug({ deviceId, reason: result.error.reason }, 'payload rejected to DLQ')
+        // Poison in a loop is one bug repeated: its first records show it, the rest are counted.
+        if (deps.dlqQuota && !deps.dlqQuota(deviceId, result.error.reason)) return Promise.resolve()
         const keep = deps.dlq.oversizedKeepBytes
         const letter = dlqRecord(device, topic, payload, result.error, rxMs, keep)
         if (letter.value.length < payload.length) noteTruncated(payload.length)

@@ -90,6 +90,29 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    publishesThrottled: new Counter({
+      name: 'pulsewire_gateway_publishes_throttled_total',
+      help: 'Device publishes held back by limits.devicePublish (the socket is not read meanwhile), by reason (messages_rate, bytes_rate).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    throttleSeconds: new Counter({
+      name: 'pulsewire_gateway_publish_throttle_seconds_total',
+      help: 'Time device publishes were held back by limits.devicePublish, summed.',
+      registers,
+    }),
+    quotaDisconnects: new Counter({
+      name: 'pulsewire_gateway_quota_disconnects_total',
+      help: 'Connections closed because a device was further over limits.devicePublish than maxThrottleMs of waiting, by reason (messages_rate, bytes_rate).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    dlqDropped: new Counter({
+      name: 'pulsewire_gateway_dlq_dropped_total',
+      help: 'Rejected payloads acknowledged without a DLQ record of their own (the device is over limits.dlqQuota), by reject reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     aclDenials: new Counter({
       name: 'pulsewire_gateway_acl_denials_total',
       help: 'Publishes or subscriptions outside the device’s own topics.',

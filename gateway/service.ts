@@ -14,8 +14,10 @@ import type { DeviceDirectory } from './auth.js'
 import { createGatewayBroker } from './broker.js'
 import type { GatewayConfig } from './config.js'
 import { createIngest, type Ingest } from './ingest.js'
+import { createDeviceQuota } from './device-quota.js'
 import { createListeners, type Listeners } from './listeners.js'
 import { createGatewayMetrics } from './metrics.js'
+import { createQuotaGate } from './quota-gate.js'
 
 export interface GatewayDeps {
   config: GatewayConfig
@@ -71,6 +73,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     onRecovery: (outcome) => metrics.producerRecoveries.inc({ outcome }),
     onGiveUp: (err) => deps.onFatal?.('kafka-producer', err),
   })
+  const quota = createQuotaGate({
+    quota: createDeviceQuota(config.limits, deps.clock),
+    clock: deps.clock,
+    metrics,
+    logger,
+  })
   const ingest = createIngest({
     producer,
     directory: deps.directory,
@@ -79,6 +87,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     clock: deps.clock,
     metrics,
     logger,
+    dlqQuota: (deviceId, reason) => quota.dlq(deviceId, reason),
   })
   const admission = createAdmission({ ...config.limits, logWindowMs: LOG_WINDOW_MS }, deps.clock)
   // Source address of each connection, filled by the listeners, read by the broker's auth hook.
@@ -96,6 +105,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics,
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,
+        quota,
         authAttempts: {
           failed: (conn) => admission.authFailed(addresses.get(conn)),
           succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
