@@ -82,19 +82,23 @@ export function decodeAlertCommand(bytes: Buffer): Result<AlertCommand, string> 
  * A command from an MQTT publish: validated, with the operator's authenticated id as `by` and the
  * gateway's receive time as `atMs` (the payload's own claims are not trusted).
  */
-export function commandFromMqtt(payload: Buffer, operatorId: string, rxMs: number): Result<AlertCommand, string> {
+export function commandFromMqtt(
+  payload: Buffer,
+  operatorId: string,
+  rxMs: number,
+): Result<AlertCommand, string> {
   const json = parseJson(payload)
   if (!json.ok) return json
   const parsed = mqttAlertCommandSchema.safeParse(json.value)
   if (!parsed.success) return err(firstIssue(parsed.error))
-  const { by: _claimed, ...command } = parsed.data
+  const command = parsed.data
   if (!parseAlertId(command.alertId)) return err('alertId: not <deviceId>/<ruleId>/<episode>')
   return ok(
     alertCommandSchema.parse({
       v: 1,
       ...command,
       commandId: command.commandId ?? randomUUID(),
-      by: operatorId,
+      by: operatorId, // the payload's `by` is a claim; the authenticated client id replaces it
       atMs: rxMs,
       source: 'mqtt',
     }),

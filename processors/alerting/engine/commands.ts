@@ -33,8 +33,7 @@ export const COMMAND_REFUSALS = [
 export type CommandRefusal = (typeof COMMAND_REFUSALS)[number]
 
 export type CommandResult =
-  | { ok: true; events: AlertEvent[] }
-  | { ok: false; reason: CommandRefusal; detail: string }
+  { ok: true; events: AlertEvent[] } | { ok: false; reason: CommandRefusal; detail: string }
 
 /** How many command ids an episode remembers for duplicate detection (a redelivered MQTT publish). */
 const REMEMBERED_COMMANDS = 16
@@ -71,7 +70,10 @@ export function applyCommand(
   const reset = (): CommandResult => {
     record.open = null
     const closed = { ...open, acked: true, silencedUntilMs: undefined }
-    return { ok: true, events: [toEvent(ctx, closed, 'reset', { ...detail, message: `Reset by ${command.by}${why}` })] }
+    return {
+      ok: true,
+      events: [toEvent(ctx, closed, 'reset', { ...detail, message: `Reset by ${command.by}${why}` })],
+    }
   }
   switch (command.command) {
     case 'acknowledge': {
@@ -118,6 +120,12 @@ export function escalateIfDue(
   record.open = { ...open, escalation: 1 }
   const message = `Unacknowledged for ${seconds(nowMs - open.unackedSinceMs)} s; escalated to the next responder`
   return [
-    toEvent(ctx, record.open, 'escalated', { value: open.value, limit: open.limit, tsMs: nowMs, late: false, message }),
+    toEvent(ctx, record.open, 'escalated', {
+      value: open.value,
+      limit: open.limit,
+      tsMs: nowMs,
+      late: false,
+      message,
+    }),
   ]
 }

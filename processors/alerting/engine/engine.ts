@@ -54,7 +54,11 @@ type Hook = (logic: RuleLogic<unknown>, state: unknown, device: DeviceInfo) => R
 
 const isValid = (quality: string): boolean => quality === 'valid' || quality === 'unspecified'
 
-export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock; policy?: AlarmPolicy }): AlertEngine {
+export function createAlertEngine(deps: {
+  ruleSet: RuleSet
+  clock: Clock
+  policy?: AlarmPolicy
+}): AlertEngine {
   const { ruleSet, clock } = deps
   const policy = deps.policy ?? DEFAULT_ALARM_POLICY
   const devices = new Map<string, DeviceState>()
@@ -160,7 +164,11 @@ export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock; policy
     const state = id && devices.get(id.deviceId)
     const record = rule && state?.rules[rule.id]
     if (!id || !rule || !state || !record || id.episode > record.episodes)
-      return { ok: false, reason: 'unknown_alert', detail: `no alert ${cmd.alertId} on this alerting instance` }
+      return {
+        ok: false,
+        reason: 'unknown_alert',
+        detail: `no alert ${cmd.alertId} on this alerting instance`,
+      }
     const open = record.open
     if (!open || open.episode !== id.episode)
       return { ok: false, reason: 'closed', detail: `alert ${cmd.alertId} has already ended` }

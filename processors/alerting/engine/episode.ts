@@ -89,7 +89,8 @@ export function toEvent(
     late: d.late,
     ...(d.commandId && { commandId: d.commandId }),
     ...(d.reason && { reason: d.reason }),
-    ...(open.silencedUntilMs !== undefined && open.silencedUntilMs > now && { silencedUntilMs: open.silencedUntilMs }),
+    ...(open.silencedUntilMs !== undefined &&
+      open.silencedUntilMs > now && { silencedUntilMs: open.silencedUntilMs }),
     ...(open.escalation && { escalation: open.escalation }),
   }
 }
