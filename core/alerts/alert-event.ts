@@ -92,6 +92,8 @@ export function decodeAlertEvent(bytes: Uint8Array): Result<AlertEvent, string> 
   const eventTsMs = toSafeNumber(m.eventTsMs)
   const emittedTsMs = toSafeNumber(m.emittedTsMs)
   if (!kind || !priority || !transition) return err(`unknown enum value in alert ${m.alertId}`)
+  // int64 defaults may decode as Long objects: compare only after the conversion.
+  const silencedUntilMs = toSafeNumber(m.silencedUntilMs)
   if (eventTsMs === undefined || emittedTsMs === undefined) return err('timestamp beyond 2^53')
   return ok({
     alertId: m.alertId,
@@ -114,7 +116,7 @@ export function decodeAlertEvent(bytes: Uint8Array): Result<AlertEvent, string> 
     late: m.late,
     ...(m.commandId && { commandId: m.commandId }),
     ...(m.reason && { reason: m.reason }),
-    ...(m.silencedUntilMs && { silencedUntilMs: toSafeNumber(m.silencedUntilMs) }),
+    ...(silencedUntilMs !== undefined && silencedUntilMs > 0 && { silencedUntilMs }),
     ...(m.escalation && { escalation: m.escalation }),
   })
 }
