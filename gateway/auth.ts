@@ -1,14 +1,21 @@
 import type { DeviceType } from '../core/telemetry/envelope.js'
-import { DEVICE_ID_PATTERN, alertTopic, deviceTopic } from '../core/telemetry/mqtt-topics.js'
+import {
+  ALERT_COMMAND_TOPIC,
+  DEVICE_ID_PATTERN,
+  alertTopic,
+  deviceTopic,
+} from '../core/telemetry/mqtt-topics.js'
 
 export type AuthOutcome = 'ok' | 'unknown' | 'revoked' | 'bad-secret'
 
 /**
  * What a registered client may do (ADR 0007). `device` publishes its own telemetry and status;
  * `alert-publisher` (the MQTT alert sink) publishes retained alert states to `alerts/{deviceId}`;
- * `alert-viewer` (a clinician app) only subscribes to `alerts/+` or `alerts/{deviceId}`.
+ * `alert-viewer` (a clinician app) only subscribes to `alerts/+` or `alerts/{deviceId}`;
+ * `alert-operator` (a clinician app that may act) subscribes as a viewer does and publishes alarm
+ * commands to `commands/alerts`, which the gateway forwards to alerts.commands.v1 in its name.
  */
-export const CLIENT_ROLES = ['device', 'alert-publisher', 'alert-viewer'] as const
+export const CLIENT_ROLES = ['device', 'alert-publisher', 'alert-viewer', 'alert-operator'] as const
 export type ClientRole = (typeof CLIENT_ROLES)[number]
 
 /** What the gateway needs from the device store (gateway/device-store). */
@@ -76,8 +83,8 @@ export function decideConnect(
   }
 }
 
-/** telemetry and status go to Kafka before the PUBACK; alert goes through aedes only (retained). */
-export type PublishRoute = 'telemetry' | 'status' | 'alert' | 'denied'
+/** telemetry, status and alert-command go to Kafka before the PUBACK; alert goes through aedes only (retained). */
+export type PublishRoute = 'telemetry' | 'status' | 'alert' | 'alert-command' | 'denied'
 
 const ALERT_ROOT = alertTopic('')
 const ALL_ALERTS = `${ALERT_ROOT}+`
@@ -91,10 +98,11 @@ function alertTopicDevice(topic: string): string | undefined {
 
 /**
  * ACL for PUBLISH (architecture.md §6): a device publishes only its own telemetry and status; an
- * alert publisher only `alerts/{any device id}`; a viewer nothing.
+ * alert publisher only `alerts/{any device id}`; an operator only the command topic; a viewer nothing.
  */
 export function routePublish(clientId: string, topic: string, role: ClientRole = 'device'): PublishRoute {
   if (role === 'alert-publisher') return alertTopicDevice(topic) ? 'alert' : 'denied'
+  if (role === 'alert-operator') return topic === ALERT_COMMAND_TOPIC ? 'alert-command' : 'denied'
   if (role !== 'device') return 'denied'
   if (topic === deviceTopic(clientId, 'telemetry')) return 'telemetry'
   if (topic === deviceTopic(clientId, 'status')) return 'status'
@@ -103,10 +111,10 @@ export function routePublish(clientId: string, topic: string, role: ClientRole =
 
 /**
  * ACL for SUBSCRIBE: a device subscribes only to its own commands and alerts, without wildcards;
- * a viewer to `alerts/+` or one device's `alerts/{id}`; an alert publisher to nothing.
+ * a viewer or operator to `alerts/+` or one device's `alerts/{id}`; an alert publisher to nothing.
  */
 export function maySubscribe(clientId: string, topicFilter: string, role: ClientRole = 'device'): boolean {
-  if (role === 'alert-viewer')
+  if (role === 'alert-viewer' || role === 'alert-operator')
     return topicFilter === ALL_ALERTS || alertTopicDevice(topicFilter) !== undefined
   if (role !== 'device') return false
   return topicFilter === deviceTopic(clientId, 'commands') || topicFilter === alertTopic(clientId)

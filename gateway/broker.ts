@@ -1,5 +1,6 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
+import type { AlertCommandIngest } from './alert-commands.js'
 import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
 import type { Ingest } from './ingest.js'
 import type { GatewayMetrics } from './metrics.js'
@@ -9,6 +10,8 @@ import type { QuotaGate } from './quota-gate.js'
 export interface BrokerDeps {
   directory: DeviceDirectory
   ingest: Ingest
+  /** Alarm commands of alert operators (commands/alerts → alerts.commands.v1). */
+  commands: AlertCommandIngest
   metrics: GatewayMetrics
   logger: Logger
   /** Longest client id accepted (MQTT 3.1 said 23; device ids may be longer). */
@@ -89,6 +92,7 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
     const held = role === 'device' ? deps.quota?.publish(client.id, payload.length, client) : undefined
     if (held) await held
+    if (route === 'alert-command') return deps.commands.publish(client.id, payload)
     if (route === 'status') return ingest.status(client.id, payload)
     return ingest.telemetry(client.id, packet.topic, payload)
   }

@@ -119,6 +119,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['action'] as const,
       registers,
     }),
+    alertCommands: new Counter({
+      name: 'pulsewire_gateway_alert_commands_total',
+      help: 'Alarm commands published by alert operators over MQTT: forwarded to alerts.commands.v1, invalid (dropped, acknowledged), or failed (not acknowledged).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
   }
 }
 

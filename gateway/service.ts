@@ -10,6 +10,7 @@ import { createRecoveringProducer, type RecoveringProducer } from '../core/kafka
 import type { Component } from '../core/lifecycle.js'
 import { CHANNEL_SPECS, CHANNELS } from '../core/telemetry/topics.js'
 import { createAdmission } from './admission.js'
+import { createAlertCommandIngest } from './alert-commands.js'
 import type { DeviceDirectory } from './auth.js'
 import { createGatewayBroker } from './broker.js'
 import type { GatewayConfig } from './config.js'
@@ -44,6 +45,7 @@ const GATEWAY_CHANNELS = new Set<string>([
   CHANNELS.environment,
   CHANNELS.status,
   CHANNELS.dlq,
+  CHANNELS.alertCommands,
 ])
 
 /** A refusing address (or the connection cap) is logged at most once a minute. */
@@ -102,6 +104,13 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       broker = await createGatewayBroker({
         directory: deps.directory,
         ingest: refuseWhileClosing(ingest, () => closing),
+        commands: createAlertCommandIngest({
+          producer,
+          clock: deps.clock,
+          metrics,
+          logger,
+          closing: () => closing,
+        }),
         metrics,
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,

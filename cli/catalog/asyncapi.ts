@@ -3,7 +3,9 @@ import { kafkaSchema } from '../../core/config/shared.js'
 import { PROCESSES } from '../../core/processes.js'
 import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
-import { DEVICE_ID_PATTERN, deviceTopic } from '../../core/telemetry/mqtt-topics.js'
+import { z } from 'zod'
+import { mqttAlertCommandSchema } from '../../core/alerts/alert-command.js'
+import { ALERT_COMMAND_TOPIC, DEVICE_ID_PATTERN, deviceTopic } from '../../core/telemetry/mqtt-topics.js'
 import {
   CHANNELS,
   CHANNEL_SPECS,
@@ -199,6 +201,35 @@ export function buildCatalog(input: CatalogInput): Record<string, unknown> {
     action: 'receive',
     channel: ref('#/channels/deviceTelemetry'),
     summary: 'The gateway authenticates, validates and forwards device telemetry to Kafka.',
+    ...processExtensions(gateway),
+  }
+
+  // Clinician apps enrolled as alert-operator publish alarm commands; the gateway forwards them.
+  channels.alertCommandsMqtt = {
+    address: ALERT_COMMAND_TOPIC,
+    title: ALERT_COMMAND_TOPIC,
+    description:
+      'Alarm commands of alert operators (role alert-operator); the gateway validates each and produces it to alerts.commands.v1 with the operator’s client id as who and its receive time as when (QoS 1: PUBACK after Kafka). No role may subscribe.',
+    servers: [ref('#/servers/mqtt')],
+    messages: { MqttAlertCommand: ref('#/components/messages/MqttAlertCommand') },
+  }
+  messages.MqttAlertCommand = {
+    name: 'MqttAlertCommand',
+    title: 'MqttAlertCommand',
+    summary: 'JSON: {"command", "alertId", "reason"?, "durationMs"?, "commandId"?}; a "by" is ignored.',
+    contentType: 'application/json',
+    payload: z.toJSONSchema(mqttAlertCommandSchema),
+  }
+  operations.operatorsSendAlertCommandsMqtt = {
+    action: 'send',
+    channel: ref('#/channels/alertCommandsMqtt'),
+    summary: 'Clinician apps (role alert-operator) acknowledge, silence and reset alarms.',
+    bindings: { mqtt: { qos: 1, bindingVersion: MQTT_BINDING } },
+  }
+  operations.gatewayReceiveAlertCommandsMqtt = {
+    action: 'receive',
+    channel: ref('#/channels/alertCommandsMqtt'),
+    summary: 'The gateway validates operator commands and forwards them to alerts.commands.v1.',
     ...processExtensions(gateway),
   }
 

@@ -72,7 +72,8 @@ export function registerDevices(program: Command): void {
       new Option(
         '--role <role>',
         'device: its own telemetry; alert-publisher: the MQTT alert sink (publishes alerts/{id}); ' +
-          'alert-viewer: a clinician app (subscribes to alerts/+). Default: device; --rotate keeps the role',
+          'alert-viewer: a clinician app (subscribes to alerts/+); alert-operator: a clinician app that may ' +
+          'also acknowledge, silence and reset (publishes commands/alerts). Default: device; --rotate keeps the role',
       ).choices(CLIENT_ROLES),
     )
     .option('--rotate', 'issue a new secret if the device is already registered')

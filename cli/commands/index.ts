@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { registerAlarm } from './alarm.js'
 import { registerAlerts } from './alerts.js'
 import { registerCatalog } from './catalog.js'
 import { registerDevices } from './devices.js'
@@ -19,6 +20,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerGateway,
   registerProcessors,
   registerAlerts,
+  registerAlarm,
   registerDevices,
   registerSim,
   registerLoadtest,

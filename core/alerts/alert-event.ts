@@ -18,6 +18,7 @@ export const ALERT_TRANSITIONS = [
   'acknowledged',
   'cleared',
   'reset',
+  'silenced',
 ] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 export type AlertPriority = (typeof ALERT_PRIORITIES)[number]
@@ -43,11 +44,30 @@ export interface AlertEvent {
   message: string
   actor: string
   late: boolean
+  /** Operator transitions (acknowledged, silenced, reset): the command behind them, for the audit trail. */
+  commandId?: string
+  /** Operator transitions: why, as the operator said. */
+  reason?: string
+  /** Audio paused until then (alerting clock, ms since the epoch), while a pause holds. */
+  silencedUntilMs?: number
+  /** Escalations for want of an acknowledgement so far (absent: none). */
+  escalation?: number
 }
 
 /** The alert id for one episode of one rule on one device (architecture.md §2). */
 export const alertId = (deviceId: string, ruleId: string, episode: number): string =>
   `${deviceId}/${ruleId}/${episode}`
+
+/** The parts of an alert id; device ids may contain '/', rule ids and episodes do not. */
+export function parseAlertId(id: string): { deviceId: string; ruleId: string; episode: number } | undefined {
+  const episodeAt = id.lastIndexOf('/')
+  const ruleAt = id.lastIndexOf('/', episodeAt - 1)
+  if (episodeAt < 0 || ruleAt <= 0) return undefined
+  const episode = Number(id.slice(episodeAt + 1))
+  const ruleId = id.slice(ruleAt + 1, episodeAt)
+  if (!Number.isInteger(episode) || episode < 1 || ruleId === '') return undefined
+  return { deviceId: id.slice(0, ruleAt), ruleId, episode }
+}
 
 export function encodeAlertEvent(event: AlertEvent): Uint8Array {
   return wire.AlertEvent.encode({
@@ -72,6 +92,8 @@ export function decodeAlertEvent(bytes: Uint8Array): Result<AlertEvent, string> 
   const eventTsMs = toSafeNumber(m.eventTsMs)
   const emittedTsMs = toSafeNumber(m.emittedTsMs)
   if (!kind || !priority || !transition) return err(`unknown enum value in alert ${m.alertId}`)
+  // int64 defaults may decode as Long objects: compare only after the conversion.
+  const silencedUntilMs = toSafeNumber(m.silencedUntilMs)
   if (eventTsMs === undefined || emittedTsMs === undefined) return err('timestamp beyond 2^53')
   return ok({
     alertId: m.alertId,
@@ -92,5 +114,9 @@ export function decodeAlertEvent(bytes: Uint8Array): Result<AlertEvent, string> 
     message: m.message,
     actor: m.actor,
     late: m.late,
+    ...(m.commandId && { commandId: m.commandId }),
+    ...(m.reason && { reason: m.reason }),
+    ...(silencedUntilMs !== undefined && silencedUntilMs > 0 && { silencedUntilMs }),
+    ...(m.escalation && { escalation: m.escalation }),
   })
 }

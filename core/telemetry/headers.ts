@@ -25,6 +25,8 @@ export const HEADERS = {
   alertId: 'pw-alert-id',
   transition: 'pw-transition',
   priority: 'pw-priority',
+  /** Alert command channel: the command kind (acknowledge, silence, reset). */
+  command: 'pw-command',
 } as const
 
 export const TELEMETRY_SCHEMA = 'pulsewire.telemetry.v1.Telemetry'

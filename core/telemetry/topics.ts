@@ -13,6 +13,7 @@ export const CHANNELS = {
   dlq: 'telemetry.dlq.v1',
   alertEvents: 'alerts.events.v1',
   alertState: 'alerts.state.v1',
+  alertCommands: 'alerts.commands.v1',
 } as const
 
 export type ChannelName = (typeof CHANNELS)[keyof typeof CHANNELS]
@@ -103,7 +104,8 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
     name: CHANNELS.alertEvents,
     partitions: 6,
     config: { 'retention.ms': String(30 * DAY_MS) },
-    description: 'Alert lifecycle events (raised, escalated, cleared, acknowledged), key = device id.',
+    description:
+      'Alert lifecycle events (raised, escalated, cleared, acknowledged, silenced, reset), key = device id.',
     producedBy: ['alerting'],
     payload: {
       message: 'AlertEvent',
@@ -127,6 +129,23 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
       headers: [],
       description:
         'A device’s rule-engine snapshot and the input offsets it reflects (processors/alerting/state-store.ts); key = device id, latest wins.',
+    },
+  },
+  {
+    name: CHANNELS.alertCommands,
+    // As many partitions as the vitals channel: with the same key and count, a device's commands
+    // land on the same partition index as its vitals, so the member owning its alarm state gets them.
+    partitions: 12,
+    config: { 'retention.ms': String(30 * DAY_MS) },
+    description:
+      'Operator alarm commands (acknowledge, silence, reset) from clinician apps via the gateway and from `pulsewire alarm`, key = the alert’s device id.',
+    producedBy: ['gateway'],
+    payload: {
+      message: 'AlertCommand',
+      contentType: 'application/json',
+      headers: ['alertId', 'command'],
+      description:
+        '{"v":1,"commandId","command","alertId","by","atMs","reason","durationMs"?,"source"} (core/alerts/alert-command.ts); consumed by alerting in the same transaction as telemetry.',
     },
   },
 ]

@@ -1,5 +1,59 @@
 import { z } from 'zod'
+import { MAX_SILENCE_WIRE_MS } from '../../core/alerts/alert-command.js'
+import type { AlarmPolicy } from './engine/commands.js'
+import { PRIORITIES } from './rules/schema-parts.js'
 import { httpSchema, kafkaSchema, logSchema, shutdownSchema } from '../../core/config/shared.js'
+
+const escalateAfter = (priority: string, fallback: number | null) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .default(fallback)
+    .describe(
+      `An unacknowledged ${priority}-priority alarm is escalated (an escalated event with escalation 1) after this many ms on the alerting clock; null: never.`,
+    )
+
+/** Operator commands (alerts.commands.v1) and escalation, timed on the alerting clock (processors/alerting/engine/commands.ts). */
+export const alarmsSchema = z
+  .strictObject({
+    escalateAfterMs: z
+      .strictObject({
+        high: escalateAfter('high', 120_000),
+        medium: escalateAfter('medium', null),
+        low: escalateAfter('low', null),
+      })
+      .prefault({})
+      .describe('Escalation of unacknowledged alarms, per priority (domain.md §2.4 item 7).'),
+    silenceDefaultMs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_SILENCE_WIRE_MS)
+      .default(120_000)
+      .describe('Audio pause of a silence command that names no duration.'),
+    silenceMaxMs: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_SILENCE_WIRE_MS)
+      .default(120_000)
+      .describe(
+        'Longest audio pause a silence command gets (IEC 60601-1-8 audio paused is time-limited: 2 min on the monitors in domain.md §2.3).',
+      ),
+    escalationCheckMs: z
+      .number()
+      .int()
+      .positive()
+      .max(60_000)
+      .default(1_000)
+      .describe('How often overdue escalations are looked for when no record arrives.'),
+  })
+  .refine((a) => a.silenceDefaultMs <= a.silenceMaxMs, {
+    message: 'silenceDefaultMs must not exceed silenceMaxMs',
+    path: ['silenceDefaultMs'],
+  })
 
 export const alertingConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
@@ -30,9 +84,20 @@ export const alertingConfigSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('Where a new consumer group starts: the oldest retained record (true) or new records only.'),
+  alarms: alarmsSchema.prefault({}),
   http: httpSchema(9103).prefault({}),
   log: logSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),
 })
 
 export type AlertingConfig = z.output<typeof alertingConfigSchema>
+
+/** The engine's alarm policy from the alerting config. */
+export function alarmPolicy(alarms: AlertingConfig['alarms']): AlarmPolicy {
+  const escalateAfterMs: AlarmPolicy['escalateAfterMs'] = {}
+  for (const priority of PRIORITIES) {
+    const ms = alarms.escalateAfterMs[priority]
+    if (ms !== null) escalateAfterMs[priority] = ms
+  }
+  return { escalateAfterMs, silence: { defaultMs: alarms.silenceDefaultMs, maxMs: alarms.silenceMaxMs } }
+}

@@ -33,6 +33,12 @@ export function createAlertingMetrics(registry: Registry) {
       help: 'Event-time watermark (highest reading time seen), seconds since the epoch.',
       registers,
     }),
+    commands: new Counter({
+      name: 'pulsewire_alerting_commands_total',
+      help: 'Operator alarm commands read from alerts.commands.v1, by command and outcome: applied, invalid (dropped), or why it was refused (unknown_alert, closed, already_acknowledged, condition_active, duplicate).',
+      labelNames: ['command', 'outcome'] as const,
+      registers,
+    }),
     stateRestored: new Counter({
       name: 'pulsewire_alerting_state_restored_total',
       help: 'Device states restored from the compacted state channel.',

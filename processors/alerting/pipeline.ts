@@ -5,6 +5,7 @@ import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
 import { DEVICE_TYPES, decodeTelemetry, sampleTime } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
+import { evaluateCommand } from './command-input.js'
 import type { AlertEngine, DeviceInfo } from './engine/engine.js'
 import type { AlertingMetrics } from './metrics.js'
 import { encodeStoredState, type StoredState } from './state-store.js'
@@ -33,6 +34,11 @@ export interface TopicPartition {
  */
 export interface AlertPipeline {
   handle(records: KafkaRecord[]): Promise<void>
+  /**
+   * Emits the escalations that fell due on the alerting clock, with the state that records them,
+   * in a transaction of their own (no input offsets): called on a timer, never during handle().
+   */
+  tick(): Promise<void>
   /**
    * At start and after every rebalance: a new engine holding the stored state of every device
    * on the assigned partitions, so a device that went silent before a restart still raises
@@ -78,7 +84,11 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
 
   function evaluate(record: KafkaRecord): AlertEvent[] {
     const deviceId = record.key
-    if (!deviceId) return []
+    if (!deviceId) {
+      if (record.topic === CHANNELS.alertCommands)
+        metrics.commands.inc({ command: 'unknown', outcome: 'invalid' })
+      return []
+    }
     const seen = ensureRestored(deviceId, record)
     const done = seen[record.topic]
     if (done !== undefined && record.offset <= done) {
@@ -86,6 +96,9 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       return []
     }
     seen[record.topic] = record.offset
+    // A command is consumed like telemetry: its offset is in the device's state and in the
+    // transaction that writes its transition, so it is applied exactly once.
+    if (record.topic === CHANNELS.alertCommands) return evaluateCommand(record, engine, metrics, log)
     const device = deviceInfo(deviceId, record)
     if (record.topic === CHANNELS.status) return lifecycle(device, record)
     const decoded = decodeTelemetry(record.value)
@@ -126,6 +139,15 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       events.push(...engine.advance(streamTimeMs))
       metrics.streamTime.set(streamTimeMs / 1000)
     }
+    await emit(events, nextOffsets(records))
+    metrics.batchDuration.observe((clock.now() - started) / 1000)
+  }
+
+  /** Writes the transitions and the state of every device they changed, with the offsets, in one transaction. */
+  async function emit(
+    events: AlertEvent[],
+    inputOffsets: Array<TopicPartition & { offset: number }>,
+  ): Promise<void> {
     const output: OutgoingRecord[] = events.map((event) => ({
       topic: CHANNELS.alertEvents,
       key: event.deviceId,
@@ -147,7 +169,8 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       states.set(deviceId, stored)
       output.push({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) })
     }
-    await deps.commit(output, nextOffsets(records))
+    if (output.length === 0 && inputOffsets.length === 0) return
+    await deps.commit(output, inputOffsets)
     const emittedMs = clock.now()
     for (const event of events) {
       metrics.transitions.inc({
@@ -155,13 +178,15 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         transition: event.transition,
         priority: event.priority,
       })
-      if (!event.late) metrics.emitLatency.observe(Math.max(0, emittedMs - event.eventTsMs) / 1000)
+      // The SLO is reading → alert: operator transitions and escalations come from no reading.
+      const fromReading = !event.late && !event.commandId && !event.escalation
+      if (fromReading) metrics.emitLatency.observe(Math.max(0, emittedMs - event.eventTsMs) / 1000)
     }
-    metrics.batchDuration.observe((emittedMs - started) / 1000)
   }
 
   return {
     handle,
+    tick: () => emit(engine.escalate(), []),
     reset(latest, assigned) {
       engine = deps.createEngine()
       states = latest

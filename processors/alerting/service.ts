@@ -10,7 +10,7 @@ import { createTransactionalProducer } from '../../core/kafka/transactional-prod
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import type { Component } from '../../core/lifecycle.js'
 import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
-import type { AlertingConfig } from './config.js'
+import { alarmPolicy, type AlertingConfig } from './config.js'
 import { createAlertEngine } from './engine/engine.js'
 import { createAlertingMetrics } from './metrics.js'
 import { createAlertPipeline, type AlertPipeline } from './pipeline.js'
@@ -27,9 +27,14 @@ export interface AlertingDeps {
   onFatal: (err: unknown) => void
 }
 
-const ALERT_CHANNELS = new Set<string>([CHANNELS.alertEvents, CHANNELS.alertState])
+const ALERT_CHANNELS = new Set<string>([CHANNELS.alertEvents, CHANNELS.alertState, CHANNELS.alertCommands])
 /** What the alerting group consumes (the catalog lists it as their receive operations). */
-export const ALERTING_INPUT_CHANNELS = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status] as const
+export const ALERTING_INPUT_CHANNELS = [
+  CHANNELS.vitals,
+  CHANNELS.environment,
+  CHANNELS.status,
+  CHANNELS.alertCommands,
+] as const
 
 /** The alerting consumer group: its own lag and failure domain, so storage never delays an alarm. */
 export function createAlertingService(deps: AlertingDeps): {
@@ -90,11 +95,39 @@ export function createAlertingService(deps: AlertingDeps): {
     stop: () => Promise.resolve(),
   }
 
+  // Batches and escalation ticks share one transactional producer: one transaction at a time.
+  let queue: Promise<void> = Promise.resolve()
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    const run = queue.then(work)
+    queue = run.catch(() => undefined)
+    return run
+  }
+  const ticker = new AbortController()
+  let ticking: Promise<void> = Promise.resolve()
+  /** Escalations fall due on the clock, also when no record arrives (a ward where nothing changes). */
+  const tickLoop = async (pipeline: AlertPipeline): Promise<void> => {
+    while (!ticker.signal.aborted) {
+      await clock.sleep(config.alarms.escalationCheckMs, ticker.signal).catch(() => undefined)
+      if (ticker.signal.aborted) return
+      if (restore && !restore.loaded) continue // the state is still being read; the next tick will see it
+      try {
+        await serially(async () => {
+          await applyRestore(pipeline)
+          await pipeline.tick()
+        })
+      } catch (err) {
+        deps.onFatal(err)
+        return
+      }
+    }
+  }
+
   const pipelineComponent: Component = {
     name: 'alerting-pipeline',
     async start() {
+      const policy = alarmPolicy(config.alarms)
       const pipeline = createAlertPipeline({
-        createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock }),
+        createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock, policy }),
         commit: (records, offsets) => {
           if (!consumer) return Promise.reject(new Error('alerting consumer not started'))
           return producer.commit(records, offsets, consumer)
@@ -103,10 +136,11 @@ export function createAlertingService(deps: AlertingDeps): {
         clock,
         logger,
       })
-      const handler = async (records: KafkaRecord[]): Promise<void> => {
-        await applyRestore(pipeline)
-        await pipeline.handle(records)
-      }
+      const handler = (records: KafkaRecord[]): Promise<void> =>
+        serially(async () => {
+          await applyRestore(pipeline)
+          await pipeline.handle(records)
+        })
       consumer = createKafkaConsumer({
         kafka: config.kafka,
         groupId: config.groupId,
@@ -118,15 +152,22 @@ export function createAlertingService(deps: AlertingDeps): {
         fetchWaitMs: 20,
         logger,
         handler,
+        // After a revocation too: the devices of revoked partitions must leave the engine before a
+        // tick could escalate them here while their new owner escalates them as well.
         onRebalance: (event) => {
-          if (event === 'assigned') startRestore()
+          if (event === 'assigned' || !ticker.signal.aborted) startRestore()
         },
         onFatal: deps.onFatal,
       })
       await consumer.start()
+      ticking = tickLoop(pipeline)
       log.info({ rules: deps.ruleSet.rules.length }, 'alerting started')
     },
-    stop: async () => consumer?.stop(),
+    stop: async () => {
+      ticker.abort()
+      await ticking
+      await consumer?.stop()
+    },
   }
 
   const http = createObservabilityServer(config.http, deps.registry, {

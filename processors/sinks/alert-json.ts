@@ -31,6 +31,14 @@ export interface AlertJson {
   message: string
   actor: string
   late: boolean
+  /** Operator transitions (acknowledged, silenced, reset): the command, and why (audit trail). */
+  commandId?: string
+  reason?: string
+  /** silenced: audio paused until then. */
+  silencedUntilTs?: string
+  silencedUntilMs?: number
+  /** escalated for want of an acknowledgement (1); absent for a priority rise. */
+  escalation?: number
 }
 
 /**
@@ -69,5 +77,12 @@ export function toAlertJson(event: AlertEvent): AlertJson {
     message: event.message,
     actor: event.actor,
     late: event.late,
+    ...(event.commandId && { commandId: event.commandId }),
+    ...(event.reason && { reason: event.reason }),
+    ...(event.silencedUntilMs !== undefined && {
+      silencedUntilTs: iso(event.silencedUntilMs),
+      silencedUntilMs: event.silencedUntilMs,
+    }),
+    ...(event.escalation !== undefined && { escalation: event.escalation }),
   }
 }

@@ -199,7 +199,8 @@ export namespace pulsewire {
                 ALERT_TRANSITION_DEESCALATED = 4,
                 ALERT_TRANSITION_ACKNOWLEDGED = 5,
                 ALERT_TRANSITION_CLEARED = 6,
-                ALERT_TRANSITION_RESET = 7
+                ALERT_TRANSITION_RESET = 7,
+                ALERT_TRANSITION_SILENCED = 8
             }
 
             interface IAlertEvent extends pulsewire.alerts.v1.AlertEvent.$Properties {
@@ -226,6 +227,10 @@ export namespace pulsewire {
                 message: string;
                 actor: string;
                 late: boolean;
+                commandId: string;
+                reason: string;
+                silencedUntilMs: number;
+                escalation: number;
                 static create(properties: pulsewire.alerts.v1.AlertEvent.$Shape): pulsewire.alerts.v1.AlertEvent & pulsewire.alerts.v1.AlertEvent.$Shape;
                 static create(properties?: pulsewire.alerts.v1.AlertEvent.$Properties): pulsewire.alerts.v1.AlertEvent;
                 static encode(m: pulsewire.alerts.v1.AlertEvent.$Properties, w?: $protobuf.Writer): $protobuf.Writer;
@@ -259,6 +264,10 @@ export namespace pulsewire {
                     message?: (string|null);
                     actor?: (string|null);
                     late?: (boolean|null);
+                    commandId?: (string|null);
+                    reason?: (string|null);
+                    silencedUntilMs?: (number|null);
+                    escalation?: (number|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = pulsewire.alerts.v1.AlertEvent.$Properties;

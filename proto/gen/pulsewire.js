@@ -1737,6 +1737,7 @@ export const pulsewire = $root.pulsewire = (() => {
              * @property {number} ALERT_TRANSITION_ACKNOWLEDGED=5 ALERT_TRANSITION_ACKNOWLEDGED value
              * @property {number} ALERT_TRANSITION_CLEARED=6 ALERT_TRANSITION_CLEARED value
              * @property {number} ALERT_TRANSITION_RESET=7 ALERT_TRANSITION_RESET value
+             * @property {number} ALERT_TRANSITION_SILENCED=8 ALERT_TRANSITION_SILENCED value
              */
             v1.AlertTransition = (function() {
                 const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -1748,6 +1749,7 @@ export const pulsewire = $root.pulsewire = (() => {
                 values[valuesById[5] = "ALERT_TRANSITION_ACKNOWLEDGED"] = 5;
                 values[valuesById[6] = "ALERT_TRANSITION_CLEARED"] = 6;
                 values[valuesById[7] = "ALERT_TRANSITION_RESET"] = 7;
+                values[valuesById[8] = "ALERT_TRANSITION_SILENCED"] = 8;
                 return values;
             })();
 
@@ -1774,6 +1776,10 @@ export const pulsewire = $root.pulsewire = (() => {
                  * @property {string|null} [message] AlertEvent message
                  * @property {string|null} [actor] AlertEvent actor
                  * @property {boolean|null} [late] AlertEvent late
+                 * @property {string|null} [commandId] AlertEvent commandId
+                 * @property {string|null} [reason] AlertEvent reason
+                 * @property {number|null} [silencedUntilMs] AlertEvent silencedUntilMs
+                 * @property {number|null} [escalation] AlertEvent escalation
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -1950,6 +1956,38 @@ export const pulsewire = $root.pulsewire = (() => {
                 AlertEvent.prototype.late = false;
 
                 /**
+                 * AlertEvent commandId.
+                 * @member {string} commandId
+                 * @memberof pulsewire.alerts.v1.AlertEvent
+                 * @instance
+                 */
+                AlertEvent.prototype.commandId = "";
+
+                /**
+                 * AlertEvent reason.
+                 * @member {string} reason
+                 * @memberof pulsewire.alerts.v1.AlertEvent
+                 * @instance
+                 */
+                AlertEvent.prototype.reason = "";
+
+                /**
+                 * AlertEvent silencedUntilMs.
+                 * @member {number} silencedUntilMs
+                 * @memberof pulsewire.alerts.v1.AlertEvent
+                 * @instance
+                 */
+                AlertEvent.prototype.silencedUntilMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+                /**
+                 * AlertEvent escalation.
+                 * @member {number} escalation
+                 * @memberof pulsewire.alerts.v1.AlertEvent
+                 * @instance
+                 */
+                AlertEvent.prototype.escalation = 0;
+
+                /**
                  * Creates a new AlertEvent instance using the specified properties.
                  * @function create
                  * @memberof pulsewire.alerts.v1.AlertEvent
@@ -2017,6 +2055,14 @@ export const pulsewire = $root.pulsewire = (() => {
                         w.uint32(/* id 17, wireType 2 =*/138).string(m.actor);
                     if (m.late != null && $Object.hasOwnProperty.call(m, "late") && m.late !== false)
                         w.uint32(/* id 18, wireType 0 =*/144).bool(m.late);
+                    if (m.commandId != null && $Object.hasOwnProperty.call(m, "commandId") && m.commandId !== "")
+                        w.uint32(/* id 19, wireType 2 =*/154).string(m.commandId);
+                    if (m.reason != null && $Object.hasOwnProperty.call(m, "reason") && m.reason !== "")
+                        w.uint32(/* id 20, wireType 2 =*/162).string(m.reason);
+                    if (m.silencedUntilMs != null && $Object.hasOwnProperty.call(m, "silencedUntilMs") && (typeof m.silencedUntilMs === "object" ? m.silencedUntilMs.low || m.silencedUntilMs.high : m.silencedUntilMs !== 0))
+                        w.uint32(/* id 21, wireType 0 =*/168).int64(m.silencedUntilMs);
+                    if (m.escalation != null && $Object.hasOwnProperty.call(m, "escalation") && m.escalation !== 0)
+                        w.uint32(/* id 22, wireType 0 =*/176).uint32(m.escalation);
                     if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
                         for (var i = 0; i < m.$unknowns.length; ++i)
                             w.raw(m.$unknowns[i]);
@@ -2236,6 +2282,42 @@ export const pulsewire = $root.pulsewire = (() => {
                                     delete m.late;
                                 continue;
                             }
+                        case 19: {
+                                if (u !== 2)
+                                    break;
+                                if ((v = r.stringVerify()).length)
+                                    m.commandId = v;
+                                else
+                                    delete m.commandId;
+                                continue;
+                            }
+                        case 20: {
+                                if (u !== 2)
+                                    break;
+                                if ((v = r.stringVerify()).length)
+                                    m.reason = v;
+                                else
+                                    delete m.reason;
+                                continue;
+                            }
+                        case 21: {
+                                if (u !== 0)
+                                    break;
+                                if (typeof (v = r.int64()) === "object" ? v.low || v.high : v !== 0)
+                                    m.silencedUntilMs = v;
+                                else
+                                    delete m.silencedUntilMs;
+                                continue;
+                            }
+                        case 22: {
+                                if (u !== 0)
+                                    break;
+                                if (v = r.uint32())
+                                    m.escalation = v;
+                                else
+                                    delete m.escalation;
+                                continue;
+                            }
                         }
                         r.skipType(u, q, t);
                         if (!r.discardUnknown) {
@@ -2355,6 +2437,22 @@ export const pulsewire = $root.pulsewire = (() => {
                     if (m.late != null && $Object.hasOwnProperty.call(m, "late")) {
                         if (typeof m.late !== "boolean")
                             return "late: boolean expected";
+                    }
+                    if (m.commandId != null && $Object.hasOwnProperty.call(m, "commandId")) {
+                        if (!$util.isString(m.commandId))
+                            return "commandId: string expected";
+                    }
+                    if (m.reason != null && $Object.hasOwnProperty.call(m, "reason")) {
+                        if (!$util.isString(m.reason))
+                            return "reason: string expected";
+                    }
+                    if (m.silencedUntilMs != null && $Object.hasOwnProperty.call(m, "silencedUntilMs")) {
+                        if (!$util.isInteger(m.silencedUntilMs) && !(m.silencedUntilMs && $util.isInteger(m.silencedUntilMs.low) && $util.isInteger(m.silencedUntilMs.high)))
+                            return "silencedUntilMs: integer|Long expected";
+                    }
+                    if (m.escalation != null && $Object.hasOwnProperty.call(m, "escalation")) {
+                        if (!$util.isInteger(m.escalation))
+                            return "escalation: integer expected";
                     }
                     return null;
                 };
@@ -2481,6 +2579,10 @@ export const pulsewire = $root.pulsewire = (() => {
                         case "ALERT_TRANSITION_RESET":
                         case 7:
                             m.transition = 7;
+                            break;
+                        case "ALERT_TRANSITION_SILENCED":
+                        case 8:
+                            m.transition = 8;
                             break;
                         default:
                             if (typeof d.transition === "number" && (d.transition | 0) === d.transition)
@@ -2625,6 +2727,33 @@ export const pulsewire = $root.pulsewire = (() => {
                             m.late = $Boolean(d.late);
                         }
                     }
+                    if (d.commandId != null) {
+                        if (typeof d.commandId !== "string" || d.commandId.length) {
+                            m.commandId = $String(d.commandId);
+                        }
+                    }
+                    if (d.reason != null) {
+                        if (typeof d.reason !== "string" || d.reason.length) {
+                            m.reason = $String(d.reason);
+                        }
+                    }
+                    if (d.silencedUntilMs != null) {
+                        if (typeof d.silencedUntilMs === "object" ? d.silencedUntilMs.low || d.silencedUntilMs.high : $Number(d.silencedUntilMs) !== 0) {
+                            if ($util.Long)
+                                m.silencedUntilMs = $util.Long.fromValue(d.silencedUntilMs, false);
+                            else if (typeof d.silencedUntilMs === "string")
+                                m.silencedUntilMs = $parseInt(d.silencedUntilMs, 10);
+                            else if (typeof d.silencedUntilMs === "number")
+                                m.silencedUntilMs = d.silencedUntilMs;
+                            else if (typeof d.silencedUntilMs === "object")
+                                m.silencedUntilMs = new $util.LongBits(d.silencedUntilMs.low >>> 0, d.silencedUntilMs.high >>> 0).toNumber();
+                        }
+                    }
+                    if (d.escalation != null) {
+                        if ($Number(d.escalation) !== 0) {
+                            m.escalation = d.escalation >>> 0;
+                        }
+                    }
                     return m;
                 };
 
@@ -2672,6 +2801,14 @@ export const pulsewire = $root.pulsewire = (() => {
                         d.message = "";
                         d.actor = "";
                         d.late = false;
+                        d.commandId = "";
+                        d.reason = "";
+                        if ($util.Long) {
+                            var n = new $util.Long(0, 0, false);
+                            d.silencedUntilMs = o.longs === $String ? n.toString() : o.longs === $Number ? n.toNumber() : typeof $BigInt !== "undefined" && o.longs === $BigInt ? n.toBigInt() : n;
+                        } else
+                            d.silencedUntilMs = o.longs === $String ? "0" : typeof $BigInt !== "undefined" && o.longs === $BigInt ? $BigInt("0") : 0;
+                        d.escalation = 0;
                     }
                     if (m.alertId != null && $Object.hasOwnProperty.call(m, "alertId")) {
                         d.alertId = m.alertId;
@@ -2736,6 +2873,23 @@ export const pulsewire = $root.pulsewire = (() => {
                     }
                     if (m.late != null && $Object.hasOwnProperty.call(m, "late")) {
                         d.late = m.late;
+                    }
+                    if (m.commandId != null && $Object.hasOwnProperty.call(m, "commandId")) {
+                        d.commandId = m.commandId;
+                    }
+                    if (m.reason != null && $Object.hasOwnProperty.call(m, "reason")) {
+                        d.reason = m.reason;
+                    }
+                    if (m.silencedUntilMs != null && $Object.hasOwnProperty.call(m, "silencedUntilMs")) {
+                        if (typeof $BigInt !== "undefined" && o.longs === $BigInt)
+                            d.silencedUntilMs = typeof m.silencedUntilMs === "number" ? $BigInt(m.silencedUntilMs) : $util.Long.fromBits(m.silencedUntilMs.low >>> 0, m.silencedUntilMs.high >>> 0, false).toBigInt();
+                        else if (typeof m.silencedUntilMs === "number")
+                            d.silencedUntilMs = o.longs === $String ? $String(m.silencedUntilMs) : m.silencedUntilMs;
+                        else
+                            d.silencedUntilMs = o.longs === $String ? $util.Long.prototype.toString.call(m.silencedUntilMs) : o.longs === $Number ? new $util.LongBits(m.silencedUntilMs.low >>> 0, m.silencedUntilMs.high >>> 0).toNumber() : m.silencedUntilMs;
+                    }
+                    if (m.escalation != null && $Object.hasOwnProperty.call(m, "escalation")) {
+                        d.escalation = m.escalation;
                     }
                     return d;
                 };

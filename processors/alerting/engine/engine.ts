@@ -1,4 +1,5 @@
-import type { AlertEvent } from '../../../core/alerts/alert-event.js'
+import type { AlertCommand } from '../../../core/alerts/alert-command.js'
+import { parseAlertId, type AlertEvent } from '../../../core/alerts/alert-event.js'
 import type { Clock } from '../../../core/clock.js'
 import {
   DEVICE_TYPES,
@@ -9,15 +10,24 @@ import {
 import type { MetricName } from '../../../core/telemetry/metric-registry.js'
 import type { RuleDefinition, RuleSet } from '../rules/rule-set.js'
 import type { DeviceInfo, LifecycleEvent, RuleLogic, RuleStep, SampleInput } from '../rules/rule.js'
-import { acknowledgeEpisode, applySignal, type RuleRecord } from './episode.js'
+import {
+  applyCommand,
+  DEFAULT_ALARM_POLICY,
+  escalateIfDue,
+  type AlarmPolicy,
+  type CommandResult,
+} from './commands.js'
+import { applySignal, type RuleRecord } from './episode.js'
 import { decodeDeviceState, encodeDeviceState, type DeviceState } from './snapshot.js'
 
 export type { DeviceInfo, LifecycleEvent } from '../rules/rule.js'
 export { SnapshotError } from './snapshot.js'
+export type { AlarmPolicy, CommandRefusal, CommandResult } from './commands.js'
 
 /**
- * The alerting engine: pure, single-threaded, no I/O and no timers. Time is event time (reading
- * times and the watermark passed to advance); the clock only stamps emittedTsMs.
+ * The alerting engine: pure, single-threaded, no I/O and no timers. Rule time is event time
+ * (reading times and the watermark passed to advance). The injected clock stamps emittedTsMs and
+ * times what people do with an alarm: escalation and audio pause (commands.ts).
  */
 export interface AlertEngine {
   /** One telemetry message of one device (records of a device arrive in order). Returns the transitions it causes. */
@@ -28,6 +38,10 @@ export interface AlertEngine {
   advance(streamTimeMs: number): AlertEvent[]
   /** Operator acknowledgement of an alert (by alertId); returns the 'acknowledged' transition or [] if unknown/cleared. */
   acknowledge(alertId: string, actor: string, atMs: number): AlertEvent[]
+  /** An operator command (acknowledge, silence, reset): its transitions, or why it changed nothing. */
+  command(command: AlertCommand): CommandResult
+  /** Escalates the episodes whose acknowledgement is overdue on the clock; called on a timer and after restores. */
+  escalate(): AlertEvent[]
   /** Serialised per-device state (rule states, open episodes, episode counters, last-seen), for a compacted topic keyed by device id; undefined when the device has no state. */
   snapshot(deviceId: string): Buffer | undefined
   /** Restores a device's state from a snapshot (on start / after a rebalance) before its records are processed. Snapshots from an older rule set must not crash (ignore unknown rules). */
@@ -40,8 +54,13 @@ type Hook = (logic: RuleLogic<unknown>, state: unknown, device: DeviceInfo) => R
 
 const isValid = (quality: string): boolean => quality === 'valid' || quality === 'unspecified'
 
-export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock }): AlertEngine {
+export function createAlertEngine(deps: {
+  ruleSet: RuleSet
+  clock: Clock
+  policy?: AlarmPolicy
+}): AlertEngine {
   const { ruleSet, clock } = deps
+  const policy = deps.policy ?? DEFAULT_ALARM_POLICY
   const devices = new Map<string, DeviceState>()
   const dirty = new Set<string>()
   const ruleById = new Map(ruleSet.rules.map((rule) => [rule.id, rule]))
@@ -139,6 +158,25 @@ export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock }): Ale
     return { events, lateCount }
   }
 
+  function command(cmd: AlertCommand): CommandResult {
+    const id = parseAlertId(cmd.alertId)
+    const rule = id && ruleById.get(id.ruleId)
+    const state = id && devices.get(id.deviceId)
+    const record = rule && state?.rules[rule.id]
+    if (!id || !rule || !state || !record || id.episode > record.episodes)
+      return {
+        ok: false,
+        reason: 'unknown_alert',
+        detail: `no alert ${cmd.alertId} on this alerting instance`,
+      }
+    const open = record.open
+    if (!open || open.episode !== id.episode)
+      return { ok: false, reason: 'closed', detail: `alert ${cmd.alertId} has already ended` }
+    const result = applyCommand(record, cmd, { device: state.info, rule, clock }, policy)
+    if (result.ok) dirty.add(id.deviceId)
+    return result
+  }
+
   return {
     onTelemetry(envelope, device, rxMs) {
       const state = deviceState(device)
@@ -189,17 +227,33 @@ export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock }): Ale
     },
 
     acknowledge(id, actor, atMs) {
-      // alertId = deviceId/ruleId/episode; rule ids contain no '/', device ids might.
-      const episodeAt = id.lastIndexOf('/')
-      const ruleAt = id.lastIndexOf('/', episodeAt - 1)
-      if (episodeAt < 0 || ruleAt < 0) return []
-      const deviceId = id.slice(0, ruleAt)
-      const rule = ruleById.get(id.slice(ruleAt + 1, episodeAt))
-      const state = devices.get(deviceId)
-      const record = rule && state?.rules[rule.id]
-      if (!rule || !state || !record || record.open?.episode !== Number(id.slice(episodeAt + 1))) return []
-      const events = acknowledgeEpisode(record, actor, atMs, { device: state.info, rule, clock })
-      if (events.length > 0) dirty.add(deviceId)
+      const result = command({
+        v: 1,
+        commandId: '',
+        command: 'acknowledge',
+        alertId: id,
+        by: actor,
+        atMs,
+        reason: '',
+        source: 'cli',
+      })
+      return result.ok ? result.events : []
+    },
+
+    command,
+
+    escalate() {
+      const now = clock.now()
+      const events: AlertEvent[] = []
+      for (const state of devices.values()) {
+        for (const [ruleId, record] of Object.entries(state.rules)) {
+          const rule = ruleById.get(ruleId)
+          if (!rule || !record.open) continue
+          const escalated = escalateIfDue(record, { device: state.info, rule, clock }, policy, now)
+          if (escalated.length > 0) dirty.add(state.info.deviceId)
+          events.push(...escalated)
+        }
+      }
       return events
     },
 
@@ -211,6 +265,9 @@ export function createAlertEngine(deps: { ruleSet: RuleSet; clock: Clock }): Ale
     restore(deviceId, snapshot) {
       const restored = decodeDeviceState(deviceId, snapshot)
       for (const [ruleId, record] of Object.entries(restored.rules)) {
+        // A snapshot from before escalation existed: the timer of an unacknowledged episode starts now.
+        if (record.open && !record.open.acked && record.open.unackedSinceMs === undefined)
+          record.open = { ...record.open, unackedSinceMs: clock.now() }
         const rule = ruleById.get(ruleId)
         const fits = rule?.type === record.type && rule.logic.stateSchema.safeParse(record.state).success
         if (rule && fits) continue

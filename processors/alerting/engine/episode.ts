@@ -22,6 +22,17 @@ export interface OpenEpisode {
   metric: MetricName | null
   value: number
   limit: number
+  /**
+   * Alerting-clock time since which the episode has waited for an acknowledgement at its current
+   * priority: the escalation timer (commands.ts). Absent in snapshots written before it existed.
+   */
+  unackedSinceMs?: number
+  /** Audio paused until then (alerting clock), by an operator's silence command. */
+  silencedUntilMs?: number
+  /** Escalations for want of an acknowledgement (absent: none). */
+  escalation?: number
+  /** Ids of the latest commands applied to the episode: a repeated one is refused, not applied twice. */
+  commandIds?: string[]
 }
 
 /** What the engine keeps per device + rule. */
@@ -46,9 +57,17 @@ interface Detail {
   message: string
   late: boolean
   actor?: string
+  commandId?: string
+  reason?: string
 }
 
-function toEvent(ctx: EventContext, open: OpenEpisode, transition: AlertTransition, d: Detail): AlertEvent {
+export function toEvent(
+  ctx: EventContext,
+  open: OpenEpisode,
+  transition: AlertTransition,
+  d: Detail,
+): AlertEvent {
+  const now = ctx.clock.now()
   return {
     alertId: alertId(ctx.device.deviceId, ctx.rule.id, open.episode),
     deviceId: ctx.device.deviceId,
@@ -62,12 +81,17 @@ function toEvent(ctx: EventContext, open: OpenEpisode, transition: AlertTransiti
     value: d.value,
     limit: d.limit,
     eventTsMs: d.tsMs,
-    emittedTsMs: ctx.clock.now(),
+    emittedTsMs: now,
     latching: open.latching,
     episode: open.episode,
     message: d.message,
     actor: d.actor ?? '',
     late: d.late,
+    ...(d.commandId && { commandId: d.commandId }),
+    ...(d.reason && { reason: d.reason }),
+    ...(open.silencedUntilMs !== undefined &&
+      open.silencedUntilMs > now && { silencedUntilMs: open.silencedUntilMs }),
+    ...(open.escalation && { escalation: open.escalation }),
   }
 }
 
@@ -112,6 +136,7 @@ export function applySignal(
       metric,
       value: signal.value,
       limit: signal.limit,
+      unackedSinceMs: ctx.clock.now(),
     }
     record.open = fresh
     return [toEvent(ctx, fresh, 'raised', detail)]
@@ -119,8 +144,17 @@ export function applySignal(
   const rise = priorityRank(signal.priority) - priorityRank(open.priority)
   const base = { ...open, metric, value: signal.value, limit: signal.limit, conditionActive: true }
   if (rise > 0) {
-    // A more severe condition is a new thing to respond to: the earlier acknowledgement does not cover it.
-    record.open = { ...base, priority: signal.priority, latching: open.latching || latching, acked: false }
+    // A more severe condition is a new thing to respond to: the earlier acknowledgement, audio
+    // pause and escalation do not cover it, and its escalation timer starts now.
+    record.open = {
+      ...base,
+      priority: signal.priority,
+      latching: open.latching || latching,
+      acked: false,
+      unackedSinceMs: ctx.clock.now(),
+      silencedUntilMs: undefined,
+      escalation: undefined,
+    }
     return [toEvent(ctx, record.open, 'escalated', detail)]
   }
   if (rise < 0 && !open.latching) {
@@ -130,26 +164,4 @@ export function applySignal(
   // Same priority, or a latched episode holding its highest priority until reset.
   record.open = { ...base, latching: open.latching || latching }
   return open.conditionActive ? [] : [toEvent(ctx, record.open, 'updated', detail)]
-}
-
-/**
- * Operator acknowledgement: while the condition is present it is 'acknowledged' (once); for a
- * latched episode whose condition has ended it is the alarm reset, which closes the episode.
- */
-export function acknowledgeEpisode(
-  record: RuleRecord,
-  actor: string,
-  atMs: number,
-  ctx: EventContext,
-): AlertEvent[] {
-  const open = record.open
-  if (!open) return []
-  const detail = { value: open.value, limit: open.limit, tsMs: atMs, late: false, actor }
-  if (open.conditionActive) {
-    if (open.acked) return []
-    record.open = { ...open, acked: true }
-    return [toEvent(ctx, record.open, 'acknowledged', { ...detail, message: `Acknowledged by ${actor}` })]
-  }
-  record.open = null
-  return [toEvent(ctx, { ...open, acked: true }, 'reset', { ...detail, message: `Reset by ${actor}` })]
 }

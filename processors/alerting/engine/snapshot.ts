@@ -36,6 +36,11 @@ const openSchema = z.object({
   metric: z.enum(METRIC_NAMES).nullable(),
   value: z.number(),
   limit: z.number(),
+  // Added with operator commands and escalation; optional, so older snapshots still load.
+  unackedSinceMs: z.number().optional(),
+  silencedUntilMs: z.number().optional(),
+  escalation: z.number().int().min(0).optional(),
+  commandIds: z.array(z.string()).max(64).optional(),
 })
 
 const recordSchema = z.object({

@@ -44,6 +44,28 @@ describe('gateway > auth > roles', () => {
     }
   })
 
+  it('lets an alert operator subscribe as a viewer does and publish only alarm commands', () => {
+    expect(routePublish('op', 'commands/alerts', 'alert-operator')).toBe('alert-command')
+    expect(maySubscribe('op', 'alerts/+', 'alert-operator')).toBe(true)
+    expect(maySubscribe('op', 'alerts/bm-7', 'alert-operator')).toBe(true)
+    for (const topic of [
+      'alerts/bm-7',
+      'alerts/commands',
+      'commands/alerts/x',
+      'commands/+',
+      'devices/op/telemetry',
+    ])
+      expect(routePublish('op', topic, 'alert-operator'), topic).toBe('denied')
+    // Nobody may subscribe to the command topic: the broker delivers commands to no one.
+    for (const role of ['device', 'alert-publisher', 'alert-viewer', 'alert-operator'] as const) {
+      for (const filter of ['commands/alerts', 'commands/+', '#'])
+        expect(maySubscribe('op', filter, role), `${role} ${filter}`).toBe(false)
+    }
+    // A viewer stays read-only: the command topic is not its to publish.
+    expect(routePublish('app', 'commands/alerts', 'alert-viewer')).toBe('denied')
+    expect(routePublish('bm-1', 'commands/alerts', 'device')).toBe('denied')
+  })
+
   it('stores roles in the device store, reads files without roles as devices, and rotates without losing the role', () => {
     const store = createDeviceStore()
     store.add('bm-1', { type: 'bedside-monitor' })

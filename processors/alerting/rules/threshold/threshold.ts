@@ -25,7 +25,7 @@ const levelSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Latching: once reached, the episode ends only by an acknowledgement after the condition ended.',
+      'Latching: once reached, the episode ends only by an operator reset (or acknowledgement) after the condition ended.',
     ),
 })
 

@@ -38,6 +38,20 @@ describe('core > alerts > alert event', () => {
     expect(decodeAlertEvent(encodeAlertEvent(technical))).toEqual({ ok: true, value: technical })
   })
 
+  it('round-trips the audit trail of operator transitions and escalations', () => {
+    const silenced: AlertEvent = {
+      ...event,
+      transition: 'silenced',
+      actor: 'nurse-17',
+      commandId: '5b0f4c1e-8f7e-4b8e-9c1a-0d2f3e4a5b6c',
+      reason: 'turning the patient',
+      silencedUntilMs: 1_764_054_120_000,
+    }
+    expect(decodeAlertEvent(encodeAlertEvent(silenced))).toEqual({ ok: true, value: silenced })
+    const escalated: AlertEvent = { ...event, transition: 'escalated', priority: 'high', escalation: 1 }
+    expect(decodeAlertEvent(encodeAlertEvent(escalated))).toEqual({ ok: true, value: escalated })
+  })
+
   it('reports bad bytes as an error value', () => {
     expect(decodeAlertEvent(Buffer.from([0x0a, 0xff, 0xff])).ok).toBe(false)
   })
