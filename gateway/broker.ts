@@ -1,8 +1,12 @@
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
 import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
+import type { Clock } from '../core/clock.js'
 import type { Ingest } from './ingest.js'
+import type { Keepalive } from './keepalive.js'
 import type { GatewayMetrics } from './metrics.js'
+import { createPublishFlow } from './publish-flow.js'
+import type { IncomingStore } from './qos2-dedupe.js'
 
 export interface BrokerDeps {
   directory: DeviceDirectory
@@ -13,6 +17,9 @@ export interface BrokerDeps {
   maxClientIdLength: number
   /** Told of each credential check by connection, for the per-address auth back-off. */
   authAttempts?: { failed(conn: object): void; succeeded(conn: object): void }
+  /** Keepalive held while a publish waits for Kafka (keepalive.ts, ADR 0012). */
+  keepalive: Keepalive
+  clock: Clock
 }
 
 /**
@@ -30,6 +37,14 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     maxClientsIdLength: deps.maxClientIdLength,
     // Devices do not use $SYS; heartbeats every minute are noise on an ingest gateway.
     heartbeatInterval: 3_600_000,
+  })
+  const flow = createPublishFlow({
+    keepalive: deps.keepalive,
+    // aedes types its persistence as any; the incoming QoS 2 store is aedes-persistence's.
+    incoming: (broker as unknown as { persistence: IncomingStore }).persistence,
+    metrics,
+    logger: deps.logger,
+    clock: deps.clock,
   })
   // Read once at CONNECT: the ACL of every later packet is then a map lookup on the hot path.
   const roles = new WeakMap<Client, ClientRole>()
@@ -53,13 +68,15 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
 
   broker.authorizePublish = (client, packet, done) => {
     if (!client) return done(null) // a stored will of a client gone before restart: harmless, already in the status channel
-    forwardPublish(client, packet).then(
-      () => done(null),
-      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-    )
+    flow
+      .run(client, packet, (signal) => forwardPublish(client, packet, signal))
+      .then(
+        () => done(null),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      )
   }
 
-  async function forwardPublish(client: Client, packet: PublishPacket): Promise<void> {
+  async function forwardPublish(client: Client, packet: PublishPacket, signal: AbortSignal): Promise<void> {
     const role = roleOf(client)
     const route = routePublish(client.id, packet.topic, role)
     if (route === 'denied') {
@@ -71,8 +88,8 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     // An alert state: aedes delivers it and keeps it when retained; it is not telemetry, so no Kafka.
     if (route === 'alert') return
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
-    if (route === 'status') return ingest.status(client.id, payload)
-    return ingest.telemetry(client.id, packet.topic, payload)
+    if (route === 'status') return ingest.status(client.id, payload, signal)
+    return ingest.telemetry(client.id, packet.topic, payload, signal)
   }
 
   broker.authorizeSubscribe = (client, subscription, done) => {
@@ -92,6 +109,7 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     metrics.connections.dec()
     if (roleOf(client) === 'device') ingest.lifecycle(client.id, 'disconnected').catch(() => undefined)
   })
+  broker.on('keepaliveTimeout', () => metrics.keepaliveTimeouts.inc())
   broker.on('clientError', (client, err) =>
     log.debug({ deviceId: client.id, err: err.message }, 'client error'),
   )

@@ -9,6 +9,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Component } from '../core/lifecycle.js'
 import type { Admission, RefuseReason } from './admission.js'
 import type { GatewayConfig } from './config.js'
+import type { KeepaliveFront } from './keepalive.js'
 import type { GatewayMetrics } from './metrics.js'
 import { createPacketSizeGuard, guardConnection, type PacketVerdict } from './packet-guard.js'
 
@@ -30,6 +31,8 @@ export interface ListenerDeps {
   logger: Logger
   /** Filled here: the source address of each stream handed to the broker (for auth back-off). */
   addresses: WeakMap<object, string>
+  /** PINGREQs answered and packets counted as life in front of the broker (ADR 0012). */
+  keepalive?: KeepaliveFront
 }
 
 const VIOLATION_REASON: Record<Exclude<PacketVerdict, 'ok'>, RefuseReason> = {
@@ -91,8 +94,11 @@ export function createListeners(
 
   function guarded(stream: Duplex, transport: BoundListener['name'], address: string): Duplex {
     const guard = createPacketSizeGuard(limits.maxPacketBytes)
-    const outer = guardConnection(stream, guard, (verdict) =>
-      violation(transport, address, VIOLATION_REASON[verdict]),
+    const outer = guardConnection(
+      stream,
+      guard,
+      (verdict) => violation(transport, address, VIOLATION_REASON[verdict]),
+      deps.keepalive,
     )
     addresses.set(outer, address)
     return outer

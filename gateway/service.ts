@@ -14,6 +14,7 @@ import type { DeviceDirectory } from './auth.js'
 import { createGatewayBroker } from './broker.js'
 import type { GatewayConfig } from './config.js'
 import { createIngest, type Ingest } from './ingest.js'
+import { createKeepalive } from './keepalive.js'
 import { createListeners, type Listeners } from './listeners.js'
 import { createGatewayMetrics } from './metrics.js'
 
@@ -58,6 +59,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         clientId: `${config.kafka.clientId}-gateway`,
         logger,
         maxInFlight: config.producer.maxInFlight,
+        maxWaiting: {
+          maxRecords: config.producer.maxWaiting.records,
+          maxBytes: config.producer.maxWaiting.bytes,
+        },
         tuning: {
           'linger.ms': config.producer.lingerMs,
           'message.timeout.ms': config.producer.messageTimeoutMs,
@@ -76,10 +81,12 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     directory: deps.directory,
     limits: config.limits,
     dlq: config.dlq,
+    maxWaiting: config.producer.maxWaiting,
     clock: deps.clock,
     metrics,
     logger,
   })
+  const keepalive = createKeepalive(metrics)
   const admission = createAdmission({ ...config.limits, logWindowMs: LOG_WINDOW_MS }, deps.clock)
   // Source address of each connection, filled by the listeners, read by the broker's auth hook.
   const addresses = new WeakMap<object, string>()
@@ -94,6 +101,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         metrics,
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,
+        keepalive,
+        clock: deps.clock,
         authAttempts: {
           failed: (conn) => admission.authFailed(addresses.get(conn)),
           succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
@@ -105,6 +114,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       closing = true
       await ingest.drain()
       await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()))
+      keepalive.stop()
     },
   }
   const listeners = createListeners(
@@ -114,7 +124,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       // Listeners start after the broker (component order), so it exists here.
       broker?.handle(stream, request)
     },
-    { admission, metrics, logger, addresses },
+    { admission, metrics, logger, addresses, keepalive },
   )
   // Reasons stay generic: /readyz is unauthenticated, so it names no broker address (finding 7).
   const http = createObservabilityServer(config.http, deps.metrics, {
@@ -147,8 +157,8 @@ function refuseWhileClosing(ingest: Ingest, closing: () => boolean): Ingest {
   const refuse = (): Promise<void> => Promise.reject(new Error('gateway shutting down'))
   return {
     ...ingest,
-    telemetry: (deviceId, topic, payload) =>
-      closing() ? refuse() : ingest.telemetry(deviceId, topic, payload),
-    status: (deviceId, payload) => (closing() ? refuse() : ingest.status(deviceId, payload)),
+    telemetry: (deviceId, topic, payload, signal) =>
+      closing() ? refuse() : ingest.telemetry(deviceId, topic, payload, signal),
+    status: (deviceId, payload, signal) => (closing() ? refuse() : ingest.status(deviceId, payload, signal)),
   }
 }
