@@ -12,7 +12,7 @@ const packet = (messageId: number, qos: 0 | 1 | 2 = 2): PublishPacket =>
     messageId,
     dup: true,
     retain: false,
-  }) as PublishPacket
+  })
 
 /** aedes' incoming store: packet ids stored (PUBREC sent, PUBREL not yet received). */
 function store(ids: number[]) {
