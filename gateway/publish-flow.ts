@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Client, PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
 import type { Clock } from '../core/clock.js'
@@ -45,6 +46,8 @@ export function createPublishFlow(deps: PublishFlowDeps): PublishFlow {
     const known = signals.get(client)
     if (known) return known
     const controller = new AbortController()
+    // One listener per publish waiting for the producer: a chunk of a busy device holds dozens.
+    setMaxListeners(Number.POSITIVE_INFINITY, controller.signal)
     const conn = client.conn as unknown as { destroyed?: boolean; once(event: 'close', fn: () => void): void }
     if (conn.destroyed) controller.abort()
     else conn.once('close', () => controller.abort())

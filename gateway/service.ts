@@ -36,6 +36,8 @@ export interface GatewayService {
   http: ObservabilityServer
   producer: RecoveringProducer
   ingest: Ingest
+  /** The running aedes instance (after the broker component started), for tests and diagnostics. */
+  broker(): Aedes | undefined
 }
 
 const GATEWAY_CHANNELS = new Set<string>([
@@ -150,6 +152,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     http,
     producer,
     ingest,
+    broker: () => broker,
   }
 }
 
