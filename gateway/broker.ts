@@ -76,7 +76,11 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
       )
   }
 
-  async function forwardPublish(client: Client, packet: PublishPacket, signal: AbortSignal): Promise<void> {
+  async function forwardPublish(
+    client: Client,
+    packet: PublishPacket,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const role = roleOf(client)
     const route = routePublish(client.id, packet.topic, role)
     if (route === 'denied') {

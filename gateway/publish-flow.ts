@@ -22,7 +22,11 @@ export interface PublishFlow {
    * `forward` gets a signal aborted when the connection closes, and is skipped for a QoS 2
    * retransmission already produced.
    */
-  run(client: Client, packet: PublishPacket, forward: (signal: AbortSignal) => Promise<void>): Promise<void>
+  run(
+    client: Client,
+    packet: PublishPacket,
+    forward: (signal: AbortSignal | undefined) => Promise<void>,
+  ): Promise<void>
 }
 
 const RETAIN_LOG_EVERY_MS = 60_000
@@ -76,7 +80,9 @@ export function createPublishFlow(deps: PublishFlowDeps): PublishFlow {
   return {
     async run(client, packet, forward) {
       refuseRetain(client, packet)
-      const signal = signalOf(client)
+      // A will is published by aedes after its connection closed: it is the gateway's record of
+      // that close, which no device resends, so it is never withdrawn.
+      const signal = client.closed ? undefined : signalOf(client)
       const release = keepalive.hold(client)
       try {
         const outcome = await dedupe.forward(client, packet, () => forward(signal))
