@@ -1,11 +1,15 @@
+import type { Socket } from 'node:net'
+import mqttPacket, { type Packet } from 'mqtt-packet'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startRssSampler, type RssSampler } from '../../../bench/fuzz/rss-sampler.js'
 import { createKafkaConsumer } from '../../../core/kafka/consumer.js'
 import type { KafkaConfig } from '../../../core/config/shared.js'
-import { decodeTelemetry } from '../../../core/telemetry/envelope.js'
+import { decodeTelemetry, encodeTelemetry } from '../../../core/telemetry/envelope.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js'
 import { privateKafka } from '../../helpers/private-kafka.js'
+import { rawSocket } from '../../helpers/raw-mqtt.js'
+import { vitalsReading } from '../../helpers/telemetry-fixtures.js'
 import { reconcile, startPublishers } from '../../helpers/publishers.js'
 import { eventually, silentLogger, unique } from '../../helpers/services.js'
 
@@ -54,6 +58,52 @@ async function storedReadings(kafka: KafkaConfig, devices: ReadonlySet<string>, 
   return found
 }
 
+/**
+ * A device that writes two readings in one go (firmware flushing a small buffer) and then only
+ * pings: the PINGREQs queue behind two publishes of one read that wait for Kafka.
+ */
+async function pingingDevice(port: number, deviceId: string, password: string) {
+  const socket: Socket = await rawSocket(port)
+  const parser = mqttPacket.parser({ protocolVersion: 4 })
+  const received: Packet[] = []
+  let closed = false
+  socket.once('close', () => (closed = true))
+  parser.on('packet', (packet) => received.push(packet))
+  socket.on('data', (chunk) => parser.parse(chunk))
+  const packet = (p: Record<string, unknown>): Buffer => mqttPacket.generate(p as unknown as Packet)
+  socket.write(
+    packet({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clientId: deviceId,
+      clean: false,
+      keepalive: KEEPALIVE_S,
+      username: deviceId,
+      password: Buffer.from(password),
+    }),
+  )
+  await eventually(() => (received.some((p) => p.cmd === 'connack') ? true : undefined), 10_000)
+  const count = (cmd: string): number => received.filter((p) => p.cmd === cmd).length
+  return {
+    count,
+    closed: () => closed,
+    publishTwo() {
+      const publish = (seq: number) =>
+        packet({
+          cmd: 'publish',
+          topic: `devices/${deviceId}/telemetry`,
+          qos: 1,
+          messageId: seq,
+          payload: Buffer.from(encodeTelemetry(vitalsReading(deviceId, seq, Date.now()))),
+        })
+      socket.write(Buffer.concat([publish(1), publish(2)]))
+    },
+    ping: () => socket.write(packet({ cmd: 'pingreq' })),
+    close: () => socket.destroy(),
+  }
+}
+
 const broker = privateKafka('it-outage-kafka', 19_692)
 afterAll(() => broker.destroy())
 
@@ -61,10 +111,13 @@ describe('integration > gateway > a long Kafka outage', () => {
   it('of 3× keepalive under load ends with one copy per (device, seq), devices kept, RSS flat', async () => {
     await broker.start()
     const ids = Array.from({ length: 20 }, (_, i) => `${unique('ka')}-${i}`)
+    const pinger = unique('ka-ping')
     const gateway = await startTestGateway(
-      ids.map((id) => ({ id, type: 'bedside-monitor' as const })),
+      [...ids, pinger].map((id) => ({ id, type: 'bedside-monitor' as const })),
       { kafka: broker.kafka },
     )
+    const pinging = await pingingDevice(gateway.port, pinger, gateway.secrets.get(pinger) ?? '')
+    gateway.secrets.delete(pinger) // not one of the MQTT.js publishers
     // 20 devices × 5 readings/s: each device's bytes over the outage (~8 KiB) stay within what
     // the gateway reads ahead of aedes, so its PINGREQs are seen and answered (ADR 0012).
     const devices = startPublishers(gateway.mqttUrl, gateway.secrets, 200, { keepalive: KEEPALIVE_S })
@@ -78,7 +131,14 @@ describe('integration > gateway > a long Kafka outage', () => {
       await sleep(2_000) // deliveries in flight at the moment of the stop have settled
       const ackedAtStop = devices.totalAcked()
       const publishedAtStop = devices.totalPublished()
-      await sleep(OUTAGE_MS) // the outage is the scenario: 3 × keepalive without Kafka
+      pinging.publishTwo()
+      // The outage is the scenario: 3 × keepalive without Kafka, the raw device pinging twice per keepalive.
+      for (let t = 0; t < OUTAGE_MS; t += (KEEPALIVE_S * 1000) / 2) {
+        await sleep((KEEPALIVE_S * 1000) / 2)
+        pinging.ping()
+      }
+      const pingResponses = pinging.count('pingresp')
+      const pingerClosed = pinging.closed()
       expect(devices.totalAcked()).toBe(ackedAtStop) // no PUBACK without Kafka (ADR 0004)
       expect(devices.totalPublished()).toBeGreaterThan(publishedAtStop + 1_000)
       const pingsAnswered = await metric(gateway, 'pulsewire_gateway_pings_answered_total')
@@ -100,6 +160,13 @@ describe('integration > gateway > a long Kafka outage', () => {
       expect.soft(await metric(gateway, 'pulsewire_gateway_connect_attempts_total')).toBe(acceptedBefore)
       expect.soft(await metric(gateway, 'pulsewire_gateway_delivered_after_close_total')).toBe(0)
       expect.soft(pingsAnswered).toBeGreaterThan(0)
+      // The raw device: every PINGREQ but the last (maybe in flight) answered, never closed, and
+      // its two readings acknowledged once Kafka was back.
+      expect.soft(pingerClosed).toBe(false)
+      expect.soft(pingResponses).toBeGreaterThanOrEqual(OUTAGE_MS / ((KEEPALIVE_S * 1000) / 2) - 1)
+      await eventually(() => (pinging.count('puback') >= 2 ? true : undefined), 30_000).catch(() => undefined)
+      expect.soft(pinging.count('puback')).toBe(2)
+      pinging.close()
       // ~1 500 readings wait during the outage (~150 B each, in aedes and librdkafka) and the
       // devices' clients queue as many: a few MB. The bound leaves room for heap growth and GC
       // timing in this process (devices and gateway share it); what it catches is memory growing
