@@ -40,11 +40,12 @@ function refresh(client: AedesKeepaliveInternals | undefined): void {
 }
 
 /**
- * Issue #10, finding 6 (ADR 0012). aedes handles a connection's packets one read chunk at a
- * time and reads the next chunk only when every packet of the current one is done; a publish
- * waits in `authorizePublish` for its Kafka delivery report (ADR 0004), so during an outage
- * aedes neither sees the device's PINGREQ (the device, getting no PINGRESP, gives up) nor
- * refreshes its own keepalive timer (it drops the device at 1.5 × keepalive). Two remedies:
+ * Issue #10, finding 6 (ADR 0012). aedes counts a connection's unfinished packets and reads on
+ * when the count falls to zero (each new 'readable' also takes one off); a publish waits in
+ * `authorizePublish` for its Kafka delivery report (ADR 0004), so when that read loop stalls
+ * during an outage aedes neither sees the device's PINGREQ (the device, getting no PINGRESP,
+ * gives up) nor refreshes its keepalive timer (it drops the device at 1.5 × keepalive). Our
+ * before-runs did not make it stall (ADR 0012); these are safeguards. Two remedies:
  *
  * - in front of the broker (packet-guard.ts), every packet read from the socket counts as
  *   life, as MQTT-3.1.2-24 says, and a PINGREQ is answered there with a PINGRESP;
