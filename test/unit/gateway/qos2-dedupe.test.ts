@@ -3,16 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { createQos2Dedupe } from '../../../gateway/qos2-dedupe.js'
 
 const client = { id: 'dev-1' }
-const packet = (messageId: number, qos: 0 | 1 | 2 = 2): PublishPacket =>
-  ({
-    cmd: 'publish',
-    topic: 'devices/dev-1/telemetry',
-    payload: Buffer.from('x'),
-    qos,
-    messageId,
-    dup: true,
-    retain: false,
-  })
+const packet = (messageId: number, qos: 0 | 1 | 2 = 2): PublishPacket => ({
+  cmd: 'publish',
+  topic: 'devices/dev-1/telemetry',
+  payload: Buffer.from('x'),
+  qos,
+  messageId,
+  dup: true,
+  retain: false,
+})
 
 /** aedes' incoming store: packet ids stored (PUBREC sent, PUBREL not yet received). */
 function store(ids: number[]) {
