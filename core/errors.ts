@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'KAFKA_TIMEOUT',
   'KAFKA_TRANSACTION_FAILED',
   'KAFKA_PRODUCER_FATAL',
+  'KAFKA_BACKLOG_FULL',
+  'KAFKA_PRODUCE_ABORTED',
   'INFLUX_UNAVAILABLE',
   'INFLUX_WRITE_FAILED',
   'INFLUX_QUERY_FAILED',
@@ -73,6 +75,10 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   KAFKA_TRANSACTION_FAILED: 'A Kafka transaction (alerts and offsets together) could not be committed.',
   KAFKA_PRODUCER_FATAL:
     'librdkafka raised a fatal producer error (e.g. idempotence fenced); the producer is recreated and the record was not written.',
+  KAFKA_BACKLOG_FULL:
+    'Too many records wait for the producer (producer.maxWaiting); the record was refused unproduced and the publish is not acknowledged.',
+  KAFKA_PRODUCE_ABORTED:
+    'A record waiting for the producer was withdrawn unproduced (its MQTT connection closed before it was acknowledged).',
   INFLUX_UNAVAILABLE: 'InfluxDB did not answer (connection refused, timeout).',
   INFLUX_WRITE_FAILED: 'InfluxDB answered a write with an error.',
   INFLUX_QUERY_FAILED: 'InfluxDB answered a query with an error.',

@@ -2,10 +2,14 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import type { Logger } from 'pino'
 import type { AlertCommandIngest } from './alert-commands.js'
 import { decideConnect, maySubscribe, routePublish, type ClientRole, type DeviceDirectory } from './auth.js'
+import type { Clock } from '../core/clock.js'
 import type { Ingest } from './ingest.js'
+import type { Keepalive } from './keepalive.js'
 import type { GatewayMetrics } from './metrics.js'
 import { createRevocation } from './revocation.js'
 import type { QuotaGate } from './quota-gate.js'
+import { createPublishFlow } from './publish-flow.js'
+import type { IncomingStore } from './qos2-dedupe.js'
 
 export interface BrokerDeps {
   directory: DeviceDirectory
@@ -22,6 +26,9 @@ export interface BrokerDeps {
   certificateIdentity?: (conn: object) => string | undefined
   /** Per-device publish rate (ADR 0013): awaited before forwarding, so a throttled socket is not read. */
   quota?: Pick<QuotaGate, 'publish'>
+  /** Keepalive held while a publish waits for Kafka (keepalive.ts, ADR 0012). */
+  keepalive: Keepalive
+  clock: Clock
 }
 
 /**
@@ -39,6 +46,14 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     maxClientsIdLength: deps.maxClientIdLength,
     // Devices do not use $SYS; heartbeats every minute are noise on an ingest gateway.
     heartbeatInterval: 3_600_000,
+  })
+  const flow = createPublishFlow({
+    keepalive: deps.keepalive,
+    // aedes types its persistence as any; the incoming QoS 2 store is aedes-persistence's.
+    incoming: (broker as unknown as { persistence: IncomingStore }).persistence,
+    metrics,
+    logger: deps.logger,
+    clock: deps.clock,
   })
   // Read once at CONNECT: the ACL of every later packet is then a map lookup on the hot path.
   const roles = new WeakMap<Client, ClientRole>()
@@ -70,13 +85,19 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
 
   broker.authorizePublish = (client, packet, done) => {
     if (!client) return done(null) // a stored will of a client gone before restart: harmless, already in the status channel
-    forwardPublish(client, packet).then(
-      () => done(null),
-      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-    )
+    flow
+      .run(client, packet, (signal) => forwardPublish(client, packet, signal))
+      .then(
+        () => done(null),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      )
   }
 
-  async function forwardPublish(client: Client, packet: PublishPacket): Promise<void> {
+  async function forwardPublish(
+    client: Client,
+    packet: PublishPacket,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     // The live registry, on every publish (finding 2): MQTT 3.1.1 has no negative PUBACK, so refuse = close.
     if (!revocation.mayPublish(client)) throw new Error('device no longer enrolled')
     const role = roleOf(client)
@@ -93,8 +114,8 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     const held = role === 'device' ? deps.quota?.publish(client.id, payload.length, client) : undefined
     if (held) await held
     if (route === 'alert-command') return deps.commands.publish(client.id, payload)
-    if (route === 'status') return ingest.status(client.id, payload)
-    return ingest.telemetry(client.id, packet.topic, payload)
+    if (route === 'status') return ingest.status(client.id, payload, signal)
+    return ingest.telemetry(client.id, packet.topic, payload, signal)
   }
 
   broker.authorizeSubscribe = (client, subscription, done) => {
@@ -114,6 +135,7 @@ export async function createGatewayBroker(deps: BrokerDeps): Promise<Aedes> {
     metrics.connections.dec()
     if (roleOf(client) === 'device') ingest.lifecycle(client.id, 'disconnected').catch(() => undefined)
   })
+  broker.on('keepaliveTimeout', () => metrics.keepaliveTimeouts.inc())
   broker.on('clientError', (client, err) =>
     log.debug({ deviceId: client.id, err: err.message }, 'client error'),
   )

@@ -270,6 +270,25 @@ export const gatewayConfigSchema = z.strictObject({
         .positive()
         .default(20_000)
         .describe('Unacknowledged records across all devices; beyond it the gateway stops reading sockets.'),
+      maxWaiting: z
+        .strictObject({
+          records: z
+            .number()
+            .int()
+            .positive()
+            .default(20_000)
+            .describe('Publishes read from sockets and waiting for an in-flight slot.'),
+          bytes: z
+            .number()
+            .int()
+            .positive()
+            .default(64 * 1024 * 1024)
+            .describe('Payload bytes of those waiting publishes.'),
+        })
+        .prefault({})
+        .describe(
+          'Bound of the queue behind maxInFlight (a long Kafka outage): beyond it a publish is refused unacknowledged and its connection closed, so the device resends it later. Waiting publishes of a closed connection are dropped unproduced.',
+        ),
       lingerMs: z
         .number()
         .int()

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../core/clock.js'
 import type { KafkaProducer } from '../core/kafka/producer.js'
 import type { OutgoingRecord } from '../core/kafka/records.js'
+import { PipelineError } from '../core/errors.js'
 import type { DeviceDirectory } from './auth.js'
 import {
   dlqRecord,
@@ -10,6 +11,7 @@ import {
   type DeviceContext,
   type LifecycleEvent,
 } from './forward.js'
+import { createLogWindow } from './log-window.js'
 import type { GatewayMetrics } from './metrics.js'
 import { validateTelemetry, type ValidationLimits } from './validate.js'
 
@@ -19,8 +21,13 @@ import { validateTelemetry, type ValidationLimits } from './validate.js'
  * writes the PUBACK, which is the delivery promise (architecture.md §2).
  */
 export interface Ingest {
-  telemetry(deviceId: string, topic: string, payload: Buffer): Promise<void>
-  status(deviceId: string, payload: Buffer): Promise<void>
+  /**
+   * `signal`: aborted when the publishing connection closes. A record still waiting for the
+   * producer is then withdrawn unproduced: it was never acknowledged, so the device sends it
+   * again on its next connection, and producing the stale copy too would only duplicate it.
+   */
+  telemetry(deviceId: string, topic: string, payload: Buffer, signal?: AbortSignal): Promise<void>
+  status(deviceId: string, payload: Buffer, signal?: AbortSignal): Promise<void>
   lifecycle(deviceId: string, event: LifecycleEvent): Promise<void>
   inFlight(): number
   /** Resolves when every accepted publish has its delivery report. */
@@ -32,6 +39,8 @@ export interface IngestDeps {
   directory: DeviceDirectory
   limits: ValidationLimits
   dlq: { oversizedKeepBytes: number }
+  /** Logged with a backlog refusal: the configured bound it hit. */
+  maxWaiting?: { records: number; bytes: number }
   clock: Clock
   metrics: GatewayMetrics
   logger: Logger
@@ -40,12 +49,14 @@ export interface IngestDeps {
 }
 
 const OVERSIZED_LOG_EVERY_MS = 60_000
+const BACKLOG_LOG_EVERY_MS = 60_000
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { producer, directory, limits, clock, metrics } = deps
   const log = deps.logger.child({ component: 'gateway.ingest' })
   const pending = new Set<Promise<void>>()
   const oversized = { count: 0, largest: 0, loggedAtMs: Number.NEGATIVE_INFINITY }
+  const backlogLog = createLogWindow(clock, BACKLOG_LOG_EVERY_MS)
 
   /** One warning a minute at most, with what it stands for: a device may send these in a loop. */
   function noteTruncated(bytes: number): void {
@@ -72,20 +83,42 @@ export function createIngest(deps: IngestDeps): Ingest {
     return { deviceId, ...directory.lookup(deviceId) }
   }
 
-  async function produce(record: OutgoingRecord, startedMs: number): Promise<void> {
+  async function produce(record: OutgoingRecord, startedMs: number, signal?: AbortSignal): Promise<void> {
     metrics.inFlight.inc()
     try {
-      await producer.produce(record)
+      await producer.produce(record, signal ? { signal } : undefined)
       metrics.produced.inc({ channel: record.topic, outcome: 'delivered' })
       metrics.produceDuration.observe((clock.now() - startedMs) / 1000)
+      // Handed to librdkafka before its connection closed: in Kafka now, and the device, which
+      // never got the PUBACK, sends it again. The one duplicate source left (ADR 0012).
+      if (signal?.aborted) metrics.deliveredAfterClose.inc()
     } catch (err) {
-      metrics.produced.inc({ channel: record.topic, outcome: 'failed' })
-      // No PUBACK: the device keeps the message and resends it on its next connection.
-      log.warn({ err, channel: record.topic }, 'produce failed; publish left unacknowledged')
+      noteFailure(record, err)
       throw err
     } finally {
       metrics.inFlight.dec()
     }
+  }
+
+  function noteFailure(record: OutgoingRecord, err: unknown): void {
+    const code = err instanceof PipelineError ? err.code : undefined
+    if (code === 'KAFKA_PRODUCE_ABORTED') {
+      metrics.withdrawn.inc()
+      return
+    }
+    metrics.produced.inc({ channel: record.topic, outcome: 'failed' })
+    if (code === 'KAFKA_BACKLOG_FULL') {
+      metrics.publishesRefused.inc({ reason: 'producer_backlog' })
+      const refused = backlogLog.note()
+      if (refused !== undefined)
+        log.warn(
+          { refused, waiting: producer.waiting(), maxWaiting: deps.maxWaiting },
+          'producer backlog full: publishes refused unacknowledged, their connections closed',
+        )
+      return
+    }
+    // No PUBACK: the device keeps the message and resends it on its next connection.
+    log.warn({ err, channel: record.topic }, 'produce failed; publish left unacknowledged')
   }
 
   function track(work: Promise<void>): Promise<void> {
@@ -98,7 +131,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   }
 
   return {
-    telemetry(deviceId, topic, payload) {
+    telemetry(deviceId, topic, payload, signal) {
       const rxMs = clock.now()
       metrics.received.inc({ stream: 'telemetry' })
       const entry = directory.lookup(deviceId)
@@ -115,17 +148,17 @@ export function createIngest(deps: IngestDeps): Ingest {
         const keep = deps.dlq.oversizedKeepBytes
         const letter = dlqRecord(device, topic, payload, result.error, rxMs, keep)
         if (letter.value.length < payload.length) noteTruncated(payload.length)
-        return track(produce(letter, rxMs))
+        return track(produce(letter, rxMs, signal))
       }
       const record = telemetryRecord(device, result.value.deviceType, payload, rxMs)
       metrics.accepted.inc({ channel: record.topic })
       metrics.deviceClockSkew.observe((rxMs - result.value.deviceTsMs) / 1000)
-      return track(produce(record, rxMs))
+      return track(produce(record, rxMs, signal))
     },
-    status(deviceId, payload) {
+    status(deviceId, payload, signal) {
       const rxMs = clock.now()
       metrics.received.inc({ stream: 'status' })
-      return track(produce(lifecycleRecord(context(deviceId), 'status', payload, rxMs), rxMs))
+      return track(produce(lifecycleRecord(context(deviceId), 'status', payload, rxMs), rxMs, signal))
     },
     lifecycle(deviceId, event) {
       const rxMs = clock.now()

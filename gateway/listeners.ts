@@ -9,6 +9,7 @@ import type { Component } from '../core/lifecycle.js'
 import type { Admission, RefuseReason } from './admission.js'
 import { checkClientCertificate, tlsServerOptions } from './client-certificates.js'
 import type { GatewayConfig } from './config.js'
+import type { KeepaliveFront } from './keepalive.js'
 import type { GatewayMetrics } from './metrics.js'
 import { createPacketSizeGuard, guardConnection, type PacketVerdict } from './packet-guard.js'
 
@@ -32,6 +33,8 @@ export interface ListenerDeps {
   addresses: WeakMap<object, string>
   /** Filled here: the device id a verified client certificate names, by stream (mTLS). */
   certificateIdentities: WeakMap<object, string>
+  /** PINGREQs answered and packets counted as life in front of the broker (ADR 0012). */
+  keepalive?: KeepaliveFront
 }
 
 const VIOLATION_REASON: Record<Exclude<PacketVerdict, 'ok'>, RefuseReason> = {
@@ -96,8 +99,11 @@ export function createListeners(
 
   function guarded(stream: Duplex, transport: BoundListener['name'], address: string): Duplex {
     const guard = createPacketSizeGuard(limits.maxPacketBytes)
-    const outer = guardConnection(stream, guard, (verdict) =>
-      violation(transport, address, VIOLATION_REASON[verdict]),
+    const outer = guardConnection(
+      stream,
+      guard,
+      (verdict) => violation(transport, address, VIOLATION_REASON[verdict]),
+      deps.keepalive,
     )
     addresses.set(outer, address)
     return outer

@@ -56,6 +56,42 @@ export function createGatewayMetrics(registry: Registry) {
       help: 'Publishes waiting for their Kafka delivery report (their PUBACK is withheld).',
       registers,
     }),
+    publishesRefused: new Counter({
+      name: 'pulsewire_gateway_publishes_refused_total',
+      help: 'Publishes refused unacknowledged (connection closed, the device resends later), by reason (producer_backlog: producer.maxWaiting reached).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    withdrawn: new Counter({
+      name: 'pulsewire_gateway_publishes_withdrawn_total',
+      help: 'Publishes that waited for the producer and were dropped unproduced because their connection had closed (never acknowledged: the device resends them).',
+      registers,
+    }),
+    deliveredAfterClose: new Counter({
+      name: 'pulsewire_gateway_delivered_after_close_total',
+      help: 'Records delivered to Kafka after their connection had closed unacknowledged: the device resends them, so each may be one duplicate (consumer dedupe by device and seq).',
+      registers,
+    }),
+    qos2Duplicates: new Counter({
+      name: 'pulsewire_gateway_qos2_duplicates_total',
+      help: 'QoS 2 retransmissions of a packet id already produced or being produced for the client: answered (PUBREC) without producing again.',
+      registers,
+    }),
+    retainRefused: new Counter({
+      name: 'pulsewire_gateway_retain_refused_total',
+      help: 'Retained publishes on telemetry topics: forwarded to Kafka with the retain flag cleared, never kept in the broker.',
+      registers,
+    }),
+    pingsAnswered: new Counter({
+      name: 'pulsewire_gateway_pings_answered_total',
+      help: 'PINGREQs answered in front of the broker, so a device whose publishes wait for Kafka keeps getting PINGRESPs.',
+      registers,
+    }),
+    keepaliveTimeouts: new Counter({
+      name: 'pulsewire_gateway_keepalive_timeouts_total',
+      help: 'Connections closed because nothing arrived from the device within 1.5 × its keepalive.',
+      registers,
+    }),
     connections: new Gauge({
       name: 'pulsewire_gateway_connections',
       help: 'Authenticated device connections.',

@@ -1,12 +1,23 @@
 import { Duplex } from 'node:stream'
+import type { KeepaliveFront } from './keepalive.js'
 
 /** What the guard decided about the bytes so far; anything but `ok` is final for the connection. */
 export type PacketVerdict = 'ok' | 'too_large' | 'malformed'
 
+/**
+ * Told of each packet whose fixed header is complete: its type byte, remaining length, and the
+ * offset of its type byte in the chunk being fed (-1 when the header began in an earlier chunk).
+ */
+export type HeaderObserver = (typeByte: number, length: number, start: number) => void
+
 export interface PacketSizeGuard {
   /** Feeds the next bytes of the connection, in order. Sticky: once not `ok`, always not `ok`. */
-  feed(chunk: Uint8Array): PacketVerdict
+  feed(chunk: Uint8Array, onHeader?: HeaderObserver): PacketVerdict
 }
+
+/** PINGREQ and PINGRESP are two bytes each: type, remaining length 0 [MQTT-3.12, 3.13]. */
+const PINGREQ = 0xc0
+const PINGRESP = Buffer.from([0xd0, 0x00])
 
 /** The MQTT "Remaining Length" is at most four bytes [MQTT-2.2.3]; a fifth continuation is malformed. */
 const MAX_LENGTH_BYTES = 4
@@ -29,12 +40,15 @@ export function createPacketSizeGuard(maxPacketBytes: number): PacketSizeGuard {
   let length = 0
   let multiplier = 1
   let lengthBytes = 0
+  let typeByte = 0
+  let start = -1
 
   return {
-    feed(chunk) {
+    feed(chunk, onHeader) {
       if (verdict !== 'ok') return verdict
       const n = chunk.length
       let i = 0
+      start = -1
       while (i < n) {
         if (bodyLeft > 0) {
           const take = Math.min(bodyLeft, n - i)
@@ -47,7 +61,9 @@ export function createPacketSizeGuard(maxPacketBytes: number): PacketSizeGuard {
           length = 0
           multiplier = 1
           lengthBytes = 0
-          i++ // packet type and flags: mqtt-packet judges them; only the size matters here
+          // Type and flags: mqtt-packet judges them; only the size matters here (and to onHeader).
+          typeByte = chunk[i] ?? 0
+          start = i++
           continue
         }
         const byte = chunk[i++] ?? 0
@@ -61,6 +77,8 @@ export function createPacketSizeGuard(maxPacketBytes: number): PacketSizeGuard {
         inHeader = false
         if (1 + lengthBytes + length > maxPacketBytes) return (verdict = 'too_large')
         bodyLeft = length
+        onHeader?.(typeByte, length, start)
+        start = -1
       }
       return verdict
     },
@@ -73,11 +91,18 @@ export function createPacketSizeGuard(maxPacketBytes: number): PacketSizeGuard {
  * stream is paused while the broker does not read (aedes reads a connection's next packets only
  * when the current ones are done: that backpressure reaches the socket unchanged). On a
  * violation the connection is destroyed before the offending bytes are handed on.
+ *
+ * With `keepalive`, every packet seen here counts as the device's sign of life, and a PINGREQ
+ * is answered here and taken out of the stream: aedes would see it only after the publishes
+ * ahead of it are acknowledged, which during a Kafka outage is too late (ADR 0012). What is read
+ * ahead of the broker is bounded by the stream's buffer (16 KiB plus one socket read), so a
+ * device sending faster than that during an outage still has its PINGREQ stuck behind it.
  */
 export function guardConnection(
   inner: Duplex,
   guard: PacketSizeGuard,
   onViolation: (verdict: Exclude<PacketVerdict, 'ok'>) => void,
+  keepalive?: KeepaliveFront,
 ): Duplex {
   const outer: Duplex = new Duplex({
     allowHalfOpen: false,
@@ -97,14 +122,36 @@ export function guardConnection(
       callback(err)
     },
   })
+  // Offsets of the PINGREQs of the current chunk answered here (keepalive.ts, ADR 0012).
+  const answered: number[] = []
+  const onHeader: HeaderObserver | undefined = keepalive
+    ? (typeByte, length, start) => {
+        keepalive.seen(outer)
+        if (typeByte === PINGREQ && length === 0 && start >= 0 && keepalive.ping(outer)) answered.push(start)
+      }
+    : undefined
   inner.on('data', (chunk: Buffer) => {
-    const verdict = guard.feed(chunk)
+    answered.length = 0
+    const verdict = guard.feed(chunk, onHeader)
     if (verdict !== 'ok') {
       onViolation(verdict)
       outer.destroy()
       return
     }
-    if (!outer.push(chunk)) inner.pause()
+    if (answered.length === 0) {
+      if (!outer.push(chunk)) inner.pause()
+      return
+    }
+    // Through the outer stream, so the PINGRESP queues behind any packet aedes already wrote.
+    for (let k = 0; k < answered.length; k++) outer.write(PINGRESP)
+    let from = 0
+    let more = true
+    for (const at of answered) {
+      if (at > from) more = outer.push(chunk.subarray(from, at))
+      from = at + PINGRESP.length
+    }
+    if (from < chunk.length) more = outer.push(chunk.subarray(from))
+    if (!more) inner.pause()
   })
   inner.once('end', () => outer.push(null))
   inner.on('error', (err) => outer.destroy(err))

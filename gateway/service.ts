@@ -16,6 +16,7 @@ import { createGatewayBroker } from './broker.js'
 import type { GatewayConfig } from './config.js'
 import { createIngest, type Ingest } from './ingest.js'
 import { createDeviceQuota } from './device-quota.js'
+import { createKeepalive } from './keepalive.js'
 import { createListeners, type Listeners } from './listeners.js'
 import { createGatewayMetrics } from './metrics.js'
 import { createQuotaGate } from './quota-gate.js'
@@ -38,6 +39,8 @@ export interface GatewayService {
   http: ObservabilityServer
   producer: RecoveringProducer
   ingest: Ingest
+  /** The running aedes instance (after the broker component started), for tests and diagnostics. */
+  broker(): Aedes | undefined
 }
 
 const GATEWAY_CHANNELS = new Set<string>([
@@ -62,6 +65,10 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         clientId: `${config.kafka.clientId}-gateway`,
         logger,
         maxInFlight: config.producer.maxInFlight,
+        maxWaiting: {
+          maxRecords: config.producer.maxWaiting.records,
+          maxBytes: config.producer.maxWaiting.bytes,
+        },
         tuning: {
           'linger.ms': config.producer.lingerMs,
           'message.timeout.ms': config.producer.messageTimeoutMs,
@@ -86,11 +93,13 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     directory: deps.directory,
     limits: config.limits,
     dlq: config.dlq,
+    maxWaiting: config.producer.maxWaiting,
     clock: deps.clock,
     metrics,
     logger,
     dlqQuota: (deviceId, reason) => quota.dlq(deviceId, reason),
   })
+  const keepalive = createKeepalive(metrics)
   const admission = createAdmission({ ...config.limits, logWindowMs: LOG_WINDOW_MS }, deps.clock)
   // Source address of each connection, filled by the listeners, read by the broker's auth hook.
   const addresses = new WeakMap<object, string>()
@@ -115,6 +124,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         logger,
         maxClientIdLength: config.mqtt.maxClientIdLength,
         quota,
+        keepalive,
+        clock: deps.clock,
         authAttempts: {
           failed: (conn) => admission.authFailed(addresses.get(conn)),
           succeeded: (conn) => admission.authSucceeded(addresses.get(conn)),
@@ -127,6 +138,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       closing = true
       await ingest.drain()
       await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()))
+      keepalive.stop()
     },
   }
   const listeners = createListeners(
@@ -136,7 +148,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       // Listeners start after the broker (component order), so it exists here.
       broker?.handle(stream, request)
     },
-    { admission, metrics, logger, addresses, certificateIdentities },
+    { admission, metrics, logger, addresses, certificateIdentities, keepalive },
   )
   // Reasons stay generic: /readyz is unauthenticated, so it names no broker address (finding 7).
   const http = createObservabilityServer(config.http, deps.metrics, {
@@ -162,6 +174,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     http,
     producer,
     ingest,
+    broker: () => broker,
   }
 }
 
@@ -169,8 +182,8 @@ function refuseWhileClosing(ingest: Ingest, closing: () => boolean): Ingest {
   const refuse = (): Promise<void> => Promise.reject(new Error('gateway shutting down'))
   return {
     ...ingest,
-    telemetry: (deviceId, topic, payload) =>
-      closing() ? refuse() : ingest.telemetry(deviceId, topic, payload),
-    status: (deviceId, payload) => (closing() ? refuse() : ingest.status(deviceId, payload)),
+    telemetry: (deviceId, topic, payload, signal) =>
+      closing() ? refuse() : ingest.telemetry(deviceId, topic, payload, signal),
+    status: (deviceId, payload, signal) => (closing() ? refuse() : ingest.status(deviceId, payload, signal)),
   }
 }

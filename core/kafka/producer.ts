@@ -13,13 +13,31 @@ export interface KafkaProducer extends Component {
    * (acks=all). Waits, rather than failing, while `maxInFlight` records are unacknowledged:
    * the caller feels back-pressure instead of losing data.
    */
-  produce(record: OutgoingRecord): Promise<DeliveryReport>
+  produce(record: OutgoingRecord, options?: ProduceOptions): Promise<DeliveryReport>
   /** Records handed over and not yet acknowledged by the broker. */
   inFlight(): number
+  /** Records (and their value bytes) waiting for an in-flight slot, not yet handed to librdkafka. */
+  waiting(): { records: number; bytes: number }
   /** Resolves true when a metadata request succeeds within the timeout. */
   ping(timeoutMs: number): Promise<boolean>
   /** Waits for every queued record's delivery report. */
   flush(timeoutMs: number): Promise<void>
+}
+
+export interface ProduceOptions {
+  /**
+   * Aborted while the record still waits for capacity: it leaves the queue unproduced and the
+   * call fails with KAFKA_PRODUCE_ABORTED (a gateway aborts when the device's connection closed,
+   * since it was never acknowledged and the device sends it again). Once handed to librdkafka a
+   * record cannot be taken back; the signal is then ignored.
+   */
+  signal?: AbortSignal
+}
+
+/** How many records, and how many value bytes, may wait for capacity; beyond it produce() refuses. */
+export interface WaitingLimits {
+  maxRecords: number
+  maxBytes: number
 }
 
 export interface ProducerOptions {
@@ -28,6 +46,12 @@ export interface ProducerOptions {
   logger: Logger
   /** Upper bound of unacknowledged records held by this producer. */
   maxInFlight?: number
+  /**
+   * Bounds the records waiting for an in-flight slot (issue #10, finding 6): beyond it a record
+   * is refused at once with KAFKA_BACKLOG_FULL. Absent: unbounded (processors, whose input is
+   * bounded by their consumer batch).
+   */
+  maxWaiting?: WaitingLimits
   /** How often delivery reports are polled while records are in flight. */
   pollIntervalMs?: number
   /** How long start() waits for the first metadata answer. */
@@ -45,6 +69,19 @@ export interface ProducerOptions {
 interface Pending {
   resolve: (report: DeliveryReport) => void
   reject: (err: PipelineError) => void
+}
+
+interface Waiter {
+  grant: () => void
+  bytes: number
+  /** Set when it left the queue without a slot (aborted); releaseCapacity skips it. */
+  gone: boolean
+}
+
+function aborted(): PipelineError {
+  return new PipelineError('KAFKA_PRODUCE_ABORTED', 'record left the queue unproduced: aborted', {
+    retriable: true,
+  })
 }
 
 /** Idempotent, acks=all producer over node-rdkafka with delivery reports as promises. */
@@ -69,7 +106,8 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   )
   const client = new Kafka.Producer(rdConfig)
   const pending = new Map<number, Pending>()
-  const capacityWaiters: Array<() => void> = []
+  const capacityWaiters: Waiter[] = []
+  const waiting = { records: 0, bytes: 0 }
   let nextOpaque = 0
   let granted = 0
   let pollTimer: NodeJS.Timeout | undefined
@@ -126,8 +164,11 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
 
   function releaseCapacity(): void {
     while (capacityWaiters.length > 0 && pending.size + granted < maxInFlight) {
+      const waiter = capacityWaiters.shift()
+      if (!waiter || waiter.gone) continue
+      leaveQueue(waiter)
       granted++
-      capacityWaiters.shift()?.()
+      waiter.grant()
     }
     if (pending.size === 0 && pollTimer) {
       clearInterval(pollTimer)
@@ -140,19 +181,48 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     pollTimer ??= setInterval(() => client.poll(), pollIntervalMs)
   }
 
+  function leaveQueue(waiter: Waiter): void {
+    waiter.gone = true
+    waiting.records--
+    waiting.bytes -= waiter.bytes
+  }
+
   // FIFO slots: a caller that arrives while others wait queues behind them, so records of one
   // key keep their order even under back-pressure.
-  async function acquireSlot(): Promise<void> {
+  async function acquireSlot(bytes: number, signal: AbortSignal | undefined): Promise<void> {
     if (capacityWaiters.length === 0 && pending.size + granted < maxInFlight) return
-    await new Promise<void>((resolve) => capacityWaiters.push(resolve))
+    const limits = options.maxWaiting
+    if (limits && (waiting.records >= limits.maxRecords || waiting.bytes + bytes > limits.maxBytes)) {
+      throw new PipelineError('KAFKA_BACKLOG_FULL', 'too many records waiting for the producer', {
+        retriable: true,
+        context: { waitingRecords: waiting.records, waitingBytes: waiting.bytes },
+      })
+    }
+    if (signal?.aborted) throw aborted()
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { grant: resolve, bytes, gone: false }
+      const onAbort = (): void => {
+        if (waiter.gone) return
+        leaveQueue(waiter)
+        reject(aborted())
+      }
+      waiter.grant = () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      waiting.records++
+      waiting.bytes += bytes
+      capacityWaiters.push(waiter)
+    })
     granted--
   }
 
-  async function produce(record: OutgoingRecord): Promise<DeliveryReport> {
+  async function produce(record: OutgoingRecord, produceOptions?: ProduceOptions): Promise<DeliveryReport> {
     if (fatal) throw fatal
     if (!connected)
       throw new PipelineError('KAFKA_NOT_CONNECTED', 'producer is not connected', { retriable: true })
-    await acquireSlot()
+    await acquireSlot(record.value.length, produceOptions?.signal)
     const failedWhileWaiting = fatalError()
     if (failedWhileWaiting) {
       releaseCapacity() // the slot was granted but never filled
@@ -193,6 +263,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     name: `kafka-producer:${options.clientId}`,
     produce,
     inFlight: () => pending.size,
+    waiting: () => ({ ...waiting }),
     start: () =>
       new Promise<void>((resolve, reject) => {
         client.connect({ timeout: options.connectTimeoutMs ?? 10_000 }, (err) => {

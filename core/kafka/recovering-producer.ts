@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import { systemClock, type Clock } from '../clock.js'
 import { PipelineError } from '../errors.js'
 import { retry } from '../retry.js'
-import type { KafkaProducer } from './producer.js'
+import type { KafkaProducer, ProduceOptions } from './producer.js'
 import type { DeliveryReport, OutgoingRecord } from './records.js'
 
 /** A producer that replaces its client after a fatal error; `unavailable()` feeds /readyz. */
@@ -94,11 +94,11 @@ export function createRecoveringProducer(options: RecoveringProducerOptions): Re
     }
   }
 
-  function produce(record: OutgoingRecord): Promise<DeliveryReport> {
+  function produce(record: OutgoingRecord, produceOptions?: ProduceOptions): Promise<DeliveryReport> {
     if (reason) {
       return Promise.reject(new PipelineError('KAFKA_NOT_CONNECTED', reason, { retriable: true }))
     }
-    return current.produce(record)
+    return current.produce(record, produceOptions)
   }
 
   return {
@@ -106,6 +106,7 @@ export function createRecoveringProducer(options: RecoveringProducerOptions): Re
     produce,
     unavailable: () => reason,
     inFlight: () => current.inFlight(),
+    waiting: () => current.waiting(),
     ping: (timeoutMs) => (reason ? Promise.resolve(false) : current.ping(timeoutMs)),
     flush: (timeoutMs) => current.flush(timeoutMs),
     start: () => current.start(),

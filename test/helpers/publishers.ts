@@ -11,6 +11,8 @@ export interface PublisherStats {
 }
 
 export interface Publishers extends PublisherStats {
+  /** Connections lost after they were up (gateway or device side), across all devices. */
+  connectionsLost(): number
   /** Stops publishing, waits (bounded) for every outstanding PUBACK, then disconnects. */
   stop(drainTimeoutMs: number): Promise<void>
 }
@@ -20,7 +22,9 @@ export function startPublishers(
   url: string,
   devices: ReadonlyMap<string, string>,
   intervalMs: number,
+  options: { keepalive?: number } = {},
 ): Publishers {
+  let lost = 0
   const published = new Map<string, number>()
   const acked = new Map<string, Set<number>>()
   const clients: MqttClient[] = []
@@ -42,11 +46,17 @@ export function startPublishers(
       username: deviceId,
       password: secret,
       clean: false,
-      keepalive: 30,
+      keepalive: options.keepalive ?? 30,
       reconnectPeriod: 500,
       connectTimeout: 5_000,
     })
     client.on('error', () => undefined) // refused while the gateway restarts: it reconnects
+    let up = false
+    client.on('connect', () => (up = true))
+    client.on('close', () => {
+      if (up && resending) lost++
+      up = false
+    })
     clients.push(client)
     published.set(deviceId, 0)
     acked.set(deviceId, new Set())
@@ -76,6 +86,7 @@ export function startPublishers(
     acked,
     totalAcked,
     totalPublished,
+    connectionsLost: () => lost,
     async stop(drainTimeoutMs) {
       for (const timer of timers) clearInterval(timer)
       const deadline = Date.now() + drainTimeoutMs

@@ -33,6 +33,7 @@ function fakeFactory(startFailures = 0) {
         Promise.resolve({ topic: 't', partition: 0, offset: entry.produced })
       ),
       inFlight: () => 0,
+      waiting: () => ({ records: 0, bytes: 0 }),
       ping: () => Promise.resolve(true),
       flush: () => Promise.resolve(),
     }
