@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'KAFKA_TIMEOUT',
   'KAFKA_TRANSACTION_FAILED',
   'KAFKA_PRODUCER_FATAL',
+  'KAFKA_NOT_COPARTITIONED',
   'INFLUX_UNAVAILABLE',
   'INFLUX_WRITE_FAILED',
   'INFLUX_QUERY_FAILED',
@@ -73,6 +74,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   KAFKA_TRANSACTION_FAILED: 'A Kafka transaction (alerts and offsets together) could not be committed.',
   KAFKA_PRODUCER_FATAL:
     'librdkafka raised a fatal producer error (e.g. idempotence fenced); the producer is recreated and the record was not written.',
+  KAFKA_NOT_COPARTITIONED:
+    'The channels a stateful processor reads together have different partition counts (ADR 0012); it refuses to start.',
   INFLUX_UNAVAILABLE: 'InfluxDB did not answer (connection refused, timeout).',
   INFLUX_WRITE_FAILED: 'InfluxDB answered a write with an error.',
   INFLUX_QUERY_FAILED: 'InfluxDB answered a query with an error.',

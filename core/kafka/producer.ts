@@ -2,7 +2,14 @@ import type { Logger } from 'pino'
 import type { KafkaConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
 import type { Component } from '../lifecycle.js'
-import { Kafka, RD_ERRORS, baseRdConfig, isRdError, withOverrides, type RdConfigValue } from './rdkafka.js'
+import {
+  Kafka,
+  RD_ERRORS,
+  isRdError,
+  producerRdConfig,
+  withOverrides,
+  type RdConfigValue,
+} from './rdkafka.js'
 import type { DeliveryReport, OutgoingRecord } from './records.js'
 import { toRdHeaders } from './headers.js'
 
@@ -54,7 +61,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   const pollIntervalMs = options.pollIntervalMs ?? 2
   const rdConfig = withOverrides(
     {
-      ...baseRdConfig(options.kafka, options.clientId),
+      ...producerRdConfig(options.kafka, options.clientId),
       // The delivery promise (architecture.md §2): no loss, no reordering, no producer duplicates.
       'enable.idempotence': true,
       acks: 'all',

@@ -38,6 +38,15 @@ export function baseRdConfig(config: KafkaConfig, clientId: string): Record<stri
   }
 }
 
+/**
+ * The base config of every producer: keys are placed by Java's murmur2 (`murmur2_random`, random
+ * for a null key, as Java does) instead of librdkafka's CRC32 default, so Kafka Streams, Connect
+ * and Java services co-partition with us (ADR 0012, core/kafka/murmur2.ts).
+ */
+export function producerRdConfig(config: KafkaConfig, clientId: string): Record<string, RdConfigValue> {
+  return { ...baseRdConfig(config, clientId), partitioner: 'murmur2_random' }
+}
+
 export function withOverrides(
   config: Record<string, RdConfigValue>,
   overrides: Readonly<Record<string, RdConfigValue>>,

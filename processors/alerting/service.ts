@@ -4,8 +4,9 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer } from '../../core/http.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
-import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
-import { createKafkaConsumer, type KafkaConsumer } from '../../core/kafka/consumer.js'
+import { PipelineError } from '../../core/errors.js'
+import { channelTopicSpecs, copartitionProblem } from '../../core/kafka/topic-specs.js'
+import { createKafkaConsumer, type BatchContext, type KafkaConsumer } from '../../core/kafka/consumer.js'
 import { createTransactionalProducer } from '../../core/kafka/transactional-producer.js'
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import type { Component } from '../../core/lifecycle.js'
@@ -30,6 +31,7 @@ export interface AlertingDeps {
 const ALERT_CHANNELS = new Set<string>([CHANNELS.alertEvents, CHANNELS.alertState])
 /** What the alerting group consumes (the catalog lists it as their receive operations). */
 export const ALERTING_INPUT_CHANNELS = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status] as const
+const INPUTS = new Set<string>(ALERTING_INPUT_CHANNELS)
 
 /** The alerting consumer group: its own lag and failure domain, so storage never delays an alarm. */
 export function createAlertingService(deps: AlertingDeps): {
@@ -39,10 +41,15 @@ export function createAlertingService(deps: AlertingDeps): {
   const { config, logger, clock } = deps
   const log = logger.child({ component: 'alerting' })
   const metrics = createAlertingMetrics(deps.registry)
+  // Unique per instance, so two instances on one host never fence each other (issue #9).
+  // Consumed offsets are committed with the group's metadata (KIP-447), so a zombie is fenced
+  // by its group generation, not by sharing an id with its successor (ADR 0012).
+  const transactionalId =
+    config.transactionalId ?? `${config.groupId}-${hostname()}-${config.instanceId ?? process.pid}`
   const producer = createTransactionalProducer({
     kafka: config.kafka,
     clientId: `${config.kafka.clientId}-alerting`,
-    transactionalId: config.transactionalId ?? `${config.groupId}-${hostname()}`,
+    transactionalId,
     logger,
   })
   let consumer: KafkaConsumer | undefined
@@ -81,8 +88,17 @@ export function createAlertingService(deps: AlertingDeps): {
     async start() {
       const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-alerting-admin`)
       try {
-        const channels = CHANNEL_SPECS.filter((s) => ALERT_CHANNELS.has(s.name))
+        // The inputs too: created co-partitioned whoever starts first (ADR 0012).
+        const channels = CHANNEL_SPECS.filter((s) => ALERT_CHANNELS.has(s.name) || INPUTS.has(s.name))
         await admin.ensureTopics(channelTopicSpecs(channels, config.kafka.topics), { logger })
+        const problem = copartitionProblem(await admin.listTopics(), ALERTING_INPUT_CHANNELS)
+        if (problem) {
+          throw new PipelineError(
+            'KAFKA_NOT_COPARTITIONED',
+            `alerting inputs are not co-partitioned: ${problem}`,
+            { context: { channels: ALERTING_INPUT_CHANNELS } },
+          )
+        }
       } finally {
         admin.close()
       }
@@ -93,17 +109,29 @@ export function createAlertingService(deps: AlertingDeps): {
   const pipelineComponent: Component = {
     name: 'alerting-pipeline',
     async start() {
+      let batch: BatchContext | undefined
       const pipeline = createAlertPipeline({
         createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock }),
-        commit: (records, offsets) => {
-          if (!consumer) return Promise.reject(new Error('alerting consumer not started'))
-          return producer.commit(records, offsets, consumer)
+        commit: async (records, offsets) => {
+          if (!consumer) throw new Error('alerting consumer not started')
+          // Partitions taken away mid-batch (eager rebalance): the batch is not ours to commit.
+          // It is dropped whole, and the reassignment (to us or another member) consumes it
+          // again from the committed offsets into state restored from alerts.state.v1.
+          if (batch?.revoked()) return dropRevoked(records.length)
+          try {
+            await producer.commit(records, offsets, consumer)
+          } catch (err) {
+            // Fenced by the new group generation (KIP-447): aborted, so nothing was written.
+            if (batch?.revoked()) return dropRevoked(records.length)
+            throw err
+          }
         },
         metrics,
         clock,
         logger,
       })
-      const handler = async (records: KafkaRecord[]): Promise<void> => {
+      const handler = async (records: KafkaRecord[], context?: BatchContext): Promise<void> => {
+        batch = context
         await applyRestore(pipeline)
         await pipeline.handle(records)
       }
@@ -115,6 +143,9 @@ export function createAlertingService(deps: AlertingDeps): {
         maxBatchSize: config.maxBatchSize,
         fromBeginning: config.fromBeginning,
         offsetCommits: 'in-transaction',
+        // Eager range: one member holds partition i of every input, so all of a device's
+        // records (co-partitioned channels) reach the member that owns its state (ADR 0012).
+        assignmentStrategy: 'range',
         fetchWaitMs: 20,
         logger,
         handler,
@@ -124,9 +155,16 @@ export function createAlertingService(deps: AlertingDeps): {
         onFatal: deps.onFatal,
       })
       await consumer.start()
-      log.info({ rules: deps.ruleSet.rules.length }, 'alerting started')
+      log.info({ rules: deps.ruleSet.rules.length, transactionalId }, 'alerting started')
     },
     stop: async () => consumer?.stop(),
+  }
+
+  function dropRevoked(records: number): void {
+    log.warn(
+      { records },
+      'partitions revoked mid-batch; dropping its output, the new owner consumes it again',
+    )
   }
 
   const http = createObservabilityServer(config.http, deps.registry, {
