@@ -6,7 +6,8 @@ import {
   Kafka,
   RD_ERRORS,
   isRdError,
-  producerRdConfig,
+  PRODUCER_TOPIC_CONFIG,
+  baseRdConfig,
   withOverrides,
   type RdConfigValue,
 } from './rdkafka.js'
@@ -61,7 +62,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   const pollIntervalMs = options.pollIntervalMs ?? 2
   const rdConfig = withOverrides(
     {
-      ...producerRdConfig(options.kafka, options.clientId),
+      ...baseRdConfig(options.kafka, options.clientId),
       // The delivery promise (architecture.md §2): no loss, no reordering, no producer duplicates.
       'enable.idempotence': true,
       acks: 'all',
@@ -74,7 +75,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     },
     options.kafka.librdkafka,
   )
-  const client = new Kafka.Producer(rdConfig)
+  const client = new Kafka.Producer(rdConfig, { ...PRODUCER_TOPIC_CONFIG })
   const pending = new Map<number, Pending>()
   const capacityWaiters: Array<() => void> = []
   let nextOpaque = 0

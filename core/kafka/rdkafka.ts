@@ -39,12 +39,14 @@ export function baseRdConfig(config: KafkaConfig, clientId: string): Record<stri
 }
 
 /**
- * The base config of every producer: keys are placed by Java's murmur2 (`murmur2_random`, random
- * for a null key, as Java does) instead of librdkafka's CRC32 default, so Kafka Streams, Connect
- * and Java services co-partition with us (ADR 0012, core/kafka/murmur2.ts).
+ * The default topic config of every producer: keys are placed by Java's murmur2
+ * (`murmur2_random`, random for a null key, as Java does) instead of librdkafka's CRC32 default,
+ * so Kafka Streams, Connect and Java services co-partition with us (ADR 0012,
+ * core/kafka/murmur2.ts). It is a topic property: node-rdkafka passes the producer's second
+ * constructor argument as librdkafka's default topic config, which replaces one set globally.
  */
-export function producerRdConfig(config: KafkaConfig, clientId: string): Record<string, RdConfigValue> {
-  return { ...baseRdConfig(config, clientId), partitioner: 'murmur2_random' }
+export const PRODUCER_TOPIC_CONFIG: Readonly<Record<string, RdConfigValue>> = {
+  partitioner: 'murmur2_random',
 }
 
 export function withOverrides(

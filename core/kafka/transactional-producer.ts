@@ -5,7 +5,7 @@ import type { Component } from '../lifecycle.js'
 import type { KafkaConsumer, TopicPartition } from './consumer.js'
 import { toRdHeaders } from './headers.js'
 import { nativeConsumer } from './native.js'
-import { Kafka, producerRdConfig, withOverrides, type RdConfigValue } from './rdkafka.js'
+import { Kafka, PRODUCER_TOPIC_CONFIG, baseRdConfig, withOverrides, type RdConfigValue } from './rdkafka.js'
 import type { OutgoingRecord } from './records.js'
 
 export interface TransactionalProducer extends Component {
@@ -50,7 +50,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
   const client = new Kafka.Producer(
     withOverrides(
       {
-        ...producerRdConfig(options.kafka, options.clientId),
+        ...baseRdConfig(options.kafka, options.clientId),
         'transactional.id': options.transactionalId,
         'enable.idempotence': true,
         acks: 'all',
@@ -61,6 +61,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
       },
       options.kafka.librdkafka,
     ),
+    { ...PRODUCER_TOPIC_CONFIG },
   )
   client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
   let connected = false

@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('integration > core > kafka > partitioner', () => {
   it.each([TELEMETRY_PARTITIONS, 6, 7])(
-    'puts every key on toPositive(murmur2(key)) %% %i, as Java does',
+    'puts every key on toPositive(murmur2(key)) mod %i, as Java does',
     async (partitions) => {
       const topic = await newTopic(partitions)
       const placed = await Promise.all(
