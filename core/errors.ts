@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'KAFKA_PRODUCER_FATAL',
   'KAFKA_BACKLOG_FULL',
   'KAFKA_PRODUCE_ABORTED',
+  'KAFKA_NOT_COPARTITIONED',
   'INFLUX_UNAVAILABLE',
   'INFLUX_WRITE_FAILED',
   'INFLUX_QUERY_FAILED',
@@ -79,6 +80,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     'Too many records wait for the producer (producer.maxWaiting); the record was refused unproduced and the publish is not acknowledged.',
   KAFKA_PRODUCE_ABORTED:
     'A record waiting for the producer was withdrawn unproduced (its MQTT connection closed before it was acknowledged).',
+  KAFKA_NOT_COPARTITIONED:
+    'The channels a stateful processor reads together have different partition counts (ADR 0014); it refuses to start.',
   INFLUX_UNAVAILABLE: 'InfluxDB did not answer (connection refused, timeout).',
   INFLUX_WRITE_FAILED: 'InfluxDB answered a write with an error.',
   INFLUX_QUERY_FAILED: 'InfluxDB answered a query with an error.',

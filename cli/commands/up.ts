@@ -194,7 +194,7 @@ function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, f
   return [
     '',
     'Pulsewire is up.',
-    `  Kafka       127.0.0.1:${kafka}            kcat -b 127.0.0.1:${kafka} -C -t telemetry.vitals.v1 -o -5 -e`,
+    `  Kafka       127.0.0.1:${kafka}            kcat -b 127.0.0.1:${kafka} -C -t telemetry.vitals.v2 -o -5 -e`,
     `  InfluxDB    http://127.0.0.1:${influx}     database "${config.influxdbServer.database}" (bucket ${config.influxdbServer.database}/autogen)`,
     '  Gateway     mqtt://127.0.0.1:1883  ws://127.0.0.1:8083/mqtt   metrics http://127.0.0.1:9101/metrics',
     '  Storage     Kafka → InfluxDB (measurements vitals, environment)   metrics http://127.0.0.1:9102/metrics',

@@ -1,67 +1,18 @@
-import type { Logger } from 'pino'
-import type { KafkaConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
-import type { Component } from '../lifecycle.js'
+import type { BatchContext, ConsumerOptions, KafkaConsumer, TopicPartition } from './consumer-port.js'
 import { fromRdHeaders } from './headers.js'
-import { Kafka, baseRdConfig, withOverrides, type RdConfigValue, type RdMessage } from './rdkafka.js'
+import { Kafka, baseRdConfig, withOverrides, type RdMessage } from './rdkafka.js'
 import type { KafkaRecord } from './records.js'
 import { registerNativeConsumer } from './native.js'
+import { createOffsetBook } from './offset-book.js'
 
-/**
- * Handles one batch. Resolving means every record is done (written, emitted, delivered): only
- * then are the batch's offsets committed. Rejecting stops the consumer without committing, so
- * the batch is consumed again after a restart (at-least-once).
- */
-export type BatchHandler = (records: KafkaRecord[]) => Promise<void>
-
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
-
-/** The consuming port: a consumer-group member with manual commits and pause/resume. */
-export interface KafkaConsumer extends Component {
-  /** Stops fetching from every assigned partition (e.g. while a sink is down). */
-  pause(): void
-  resume(): void
-  assignments(): TopicPartition[]
-  /** Offsets committed so far by this member, for tests and lag metrics. */
-  committedOffsets(): ReadonlyMap<string, number>
-}
-
-export interface ConsumerOptions {
-  kafka: KafkaConfig
-  groupId: string
-  clientId: string
-  topics: readonly string[]
-  handler: BatchHandler
-  logger: Logger
-  /** Where a group with no committed offset starts. */
-  fromBeginning?: boolean
-  /**
-   * Replay: read exactly these partitions from these offsets (no group rebalancing; offsets
-   * are still committed under groupId). Subscribes to `topics` with the group when absent.
-   */
-  assign?: ReadonlyArray<TopicPartition & { offset: number }>
-  maxBatchSize?: number
-  /** How long one fetch waits for records before handing over a partial batch. */
-  fetchWaitMs?: number
-  /** Told when the consumer has read everything a partition held at that moment. */
-  onPartitionEnd?: (partition: TopicPartition & { offset: number }) => void
-  /** Told after each rebalance (tests wait for the first assignment before producing). */
-  onRebalance?: (event: 'assigned' | 'revoked', partitions: TopicPartition[]) => void
-  /** Called when the handler fails; the consumer has stopped fetching by then. */
-  onFatal?: (err: unknown) => void
-  /** How long start() waits for the first metadata answer. */
-  connectTimeoutMs?: number
-  /**
-   * 'after-handler' (default): this adapter commits a batch's offsets once the handler resolved.
-   * 'in-transaction': the handler commits them itself, inside a Kafka transaction
-   * (core/kafka/transactional-producer.ts), atomically with what it produced.
-   */
-  offsetCommits?: 'after-handler' | 'in-transaction'
-  tuning?: Record<string, RdConfigValue>
-}
+export type {
+  BatchContext,
+  BatchHandler,
+  ConsumerOptions,
+  KafkaConsumer,
+  TopicPartition,
+} from './consumer-port.js'
 
 const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`
 const samePartition = (a: TopicPartition, b: TopicPartition): boolean =>
@@ -84,7 +35,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       // Offsets are committed by us, after the handler finished the batch (at-least-once).
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
-      'partition.assignment.strategy': 'cooperative-sticky',
+      'partition.assignment.strategy': options.assignmentStrategy ?? 'cooperative-sticky',
       // node-rdkafka's batch consume waits fetchWaitMs per record; with EOF events on, it stops
       // waiting once it has reached the end of a partition, so a batch never idles while
       // half full (lower latency at moderate rates).
@@ -103,8 +54,9 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     'auto.offset.reset': options.fromBeginning === false ? 'latest' : 'earliest',
   })
   client.setDefaultConsumeTimeout(options.fetchWaitMs ?? 100)
-  const processed = new Map<string, number>() // next offset to commit, per partition
-  const committed = new Map<string, number>()
+  const book = createOffsetBook()
+  // Partitions revoked while the current batch runs (eager: all of them), see BatchContext.
+  let revokedInBatch: Set<string> | undefined
   let running = false
   let pausedByCaller = false
   let loopDone: Promise<void> = Promise.resolve()
@@ -115,18 +67,23 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       log.warn({ err }, 'offset commit failed; records after the last commit will be consumed again')
       return
     }
-    for (const tp of offsets) {
-      if (tp.offset >= 0) committed.set(partitionKey(tp.topic, tp.partition), tp.offset)
-    }
+    book.committed(offsets)
   })
   client.on('partition.eof', (eof) =>
     options.onPartitionEnd?.({ topic: eof.topic, partition: eof.partition, offset: eof.offset }),
   )
+  // Emitted by node-rdkafka before it calls assign/unassign (incremental ones for cooperative).
   client.on('rebalance', (err, assignment) => {
-    // Revoked partitions go to another member: hand over what this member finished.
-    if (err.code === -174) commitProcessed(assignment, true)
     const event = err.code === -175 ? 'assigned' : 'revoked'
-    log.info({ event, partitions: assignment.length }, 'rebalance')
+    if (event === 'revoked') {
+      // Revoked partitions go to another member: hand over what this member finished, and
+      // never commit them again from here (a batch still running finishes for nothing).
+      commitProcessed(assignment, true)
+      book.forget(assignment)
+      for (const tp of assignment) revokedInBatch?.add(partitionKey(tp.topic, tp.partition))
+    }
+    const partitions = assignment.map((tp) => partitionKey(tp.topic, tp.partition))
+    log.info({ event, partitions }, 'rebalance')
     options.onRebalance?.(
       event,
       assignment.map(({ topic, partition }) => ({ topic, partition })),
@@ -135,20 +92,12 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
 
   function commitProcessed(partitions: readonly TopicPartition[] | undefined, sync: boolean): void {
     if (options.offsetCommits === 'in-transaction') return
-    const offsets = [...processed.entries()]
-      .map(([key, offset]) => {
-        const slash = key.lastIndexOf('/')
-        return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset }
-      })
-      .filter((tp) => committed.get(partitionKey(tp.topic, tp.partition)) !== tp.offset)
-      .filter(
-        (tp) => !partitions || partitions.some((p) => p.topic === tp.topic && p.partition === tp.partition),
-      )
+    const offsets = book.uncommitted(partitions)
     if (offsets.length === 0) return
     try {
       if (sync) {
         client.commitSync(offsets)
-        for (const tp of offsets) committed.set(partitionKey(tp.topic, tp.partition), tp.offset)
+        book.committed(offsets)
       } else {
         client.commit(offsets)
       }
@@ -178,8 +127,12 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
    * which also serves rebalance callbacks. Records a poll still returns (a partition assigned
    * meanwhile, not yet paused) are returned, in order, for the next batch.
    */
-  async function handleKeepingMembership(records: KafkaRecord[]): Promise<RdMessage[]> {
-    const handled = options.handler(records).then(
+  async function handleKeepingMembership(records: KafkaRecord[], revoked: Set<string>): Promise<RdMessage[]> {
+    revokedInBatch = revoked
+    const batch: BatchContext = {
+      revoked: () => records.some((r) => revoked.has(partitionKey(r.topic, r.partition))),
+    }
+    const handled = options.handler(records, batch).then(
       () => ({ ok: true as const }),
       (err: unknown) => ({ ok: false as const, err }),
     )
@@ -206,6 +159,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
         carried.push(...(await fetchBatch()))
       }
     } finally {
+      revokedInBatch = undefined
       // Partitions revoked meanwhile are no longer ours to resume; a pause() of the port's own
       // (a caller holding the consumer) outlives the batch.
       const ours = client.assignments().filter((tp) => paused.some((p) => samePartition(p, tp)))
@@ -226,19 +180,23 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       // A batch fetched while stopping is still handled (and committed) rather than dropped.
       if (messages.length === 0) continue
       const records = messages.map(toRecord)
+      // Only records of partitions this member still holds: a poll that served a rebalance can
+      // return records fetched before it (they are fetched again from the committed offset).
+      const held = new Set(client.assignments().map((tp) => partitionKey(tp.topic, tp.partition)))
+      const mine = records.filter((r) => held.has(partitionKey(r.topic, r.partition)))
+      if (mine.length === 0) continue
+      const revokedMeanwhile = new Set<string>()
       try {
-        carried.push(...(await handleKeepingMembership(records)))
+        carried.push(...(await handleKeepingMembership(mine, revokedMeanwhile)))
       } catch (err) {
         running = false
         log.error({ err }, 'batch handler failed; stopping without committing the batch')
         options.onFatal?.(err)
         return
       }
-      for (const m of messages) {
-        // Never backwards: a partition revoked and assigned again mid-batch replays from its commit.
-        const key = partitionKey(m.topic, m.partition)
-        processed.set(key, Math.max(processed.get(key) ?? 0, m.offset + 1))
-      }
+      // A partition revoked mid-batch is not committed from here: its new owner (or this member,
+      // assigned it again) starts from the last commit.
+      book.processed(mine.filter((r) => !revokedMeanwhile.has(partitionKey(r.topic, r.partition))))
       commitProcessed(undefined, false)
     }
   }
@@ -280,7 +238,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       client.resume(client.assignments())
     },
     assignments: () => client.assignments().map(({ topic, partition }) => ({ topic, partition })),
-    committedOffsets: () => committed,
+    committedOffsets: () => book.committedOffsets(),
   }
   registerNativeConsumer(port, client)
   return port

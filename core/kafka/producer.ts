@@ -2,7 +2,15 @@ import type { Logger } from 'pino'
 import type { KafkaConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
 import type { Component } from '../lifecycle.js'
-import { Kafka, RD_ERRORS, baseRdConfig, isRdError, withOverrides, type RdConfigValue } from './rdkafka.js'
+import {
+  Kafka,
+  RD_ERRORS,
+  isRdError,
+  PRODUCER_TOPIC_CONFIG,
+  baseRdConfig,
+  withOverrides,
+  type RdConfigValue,
+} from './rdkafka.js'
 import type { DeliveryReport, OutgoingRecord } from './records.js'
 import { toRdHeaders } from './headers.js'
 
@@ -104,7 +112,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     },
     options.kafka.librdkafka,
   )
-  const client = new Kafka.Producer(rdConfig)
+  const client = new Kafka.Producer(rdConfig, { ...PRODUCER_TOPIC_CONFIG })
   const pending = new Map<number, Pending>()
   const capacityWaiters: Waiter[] = []
   const waiting = { records: 0, bytes: 0 }

@@ -38,6 +38,17 @@ export function baseRdConfig(config: KafkaConfig, clientId: string): Record<stri
   }
 }
 
+/**
+ * The default topic config of every producer: keys are placed by Java's murmur2
+ * (`murmur2_random`, random for a null key, as Java does) instead of librdkafka's CRC32 default,
+ * so Kafka Streams, Connect and Java services co-partition with us (ADR 0014,
+ * core/kafka/murmur2.ts). It is a topic property: node-rdkafka passes the producer's second
+ * constructor argument as librdkafka's default topic config, which replaces one set globally.
+ */
+export const PRODUCER_TOPIC_CONFIG: Readonly<Record<string, RdConfigValue>> = {
+  partitioner: 'murmur2_random',
+}
+
 export function withOverrides(
   config: Record<string, RdConfigValue>,
   overrides: Readonly<Record<string, RdConfigValue>>,

@@ -102,3 +102,23 @@ export function planTopic(
   }
   return { changes, warnings }
 }
+
+/**
+ * Why the topics a stateful processor reads together are not co-partitioned (ADR 0014), or
+ * undefined when they are: every one exists with the same partition count. Range assignment
+ * gives a member the same partition indexes of each topic only then, and murmur2 puts a key on
+ * the same index of each only then.
+ */
+export function copartitionProblem(
+  existing: ReadonlyArray<{ name: string; partitions: number }>,
+  names: readonly string[],
+): string | undefined {
+  const counts = names.map((name) => ({
+    name,
+    partitions: existing.find((t) => t.name === name)?.partitions,
+  }))
+  const missing = counts.filter((c) => c.partitions === undefined).map((c) => c.name)
+  if (missing.length > 0) return `not created yet: ${missing.join(', ')}`
+  if (new Set(counts.map((c) => c.partitions)).size <= 1) return undefined
+  return `partition counts differ (${counts.map((c) => `${c.name}: ${c.partitions}`).join(', ')}): one device's records would be owned by different members`
+}

@@ -5,7 +5,7 @@ import type { Component } from '../lifecycle.js'
 import type { KafkaConsumer, TopicPartition } from './consumer.js'
 import { toRdHeaders } from './headers.js'
 import { nativeConsumer } from './native.js'
-import { Kafka, baseRdConfig, withOverrides, type RdConfigValue } from './rdkafka.js'
+import { Kafka, PRODUCER_TOPIC_CONFIG, baseRdConfig, withOverrides, type RdConfigValue } from './rdkafka.js'
 import type { OutgoingRecord } from './records.js'
 
 export interface TransactionalProducer extends Component {
@@ -61,6 +61,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
       },
       options.kafka.librdkafka,
     ),
+    { ...PRODUCER_TOPIC_CONFIG },
   )
   client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
   let connected = false

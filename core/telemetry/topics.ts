@@ -7,9 +7,11 @@ import { type HEADERS, TELEMETRY_SCHEMA } from './headers.js'
  * versions the record contract; a breaking change gets a new channel, not a new meaning.
  */
 export const CHANNELS = {
-  vitals: 'telemetry.vitals.v1',
-  environment: 'telemetry.environment.v1',
-  status: 'telemetry.status.v1',
+  // `.v2`: same records as `.v1`, but co-partitioned (ADR 0014): 12 partitions each and keys
+  // placed by Java's murmur2, so every record of one device has the same partition index.
+  vitals: 'telemetry.vitals.v2',
+  environment: 'telemetry.environment.v2',
+  status: 'telemetry.status.v2',
   dlq: 'telemetry.dlq.v1',
   alertEvents: 'alerts.events.v1',
   alertState: 'alerts.state.v1',
@@ -56,10 +58,18 @@ const TELEMETRY_PAYLOAD: ChannelPayload = {
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
+/**
+ * The partition count of every device-keyed channel a stateful processor (alerting) reads: equal
+ * counts plus the murmur2 partitioner put one device on the same partition index of each, and
+ * eager `range` assignment gives one member the same index of each (ADR 0014). 12 divides evenly
+ * over 1, 2, 3, 4, 6 and 12 members. Partitions can never shrink: raising it means new channels.
+ */
+export const TELEMETRY_PARTITIONS = 12
+
 export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   {
     name: CHANNELS.vitals,
-    partitions: 12,
+    partitions: TELEMETRY_PARTITIONS,
     config: { 'retention.ms': String(7 * DAY_MS) },
     description: 'Validated vital-sign telemetry from medical devices, key = device id.',
     producedBy: ['gateway'],
@@ -67,7 +77,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   },
   {
     name: CHANNELS.environment,
-    partitions: 6,
+    partitions: TELEMETRY_PARTITIONS,
     config: { 'retention.ms': String(7 * DAY_MS) },
     description: 'Validated environmental and industrial sensor telemetry, key = device id.',
     producedBy: ['gateway'],
@@ -75,7 +85,7 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   },
   {
     name: CHANNELS.status,
-    partitions: 3,
+    partitions: TELEMETRY_PARTITIONS,
     config: { 'retention.ms': String(7 * DAY_MS) },
     description: 'Device lifecycle: connect, disconnect, last will, device status reports.',
     producedBy: ['gateway'],

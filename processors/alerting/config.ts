@@ -73,12 +73,19 @@ export const alertingConfigSchema = z.strictObject({
     .positive()
     .default(500)
     .describe('Records evaluated per batch (one commit each).'),
+  instanceId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Names this instance among those on one host (e.g. a StatefulSet ordinal); part of the transactional id. Default: the process id.',
+    ),
   transactionalId: z
     .string()
     .min(1)
     .optional()
     .describe(
-      'Kafka transactional id; unique per instance and stable across its restarts (default <groupId>-<hostname>).',
+      'Kafka transactional id; must be unique per instance (two instances with one id fence each other). Default <groupId>-<hostname>-<instanceId>.',
     ),
   fromBeginning: z
     .boolean()

@@ -4,8 +4,9 @@ import type { Registry } from 'prom-client'
 import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer } from '../../core/http.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
-import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
-import { createKafkaConsumer, type KafkaConsumer } from '../../core/kafka/consumer.js'
+import { PipelineError } from '../../core/errors.js'
+import { channelTopicSpecs, copartitionProblem } from '../../core/kafka/topic-specs.js'
+import { createKafkaConsumer, type BatchContext, type KafkaConsumer } from '../../core/kafka/consumer.js'
 import { createTransactionalProducer } from '../../core/kafka/transactional-producer.js'
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import type { Component } from '../../core/lifecycle.js'
@@ -35,6 +36,7 @@ export const ALERTING_INPUT_CHANNELS = [
   CHANNELS.status,
   CHANNELS.alertCommands,
 ] as const
+const INPUTS = new Set<string>(ALERTING_INPUT_CHANNELS)
 
 /** The alerting consumer group: its own lag and failure domain, so storage never delays an alarm. */
 export function createAlertingService(deps: AlertingDeps): {
@@ -44,10 +46,15 @@ export function createAlertingService(deps: AlertingDeps): {
   const { config, logger, clock } = deps
   const log = logger.child({ component: 'alerting' })
   const metrics = createAlertingMetrics(deps.registry)
+  // Unique per instance, so two instances on one host never fence each other (issue #9).
+  // Consumed offsets are committed with the group's metadata (KIP-447), so a zombie is fenced
+  // by its group generation, not by sharing an id with its successor (ADR 0014).
+  const transactionalId =
+    config.transactionalId ?? `${config.groupId}-${hostname()}-${config.instanceId ?? process.pid}`
   const producer = createTransactionalProducer({
     kafka: config.kafka,
     clientId: `${config.kafka.clientId}-alerting`,
-    transactionalId: config.transactionalId ?? `${config.groupId}-${hostname()}`,
+    transactionalId,
     logger,
   })
   let consumer: KafkaConsumer | undefined
@@ -86,8 +93,17 @@ export function createAlertingService(deps: AlertingDeps): {
     async start() {
       const admin = createKafkaAdmin(config.kafka, `${config.kafka.clientId}-alerting-admin`)
       try {
-        const channels = CHANNEL_SPECS.filter((s) => ALERT_CHANNELS.has(s.name))
+        // The inputs too: created co-partitioned whoever starts first (ADR 0014).
+        const channels = CHANNEL_SPECS.filter((s) => ALERT_CHANNELS.has(s.name) || INPUTS.has(s.name))
         await admin.ensureTopics(channelTopicSpecs(channels, config.kafka.topics), { logger })
+        const problem = copartitionProblem(await admin.listTopics(), ALERTING_INPUT_CHANNELS)
+        if (problem) {
+          throw new PipelineError(
+            'KAFKA_NOT_COPARTITIONED',
+            `alerting inputs are not co-partitioned: ${problem}`,
+            { context: { channels: ALERTING_INPUT_CHANNELS } },
+          )
+        }
       } finally {
         admin.close()
       }
@@ -126,18 +142,30 @@ export function createAlertingService(deps: AlertingDeps): {
     name: 'alerting-pipeline',
     async start() {
       const policy = alarmPolicy(config.alarms)
+      let batch: BatchContext | undefined
       const pipeline = createAlertPipeline({
         createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock, policy }),
-        commit: (records, offsets) => {
-          if (!consumer) return Promise.reject(new Error('alerting consumer not started'))
-          return producer.commit(records, offsets, consumer)
+        commit: async (records, offsets) => {
+          if (!consumer) throw new Error('alerting consumer not started')
+          // Partitions taken away mid-batch (eager rebalance): the batch is not ours to commit.
+          // It is dropped whole, and the reassignment (to us or another member) consumes it
+          // again from the committed offsets into state restored from alerts.state.v1.
+          if (batch?.revoked()) return dropRevoked(records.length)
+          try {
+            await producer.commit(records, offsets, consumer)
+          } catch (err) {
+            // Fenced by the new group generation (KIP-447): aborted, so nothing was written.
+            if (batch?.revoked()) return dropRevoked(records.length)
+            throw err
+          }
         },
         metrics,
         clock,
         logger,
       })
-      const handler = (records: KafkaRecord[]): Promise<void> =>
+      const handler = (records: KafkaRecord[], context?: BatchContext): Promise<void> =>
         serially(async () => {
+          batch = context
           await applyRestore(pipeline)
           await pipeline.handle(records)
         })
@@ -149,6 +177,9 @@ export function createAlertingService(deps: AlertingDeps): {
         maxBatchSize: config.maxBatchSize,
         fromBeginning: config.fromBeginning,
         offsetCommits: 'in-transaction',
+        // Eager range: one member holds partition i of every input, so all of a device's
+        // records (co-partitioned channels) reach the member that owns its state (ADR 0014).
+        assignmentStrategy: 'range',
         fetchWaitMs: 20,
         logger,
         handler,
@@ -161,13 +192,20 @@ export function createAlertingService(deps: AlertingDeps): {
       })
       await consumer.start()
       ticking = tickLoop(pipeline)
-      log.info({ rules: deps.ruleSet.rules.length }, 'alerting started')
+      log.info({ rules: deps.ruleSet.rules.length, transactionalId }, 'alerting started')
     },
     stop: async () => {
       ticker.abort()
       await ticking
       await consumer?.stop()
     },
+  }
+
+  function dropRevoked(records: number): void {
+    log.warn(
+      { records },
+      'partitions revoked mid-batch; dropping its output, the new owner consumes it again',
+    )
   }
 
   const http = createObservabilityServer(config.http, deps.registry, {

@@ -81,8 +81,12 @@ export async function loadStates(
       return Promise.resolve()
     },
     // The end, not the last record: the state is written in transactions, so the last offsets
-    // are commit markers that a reader never sees as records.
-    onPartitionEnd: ({ partition }) => {
+    // are commit markers that a reader never sees as records. And the end as it was when the
+    // read began: a read_committed reader also reports an end at an open transaction (a killed
+    // member's, open until it times out), and stopping there would miss the states the other
+    // members committed after it.
+    onPartitionEnd: ({ partition, offset }) => {
+      if (offset < (remaining.get(partition) ?? 0)) return
       remaining.delete(partition)
       if (remaining.size === 0) resolveDone()
     },

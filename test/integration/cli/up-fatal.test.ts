@@ -84,7 +84,8 @@ describe('integration > cli > pulsewire up', () => {
     await up.waitFor('Pulsewire is up.', 120_000)
     await eventually(async () => ((await ready(9102)) && (await ready(9103)) ? true : undefined), 60_000)
 
-    await fenceProducer(`${ALERTING_GROUP}-${hostname()}`)
+    // alerting runs inside `up`: its transactional id ends in up's process id (ADR 0014).
+    await fenceProducer(`${ALERTING_GROUP}-${hostname()}-${up.child.pid}`)
     // Traffic, so alerting starts a transaction and learns that it is fenced.
     const credentials = JSON.parse(
       readFileSync(join(repoRoot, '.pulsewire', 'demo-credentials.json'), 'utf8'),

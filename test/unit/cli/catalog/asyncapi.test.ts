@@ -68,7 +68,7 @@ describe('cli > catalog > AsyncAPI document', () => {
   })
 
   it('describes the vitals message with the Telemetry fields from the .proto', () => {
-    const vitals = channelOf('telemetry.vitals.v1')
+    const vitals = channelOf('telemetry.vitals.v2')
     const messageRef = Object.values(vitals?.messages as Record<string, { $ref: string }>)[0]?.$ref ?? ''
     const message = doc.components.messages[messageRef.split('/').pop() ?? '']
     const payloadRef = (message?.payload as { $ref: string }).$ref

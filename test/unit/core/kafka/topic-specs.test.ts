@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { kafkaSchema } from '../../../../core/config/shared.js'
 import { channelDurability, topicsSchema } from '../../../../core/config/topics.js'
 import { ConfigError } from '../../../../core/errors.js'
-import { channelTopicSpecs, planTopic } from '../../../../core/kafka/topic-specs.js'
-import { CHANNEL_SPECS, CHANNELS } from '../../../../core/telemetry/topics.js'
+import { channelTopicSpecs, copartitionProblem, planTopic } from '../../../../core/kafka/topic-specs.js'
+import { CHANNEL_SPECS, CHANNELS, TELEMETRY_PARTITIONS } from '../../../../core/telemetry/topics.js'
+import { ALERTING_INPUT_CHANNELS } from '../../../../processors/alerting/service.js'
 
 const entries = (o: Record<string, string>) => new Map(Object.entries(o).map(([k, value]) => [k, { value }]))
 
@@ -83,5 +84,36 @@ describe('core > kafka > topic-specs', () => {
       expect.stringContaining('kept at 1'),
       expect.stringContaining('can never shrink'),
     ])
+  })
+})
+
+describe('core > kafka > topic-specs > co-partitioning (ADR 0014)', () => {
+  it('gives every device-keyed channel alerting reads one partition count', () => {
+    const counts = ALERTING_INPUT_CHANNELS.map(
+      (name) => CHANNEL_SPECS.find((s) => s.name === name)?.partitions,
+    )
+    expect(counts).toEqual(ALERTING_INPUT_CHANNELS.map(() => TELEMETRY_PARTITIONS))
+    expect(ALERTING_INPUT_CHANNELS.every((name) => name.endsWith('.v2'))).toBe(true)
+  })
+
+  it('says which inputs are missing or have other partition counts', () => {
+    const names = ['a', 'b', 'c']
+    expect(
+      copartitionProblem(
+        names.map((name) => ({ name, partitions: 12 })),
+        names,
+      ),
+    ).toBeUndefined()
+    expect(
+      copartitionProblem(
+        [
+          { name: 'a', partitions: 12 },
+          { name: 'b', partitions: 6 },
+          { name: 'c', partitions: 3 },
+        ],
+        names,
+      ),
+    ).toMatch(/partition counts differ \(a: 12, b: 6, c: 3\)/)
+    expect(copartitionProblem([{ name: 'a', partitions: 12 }], names)).toBe('not created yet: b, c')
   })
 })
