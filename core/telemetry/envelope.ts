@@ -25,7 +25,13 @@ export { DEVICE_TYPES, type DeviceType } from './device-types.js'
 
 export interface TelemetrySample {
   metric: MetricName
+  /** 0 when the sample carries no value (`valueAbsent`). */
   value: number
+  /**
+   * Set only when the wire has no `value` (explicit presence, ADR 0012): a sample without a value
+   * is not a reading of 0. The gateway drops such samples unless their quality says why (probe off…).
+   */
+  valueAbsent?: true
   ucum: string
   quality: Quality
   /** Acquisition time, ms since the epoch; 0 = the envelope's deviceTsMs. */
@@ -76,7 +82,7 @@ export function encodeTelemetry(envelope: TelemetryEnvelope): Uint8Array {
     },
     samples: envelope.samples.map((s) => ({
       metric: METRICS[s.metric].wire,
-      value: s.value,
+      value: s.valueAbsent ? null : s.value,
       ucum: s.ucum,
       quality: QUALITIES.indexOf(s.quality),
       tsMs: s.tsMs,
@@ -109,14 +115,16 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
     if (quality === undefined) return err({ reason: 'unknown_enum', message: `quality ${s.quality ?? 0}` })
     const tsMs = toSafeNumber(s.tsMs)
     if (tsMs === undefined) return err({ reason: 'unsafe_integer', message: 'sample ts_ms beyond 2^53' })
-    samples.push({
+    const sample: TelemetrySample = {
       metric: metric.name,
       value: s.value ?? 0,
       ucum: s.ucum ?? '',
       quality,
       tsMs,
       backfill: s.backfill ?? false,
-    })
+    }
+    if (s.value === null || s.value === undefined) sample.valueAbsent = true
+    samples.push(sample)
   }
   const status = message.status
   return ok({
