@@ -6,7 +6,7 @@ export function createAlertingMetrics(registry: Registry) {
   return {
     records: new Counter({
       name: 'pulsewire_alerting_records_total',
-      help: 'Records evaluated, by channel and outcome (evaluated, skipped_replayed, undecodable).',
+      help: 'Records read, by channel and outcome (evaluated, skipped_replayed, duplicate: a copy by device, boot and seq, dropped unevaluated; undecodable).',
       labelNames: ['channel', 'outcome'] as const,
       registers,
     }),
@@ -31,6 +31,16 @@ export function createAlertingMetrics(registry: Registry) {
     streamTime: new Gauge({
       name: 'pulsewire_alerting_stream_time_seconds',
       help: 'Event-time watermark (highest reading time seen), seconds since the epoch.',
+      registers,
+    }),
+    dedupeBeyondWindow: new Counter({
+      name: 'pulsewire_alerting_dedupe_beyond_window_total',
+      help: 'Telemetry records older than their device boot window (dedupe.windowSeqs): not provably new, evaluated anyway.',
+      registers,
+    }),
+    dedupeEvictions: new Counter({
+      name: 'pulsewire_alerting_dedupe_evictions_total',
+      help: 'Devices forgotten by duplicate detection because dedupe.maxDevices were tracked.',
       registers,
     }),
     stateRestored: new Counter({

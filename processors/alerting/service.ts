@@ -99,6 +99,7 @@ export function createAlertingService(deps: AlertingDeps): {
           if (!consumer) return Promise.reject(new Error('alerting consumer not started'))
           return producer.commit(records, offsets, consumer)
         },
+        dedupe: config.dedupe,
         metrics,
         clock,
         logger,
