@@ -89,7 +89,7 @@ describe('integration > processors > ICU numerics record without quality flags',
     for (const m of messages) {
       await client.publishAsync(`devices/${device}/telemetry`, Buffer.from(encodeTelemetry(m)), { qos: 1 })
     }
-    await client.endAsync()
+    // The connection stays open: a disconnect is communication loss (the missing-data rule), not part of the record.
 
     // What the engine alone makes of the same record: the service must emit exactly this.
     const engine = createAlertEngine({ ruleSet, clock: systemClock })
