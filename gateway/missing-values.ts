@@ -1,6 +1,6 @@
 import type { TelemetryEnvelope } from '../core/telemetry/envelope.js'
 import { withoutSamples } from '../core/telemetry/wire-splice.js'
-import { MEASURED, type Rejection } from './validate.js'
+import type { Rejection } from './validate.js'
 
 /** What to do with a valid message some of whose samples carry no value (ADR 0012). */
 export interface MissingValues {
@@ -21,7 +21,7 @@ export interface MissingValues {
 export function dropMissingValues(envelope: TelemetryEnvelope, payload: Buffer): MissingValues | undefined {
   const drop = new Set<number>()
   envelope.samples.forEach((s, i) => {
-    if (s.valueAbsent && MEASURED.has(s.quality)) drop.add(i)
+    if (s.valueAbsent) drop.add(i) // set by the decoder only where the quality claims a measurement
   })
   if (drop.size === 0) return undefined
   const metrics = [...new Set([...drop].map((i) => envelope.samples[i]?.metric))].join(', ')

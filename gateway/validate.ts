@@ -1,5 +1,6 @@
 import {
   decodeTelemetry,
+  MEASURED_QUALITIES,
   sampleTime,
   type TelemetryDecodeReason,
   type TelemetryEnvelope,
@@ -55,7 +56,7 @@ export interface ValidationLimits {
 }
 
 /** Qualities whose value is a measurement, and so must be plausible. Probe-off and friends carry no reading. */
-export const MEASURED: ReadonlySet<string> = new Set(['valid', 'questionable', 'unspecified'])
+const MEASURED = MEASURED_QUALITIES
 
 /**
  * Pure validation of one telemetry publish (no I/O): size, decode, required fields, the

@@ -20,6 +20,13 @@ export const QUALITIES = [
 ] as const
 export type Quality = (typeof QUALITIES)[number]
 
+/** Qualities that claim a measurement: the sample's value is a reading (and must be plausible). */
+export const MEASURED_QUALITIES: ReadonlySet<Quality> = new Set<Quality>([
+  'valid',
+  'questionable',
+  'unspecified',
+])
+
 // Device types (names, wire numbers, per-type behaviour) live in the device-type table.
 export { DEVICE_TYPES, type DeviceType } from './device-types.js'
 
@@ -28,8 +35,10 @@ export interface TelemetrySample {
   /** 0 when the sample carries no value (`valueAbsent`). */
   value: number
   /**
-   * Set only when the wire has no `value` (explicit presence, ADR 0012): a sample without a value
-   * is not a reading of 0. The gateway drops such samples unless their quality says why (probe off…).
+   * Set only when the wire has no `value` (explicit presence, ADR 0012) while the quality claims a
+   * measurement: such a sample is not a reading of 0, and the gateway drops it. A probe-off (or
+   * other non-measurement) sample without a value keeps value 0 and no flag: its quality says why,
+   * and payloads from before ADR 0012 decode exactly as they did.
    */
   valueAbsent?: true
   ucum: string
@@ -82,7 +91,9 @@ export function encodeTelemetry(envelope: TelemetryEnvelope): Uint8Array {
     },
     samples: envelope.samples.map((s) => ({
       metric: METRICS[s.metric].wire,
-      value: s.valueAbsent ? null : s.value,
+      // No reading: absent on the wire. A 0 with a non-measurement quality (probe off…) is no
+      // reading either, and stays absent as before ADR 0012, so those payloads keep their bytes.
+      value: s.valueAbsent || (s.value === 0 && !MEASURED_QUALITIES.has(s.quality)) ? null : s.value,
       ucum: s.ucum,
       quality: QUALITIES.indexOf(s.quality),
       tsMs: s.tsMs,
@@ -123,7 +134,8 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
       tsMs,
       backfill: s.backfill ?? false,
     }
-    if (s.value === null || s.value === undefined) sample.valueAbsent = true
+    if ((s.value === null || s.value === undefined) && MEASURED_QUALITIES.has(quality))
+      sample.valueAbsent = true
     samples.push(sample)
   }
   const status = message.status

@@ -93,7 +93,7 @@ describe('integration > gateway > samples without a value (real aedes, real Kafk
     expect(forwarded.map((e) => e.seq)).toEqual([1, 3])
     expect(forwarded[0]!.samples.map((x) => [x.metric, x.value, x.quality, x.valueAbsent ?? false])).toEqual([
       ['heart_rate', 72, 'valid', false],
-      ['respiration_rate', 0, 'probe_off', true],
+      ['respiration_rate', 0, 'probe_off', false],
       ['spo2', 0, 'valid', false],
     ])
     const letters = mine(CHANNELS.dlq)

@@ -101,6 +101,18 @@ describe('integration > processors > alerting replay check per (topic, partition
       started.push(c)
     }
     await eventually(() => ((alerting.consumer()?.assignments().length ?? 0) > 0 ? true : undefined), 60_000)
+    const outcome = async (name: string): Promise<number> => {
+      const records = await registry.getSingleMetric('pulsewire_alerting_records_total')?.get()
+      return (records?.values ?? []).filter((v) => v.labels.outcome === name).reduce((n, v) => n + v.value, 0)
+    }
+    // Ready: a record produced now is consumed (a new group's "latest" position is resolved lazily).
+    const warm = `${device}-warm`
+    await eventually(async () => {
+      await producer.produce(
+        telemetryRecord(envelope(warm, 1, t0, [sample('spo2', 97)]), { type: 'bedside-monitor' }),
+      )
+      return (await outcome('evaluated')) > 0 ? true : undefined
+    }, 60_000)
 
     const dip = await producer.produce(reading(2, 86))
     await producer.produce(reading(3, 96))
@@ -111,10 +123,14 @@ describe('integration > processors > alerting replay check per (topic, partition
         const decoded = decodeAlertEvent(r.value)
         return decoded.ok ? [decoded.value.transition] : []
       })
-    await eventually(() => (events().length >= 2 ? true : undefined), 30_000)
+    await eventually(() => (events().length >= 2 ? true : undefined), 30_000).catch(async (err: unknown) => {
+      console.info('records', {
+        evaluated: await outcome('evaluated'),
+        skipped: await outcome('skipped_replayed'),
+      })
+      throw err
+    })
     expect(events()).toEqual(['raised', 'cleared'])
-    const records = await registry.getSingleMetric('pulsewire_alerting_records_total')?.get()
-    const skipped = (records?.values ?? []).filter((v) => v.labels.outcome === 'skipped_replayed')
-    expect(skipped.reduce((n, v) => n + v.value, 0)).toBe(0)
+    expect(await outcome('skipped_replayed')).toBe(0)
   })
 })
