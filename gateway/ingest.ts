@@ -13,6 +13,7 @@ import {
 } from './forward.js'
 import { createLogWindow } from './log-window.js'
 import type { GatewayMetrics } from './metrics.js'
+import { dropMissingValues } from './missing-values.js'
 import { validateTelemetry, type ValidationLimits } from './validate.js'
 
 /**
@@ -150,9 +151,21 @@ export function createIngest(deps: IngestDeps): Ingest {
         if (letter.value.length < payload.length) noteTruncated(payload.length)
         return track(produce(letter, rxMs, signal))
       }
+      metrics.deviceClockSkew.observe((rxMs - result.value.deviceTsMs) / 1000)
+      const missing = dropMissingValues(result.value, payload)
+      if (missing) {
+        // The original bytes to the DLQ, the rest forwarded; the PUBACK waits for both.
+        metrics.samplesDropped.inc({ reason: missing.rejection.reason }, missing.dropped)
+        metrics.rejected.inc({ reason: missing.rejection.reason })
+        const keep = deps.dlq.oversizedKeepBytes
+        const records = [dlqRecord(device, topic, payload, missing.rejection, rxMs, keep)]
+        if (missing.forward)
+          records.push(telemetryRecord(device, result.value.deviceType, missing.forward, rxMs))
+        for (const r of records.slice(1)) metrics.accepted.inc({ channel: r.topic })
+        return track(Promise.all(records.map((r) => produce(r, rxMs, signal))).then(() => undefined))
+      }
       const record = telemetryRecord(device, result.value.deviceType, payload, rxMs)
       metrics.accepted.inc({ channel: record.topic })
-      metrics.deviceClockSkew.observe((rxMs - result.value.deviceTsMs) / 1000)
       return track(produce(record, rxMs, signal))
     },
     status(deviceId, payload, signal) {

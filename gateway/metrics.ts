@@ -28,6 +28,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    samplesDropped: new Counter({
+      name: 'pulsewire_gateway_samples_dropped_total',
+      help: 'Samples removed from otherwise valid messages before forwarding, by reason (missing_value: no value on the wire while the quality claims a measurement; ADR 0015). The original message goes to the DLQ.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     dlqTruncated: new Counter({
       name: 'pulsewire_gateway_dlq_payloads_truncated_total',
       help: 'Oversized payloads acknowledged with a DLQ record holding only their first dlq.oversizedKeepBytes bytes.',

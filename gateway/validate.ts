@@ -1,6 +1,7 @@
 import type { DeviceType } from '../core/telemetry/device-types.js'
 import {
   decodeTelemetry,
+  MEASURED_QUALITIES,
   sampleTime,
   type TelemetryDecodeReason,
   type TelemetryEnvelope,
@@ -22,6 +23,7 @@ export type RejectReason =
   | 'unit_mismatch'
   | 'value_out_of_range'
   | 'not_a_number'
+  | 'missing_value'
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'malformed',
@@ -39,6 +41,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'unit_mismatch',
   'value_out_of_range',
   'not_a_number',
+  'missing_value',
 ]
 
 export interface Rejection {
@@ -56,7 +59,7 @@ export interface ValidationLimits {
 }
 
 /** Qualities whose value is a measurement, and so must be plausible. Probe-off and friends carry no reading. */
-const MEASURED = new Set(['valid', 'questionable', 'unspecified'])
+const MEASURED = MEASURED_QUALITIES
 
 /**
  * Pure validation of one telemetry publish (no I/O): size, decode, required fields, the
@@ -138,13 +141,17 @@ function checkSample(
       detail: `samples[${index}] ${sample.metric} in "${sample.ucum}", expected "${definition.ucum}"`,
     }
   }
-  if (!Number.isFinite(sample.value))
-    return { reason: 'not_a_number', detail: `samples[${index}] ${sample.metric}` }
-  const [min, max] = definition.range
-  if (MEASURED.has(sample.quality) && (sample.value < min || sample.value > max)) {
-    return {
-      reason: 'value_out_of_range',
-      detail: `samples[${index}] ${sample.metric} ${sample.value} outside [${min}, ${max}]`,
+  // No value on the wire: nothing to range-check. The ingest drops the sample (missing-values.ts)
+  // when its quality claims a measurement; a probe-off sample legitimately carries none.
+  if (!sample.valueAbsent) {
+    if (!Number.isFinite(sample.value))
+      return { reason: 'not_a_number', detail: `samples[${index}] ${sample.metric}` }
+    const [min, max] = definition.range
+    if (MEASURED.has(sample.quality) && (sample.value < min || sample.value > max)) {
+      return {
+        reason: 'value_out_of_range',
+        detail: `samples[${index}] ${sample.metric} ${sample.value} outside [${min}, ${max}]`,
+      }
     }
   }
   const time = checkTime(tsMs, nowMs, limits)

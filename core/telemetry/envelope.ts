@@ -20,12 +20,27 @@ export const QUALITIES = [
 ] as const
 export type Quality = (typeof QUALITIES)[number]
 
+/** Qualities that claim a measurement: the sample's value is a reading (and must be plausible). */
+export const MEASURED_QUALITIES: ReadonlySet<Quality> = new Set<Quality>([
+  'valid',
+  'questionable',
+  'unspecified',
+])
+
 // Device types (names, wire numbers, per-type behaviour) live in the device-type table.
 export { DEVICE_TYPES, type DeviceType } from './device-types.js'
 
 export interface TelemetrySample {
   metric: MetricName
+  /** 0 when the sample carries no value (`valueAbsent`). */
   value: number
+  /**
+   * Set only when the wire has no `value` (explicit presence, ADR 0015) while the quality claims a
+   * measurement: such a sample is not a reading of 0, and the gateway drops it. A probe-off (or
+   * other non-measurement) sample without a value keeps value 0 and no flag: its quality says why,
+   * and payloads from before ADR 0015 decode exactly as they did.
+   */
+  valueAbsent?: true
   ucum: string
   quality: Quality
   /** Acquisition time, ms since the epoch; 0 = the envelope's deviceTsMs. */
@@ -76,7 +91,9 @@ export function encodeTelemetry(envelope: TelemetryEnvelope): Uint8Array {
     },
     samples: envelope.samples.map((s) => ({
       metric: METRICS[s.metric].wire,
-      value: s.value,
+      // No reading: absent on the wire. A 0 with a non-measurement quality (probe off…) is no
+      // reading either, and stays absent as before ADR 0015, so those payloads keep their bytes.
+      value: s.valueAbsent || (s.value === 0 && !MEASURED_QUALITIES.has(s.quality)) ? null : s.value,
       ucum: s.ucum,
       quality: QUALITIES.indexOf(s.quality),
       tsMs: s.tsMs,
@@ -109,14 +126,17 @@ export function decodeTelemetry(bytes: Uint8Array): Result<TelemetryEnvelope, Te
     if (quality === undefined) return err({ reason: 'unknown_enum', message: `quality ${s.quality ?? 0}` })
     const tsMs = toSafeNumber(s.tsMs)
     if (tsMs === undefined) return err({ reason: 'unsafe_integer', message: 'sample ts_ms beyond 2^53' })
-    samples.push({
+    const sample: TelemetrySample = {
       metric: metric.name,
       value: s.value ?? 0,
       ucum: s.ucum ?? '',
       quality,
       tsMs,
       backfill: s.backfill ?? false,
-    })
+    }
+    if ((s.value === null || s.value === undefined) && MEASURED_QUALITIES.has(quality))
+      sample.valueAbsent = true
+    samples.push(sample)
   }
   const status = message.status
   return ok({

@@ -87,6 +87,28 @@ export const alertingConfigSchema = z.strictObject({
     .describe(
       'Kafka transactional id; must be unique per instance (two instances with one id fence each other). Default <groupId>-<hostname>-<instanceId>.',
     ),
+  dedupe: z
+    .strictObject({
+      windowSeqs: z
+        .number()
+        .int()
+        .min(64)
+        .max(1 << 20)
+        .default(1024)
+        .describe(
+          'Sequence numbers remembered per device boot: a resent copy up to this far behind the newest seq is dropped (1 bit each; 1024 = 17 min at 1 Hz, 17 h at one a minute). Older records are evaluated and counted.',
+        ),
+      maxDevices: z
+        .number()
+        .int()
+        .positive()
+        .default(50_000)
+        .describe(
+          'Devices tracked by duplicate detection (least recently seen forgotten first; about windowSeqs / 8 bytes per boot, 3 boots).',
+        ),
+    })
+    .prefault({})
+    .describe('Duplicate detection by (device, boot, seq) (ADR 0004).'),
   fromBeginning: z
     .boolean()
     .default(true)

@@ -6,7 +6,7 @@ export function createAlertingMetrics(registry: Registry) {
   return {
     records: new Counter({
       name: 'pulsewire_alerting_records_total',
-      help: 'Records evaluated, by channel and outcome (evaluated, skipped_replayed, undecodable).',
+      help: 'Records read, by channel and outcome (evaluated, skipped_replayed, duplicate: a copy by device, boot and seq, dropped unevaluated; undecodable).',
       labelNames: ['channel', 'outcome'] as const,
       registers,
     }),
@@ -37,6 +37,16 @@ export function createAlertingMetrics(registry: Registry) {
       name: 'pulsewire_alerting_commands_total',
       help: 'Operator alarm commands read from alerts.commands.v1, by command and outcome: applied, invalid (dropped), or why it was refused (unknown_alert, closed, already_acknowledged, condition_active, duplicate).',
       labelNames: ['command', 'outcome'] as const,
+      registers,
+    }),
+    dedupeBeyondWindow: new Counter({
+      name: 'pulsewire_alerting_dedupe_beyond_window_total',
+      help: 'Telemetry records older than their device boot window (dedupe.windowSeqs): not provably new, evaluated anyway.',
+      registers,
+    }),
+    dedupeEvictions: new Counter({
+      name: 'pulsewire_alerting_dedupe_evictions_total',
+      help: 'Devices forgotten by duplicate detection because dedupe.maxDevices were tracked.',
       registers,
     }),
     stateRestored: new Counter({

@@ -7,8 +7,9 @@ import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import { evaluateCommand } from './command-input.js'
 import type { AlertEngine, DeviceInfo } from './engine/engine.js'
+import { createDedupe, type DedupeLimits } from './dedupe.js'
 import type { AlertingMetrics } from './metrics.js'
-import { encodeStoredState, type StoredState } from './state-store.js'
+import { encodeStoredState, offsetKey, type StoredState } from './state-store.js'
 
 export interface AlertPipelineDeps {
   /** A fresh engine: one per assignment, so devices of revoked partitions leave with them. */
@@ -18,10 +19,14 @@ export interface AlertPipelineDeps {
    * a crash can then neither lose a transition nor emit it twice.
    */
   commit: (records: OutgoingRecord[], offsets: Array<TopicPartition & { offset: number }>) => Promise<void>
+  /** Bounds of duplicate detection by (device, boot, seq) (dedupe.ts). */
+  dedupe: DedupeLimits
   metrics: AlertingMetrics
   clock: Clock
   logger: Logger
 }
+
+const EVICTION_LOG_EVERY_MS = 60_000
 
 export interface TopicPartition {
   topic: string
@@ -56,6 +61,19 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   const offsets = new Map<string, Record<string, number>>()
   const partitions = new Map<string, Record<string, number>>()
   let streamTimeMs = 0
+  const evicted = { count: 0, loggedAtMs: Number.NEGATIVE_INFINITY }
+  const dedupe = createDedupe(deps.dedupe, () => {
+    metrics.dedupeEvictions.inc()
+    evicted.count++
+    const now = clock.now()
+    if (now - evicted.loggedAtMs < EVICTION_LOG_EVERY_MS) return
+    log.warn(
+      { devices: evicted.count, maxDevices: deps.dedupe.maxDevices },
+      'dedupe memory full: the least recently seen devices were forgotten; a duplicate of theirs is evaluated again',
+    )
+    evicted.count = 0
+    evicted.loggedAtMs = now
+  })
 
   function restore(deviceId: string): void {
     restored.add(deviceId)
@@ -65,6 +83,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       engine.restore(deviceId, stored.engine)
       offsets.set(deviceId, { ...stored.offsets })
       partitions.set(deviceId, { ...stored.partitions })
+      if (stored.dedupe) dedupe.import(deviceId, stored.dedupe)
       metrics.stateRestored.inc()
     } catch (err) {
       // An unreadable snapshot costs that device its open episodes, not the processor.
@@ -90,12 +109,14 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       return []
     }
     const seen = ensureRestored(deviceId, record)
-    const done = seen[record.topic]
+    // Per partition: offsets of two partitions say nothing about each other (a moved device).
+    const at = offsetKey(record.topic, record.partition)
+    const done = seen[at]
     if (done !== undefined && record.offset <= done) {
       metrics.records.inc({ channel: record.topic, outcome: 'skipped_replayed' })
       return []
     }
-    seen[record.topic] = record.offset
+    seen[at] = record.offset
     // A command is consumed like telemetry: its offset is in the device's state and in the
     // transaction that writes its transition, so it is applied exactly once.
     if (record.topic === CHANNELS.alertCommands) return evaluateCommand(record, engine, metrics, log)
@@ -106,6 +127,14 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       metrics.records.inc({ channel: record.topic, outcome: 'undecodable' })
       return []
     }
+    // A resent copy (ADR 0004): never evaluated twice. After the replay check, so a record the
+    // state already reflects is "replayed", not a duplicate.
+    const verdict = dedupe.check(deviceId, decoded.value.bootId, decoded.value.seq)
+    if (verdict === 'duplicate') {
+      metrics.records.inc({ channel: record.topic, outcome: 'duplicate' })
+      return []
+    }
+    if (verdict === 'beyond_window') metrics.dedupeBeyondWindow.inc()
     metrics.records.inc({ channel: record.topic, outcome: 'evaluated' })
     for (const sample of decoded.value.samples)
       streamTimeMs = Math.max(streamTimeMs, sampleTime(decoded.value, sample))
@@ -165,6 +194,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         offsets: { ...(offsets.get(deviceId) ?? {}) },
         partitions: { ...(partitions.get(deviceId) ?? {}) },
         engine: snapshot,
+        dedupe: dedupe.export(deviceId),
       }
       states.set(deviceId, stored)
       output.push({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) })
@@ -193,6 +223,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       restored.clear()
       offsets.clear()
       partitions.clear()
+      dedupe.clear()
       const owned = new Set(assigned.map((tp) => `${tp.topic}/${tp.partition}`))
       for (const [deviceId, stored] of latest) {
         if (Object.entries(stored.partitions).some(([topic, p]) => owned.has(`${topic}/${p}`)))

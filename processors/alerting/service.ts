@@ -159,6 +159,7 @@ export function createAlertingService(deps: AlertingDeps): {
             throw err
           }
         },
+        dedupe: config.dedupe,
         metrics,
         clock,
         logger,

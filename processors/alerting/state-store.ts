@@ -3,46 +3,96 @@ import { endOffsets } from '../../core/kafka/admin.js'
 import { createKafkaConsumer } from '../../core/kafka/consumer.js'
 import type { Logger } from '../../core/log.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
+import type { StoredBootWindow } from './dedupe.js'
 
 /**
  * A device's alerting state as stored on the compacted alerts.state.v1 channel: the engine's
- * snapshot plus, per input channel, the offset of the last record it reflects. After a crash
+ * snapshot plus, per input partition, the offset of the last record it reflects. After a crash
  * the batch in progress is consumed again; records at or below these offsets are already in
  * the state and are skipped, so a replay neither loses nor repeats a transition.
  */
 export interface StoredState {
+  /**
+   * By `offsetKey(topic, partition)`: offsets are only comparable within one partition, and a
+   * device whose key moves to another partition (more partitions, another partitioner) must not
+   * have its records there skipped as "already replayed" (issue #9 finding 6).
+   */
   offsets: Record<string, number>
   /** Input partition of the device per channel: who owns the device after a rebalance. */
   partitions: Record<string, number>
   engine: Buffer
+  /** Duplicate-detection windows (dedupe.ts); absent in snapshots written before them. */
+  dedupe?: StoredBootWindow[] | undefined
 }
+
+/** Kafka topic names cannot contain '/', so this key is unambiguous. */
+export const offsetKey = (topic: string, partition: number): string => `${topic}/${partition}`
 
 interface Wire {
   v: 1
+  /**
+   * Per topic, for readers older than partitionOffsets (a rolling upgrade): the offset on the
+   * device's current partition of that topic. Read only when partitionOffsets is absent.
+   */
   offsets: Record<string, number>
   partitions?: Record<string, number>
+  partitionOffsets?: Record<string, number>
   engine: string
+  dedupe?: StoredBootWindow[]
 }
 
 export function encodeStoredState(state: StoredState): Buffer {
+  const legacy: Record<string, number> = {}
+  for (const [topic, partition] of Object.entries(state.partitions)) {
+    const offset = state.offsets[offsetKey(topic, partition)]
+    if (offset !== undefined) legacy[topic] = offset
+  }
   const wire: Wire = {
     v: 1,
-    offsets: state.offsets,
+    offsets: legacy,
     partitions: state.partitions,
+    partitionOffsets: state.offsets,
     engine: state.engine.toString('base64'),
+    ...(state.dedupe ? { dedupe: state.dedupe } : {}),
   }
   return Buffer.from(JSON.stringify(wire))
 }
 
+const isOffsets = (x: unknown): x is Record<string, number> =>
+  typeof x === 'object' && x !== null && Object.values(x).every((v) => typeof v === 'number')
+
+const isWindows = (x: unknown): x is StoredBootWindow[] =>
+  Array.isArray(x) &&
+  x.every(
+    (w: Partial<StoredBootWindow> | null) =>
+      typeof w?.boot === 'string' &&
+      typeof w.high === 'number' &&
+      typeof w.w === 'number' &&
+      typeof w.bits === 'string',
+  )
+
 export function decodeStoredState(bytes: Buffer): StoredState | undefined {
   try {
     const wire = JSON.parse(bytes.toString('utf8')) as Partial<Wire>
-    if (wire.v !== 1 || typeof wire.engine !== 'string' || typeof wire.offsets !== 'object' || !wire.offsets)
-      return undefined
+    if (wire.v !== 1 || typeof wire.engine !== 'string' || !isOffsets(wire.offsets)) return undefined
+    const partitions = isOffsets(wire.partitions) ? wire.partitions : {}
+    let offsets: Record<string, number>
+    if (isOffsets(wire.partitionOffsets)) offsets = wire.partitionOffsets
+    else {
+      // An older snapshot: its per-topic offset belongs to the partition it names. Without one,
+      // the offset cannot be placed and is dropped: at worst that device's last uncommitted batch
+      // is evaluated again, never a later partition's records skipped.
+      offsets = {}
+      for (const [topic, offset] of Object.entries(wire.offsets)) {
+        const partition = partitions[topic]
+        if (partition !== undefined) offsets[offsetKey(topic, partition)] = offset
+      }
+    }
     return {
-      offsets: wire.offsets,
-      partitions: wire.partitions ?? {},
+      offsets,
+      partitions,
       engine: Buffer.from(wire.engine, 'base64'),
+      dedupe: isWindows(wire.dedupe) ? wire.dedupe : undefined,
     }
   } catch {
     return undefined

@@ -66,7 +66,7 @@ export namespace pulsewire {
                 constructor(p?: pulsewire.telemetry.v1.Sample.$Properties);
                 $unknowns?: Uint8Array[];
                 metric: pulsewire.telemetry.v1.Metric;
-                value: number;
+                value?: (number|null);
                 ucum: string;
                 quality: pulsewire.telemetry.v1.Quality;
                 tsMs: number;

@@ -206,11 +206,11 @@ export const pulsewire = $root.pulsewire = (() => {
 
                 /**
                  * Sample value.
-                 * @member {number} value
+                 * @member {number|null|undefined} value
                  * @memberof pulsewire.telemetry.v1.Sample
                  * @instance
                  */
-                Sample.prototype.value = 0;
+                Sample.prototype.value = null;
 
                 /**
                  * Sample ucum.
@@ -243,6 +243,15 @@ export const pulsewire = $root.pulsewire = (() => {
                  * @instance
                  */
                 Sample.prototype.backfill = false;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(Sample.prototype, "_value", {
+                    get: $util.oneOfGetter($oneOfFields = ["value"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
 
                 /**
                  * Creates a new Sample instance using the specified properties.
@@ -278,7 +287,7 @@ export const pulsewire = $root.pulsewire = (() => {
                         throw $Error("max depth exceeded");
                     if (m.metric != null && $Object.hasOwnProperty.call(m, "metric") && m.metric !== 0)
                         w.uint32(/* id 1, wireType 0 =*/8).int32(m.metric);
-                    if (m.value != null && $Object.hasOwnProperty.call(m, "value") && !$Object.is(m.value, 0))
+                    if (m.value != null && $Object.hasOwnProperty.call(m, "value"))
                         w.uint32(/* id 2, wireType 1 =*/17).double(m.value);
                     if (m.ucum != null && $Object.hasOwnProperty.call(m, "ucum") && m.ucum !== "")
                         w.uint32(/* id 3, wireType 2 =*/26).string(m.ucum);
@@ -357,10 +366,8 @@ export const pulsewire = $root.pulsewire = (() => {
                         case 2: {
                                 if (u !== 1)
                                     break;
-                                if (!$Object.is(v = r.double(), 0))
-                                    m.value = v;
-                                else
-                                    delete m.value;
+                                m.value = r.double();
+                                m._value = "value";
                                 continue;
                             }
                         case 3: {
@@ -447,11 +454,13 @@ export const pulsewire = $root.pulsewire = (() => {
                         q = 0;
                     if (q > $util.recursionLimit)
                         return "max depth exceeded";
+                    var p = {};
                     if (m.metric != null && $Object.hasOwnProperty.call(m, "metric")) {
                         if (typeof m.metric !== "number" || (m.metric | 0) !== m.metric)
                             return "metric: enum value expected";
                     }
                     if (m.value != null && $Object.hasOwnProperty.call(m, "value")) {
+                        p._value = 1;
                         if (typeof m.value !== "number")
                             return "value: number expected";
                     }
@@ -572,9 +581,7 @@ export const pulsewire = $root.pulsewire = (() => {
                         }
                     }
                     if (d.value != null) {
-                        if (!$Object.is($Number(d.value), 0)) {
-                            m.value = $Number(d.value);
-                        }
+                        m.value = $Number(d.value);
                     }
                     if (d.ucum != null) {
                         if (typeof d.ucum !== "string" || d.ucum.length) {
@@ -659,7 +666,6 @@ export const pulsewire = $root.pulsewire = (() => {
                     var d = {};
                     if (o.defaults) {
                         d.metric = o.enums === $String ? "METRIC_UNSPECIFIED" : 0;
-                        d.value = 0;
                         d.ucum = "";
                         d.quality = o.enums === $String ? "QUALITY_UNSPECIFIED" : 0;
                         if ($util.Long) {

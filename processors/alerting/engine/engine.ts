@@ -10,6 +10,7 @@ import {
 import type { MetricName } from '../../../core/telemetry/metric-registry.js'
 import type { RuleDefinition, RuleSet } from '../rules/rule-set.js'
 import type { DeviceInfo, LifecycleEvent, RuleLogic, RuleStep, SampleInput } from '../rules/rule.js'
+import { isMeasurement } from '../rules/plausibility.js'
 import {
   applyCommand,
   DEFAULT_ALARM_POLICY,
@@ -51,8 +52,6 @@ export interface AlertEngine {
 }
 
 type Hook = (logic: RuleLogic<unknown>, state: unknown, device: DeviceInfo) => RuleStep<unknown> | undefined
-
-const isValid = (quality: string): boolean => quality === 'valid' || quality === 'unspecified'
 
 export function createAlertEngine(deps: {
   ruleSet: RuleSet
@@ -141,7 +140,8 @@ export function createAlertEngine(deps: {
         metric: s.metric,
         value: s.value,
         quality: s.quality,
-        valid: isValid(s.quality),
+        // Unflagged readings count only when plausible (rules/plausibility.ts, issue #9 finding 6).
+        valid: isMeasurement(s.metric, s.value, s.quality),
         tsMs,
       }
       // An invalid reading may reset a physiological rule's timers but never raise or escalate it (domain.md §2.4 items 1, 8).

@@ -1,6 +1,7 @@
 import { flatlineRule } from './flatline/flatline.js'
 import { missingDataRule } from './missing-data/missing-data.js'
 import { news2Rule } from './news2/news2.js'
+import { noSignalRule } from './no-signal/no-signal.js'
 import { rateOfChangeRule } from './rate-of-change/rate-of-change.js'
 import { defineRule, type RegisteredRule } from './rule.js'
 import { technicalRule } from './technical/technical.js'
@@ -14,4 +15,5 @@ export const RULE_TYPES: readonly RegisteredRule[] = [
   defineRule(missingDataRule),
   defineRule(flatlineRule),
   defineRule(technicalRule),
+  defineRule(noSignalRule),
 ]
