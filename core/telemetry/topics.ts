@@ -143,9 +143,9 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
   },
   {
     name: CHANNELS.alertCommands,
-    // As many partitions as the vitals channel: with the same key and count, a device's commands
-    // land on the same partition index as its vitals, so the member owning its alarm state gets them.
-    partitions: 12,
+    // As many partitions as the telemetry inputs (ADR 0014): with the same key and count, a device's
+    // commands land on the same partition index as its vitals, so the member owning its alarm state gets them.
+    partitions: TELEMETRY_PARTITIONS,
     config: { 'retention.ms': String(30 * DAY_MS) },
     description:
       'Operator alarm commands (acknowledge, silence, reset) from clinician apps via the gateway and from `pulsewire alarm`, key = the alert’s device id.',
