@@ -106,7 +106,9 @@ function assigned(log: string): boolean {
   return log.split('\n').some((line) => {
     if (!line.includes('"rebalance"') || !line.includes('"assigned"')) return false
     try {
-      return ((JSON.parse(line) as { partitions?: number }).partitions ?? 0) > 0
+      // The rebalance line lists the partitions ("topic/n"); older builds logged only a count.
+      const { partitions } = JSON.parse(line) as { partitions?: number | string[] }
+      return (Array.isArray(partitions) ? partitions.length : (partitions ?? 0)) > 0
     } catch {
       return false
     }

@@ -135,7 +135,7 @@ describe('integration > kafka > topic durability (real broker)', () => {
       })
     expect(load).toThrow(ConfigError)
     expect(load).toThrow(
-      /kafka\.topics\.channels\.telemetry\.vitals\.v1: min\.insync\.replicas 2 is above the replication factor 1/,
+      /kafka\.topics\.channels\.telemetry\.vitals\.v2: min\.insync\.replicas 2 is above the replication factor 1/,
     )
   })
 })

@@ -41,7 +41,7 @@ describe('integration > processors > storage > dead letters (real Kafka, real In
     expect(letter?.value.equals(poison)).toBe(true)
     expect(letter?.headers[HEADERS.rejectReason]?.toString()).toBe('malformed')
     expect(letter?.headers[HEADERS.rejectDetail]?.toString()).toMatch(
-      /^storage: .*telemetry\.vitals\.v1\/\d+@\d+\)$/,
+      /^storage: .*telemetry\.vitals\.v2\/\d+@\d+\)$/,
     )
     expect(letter?.headers[HEADERS.site]?.toString()).toBe('w9')
     expect(await running.metric('pulsewire_storage_dlq_records_total', { reason: 'malformed' })).toBe(1)
