@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js'
+import { createLruMap } from '../core/lru-map.js'
 
 /** Why a connection was refused or closed by a connection-level limit: a closed set (metric label). */
 export type RefuseReason =
@@ -72,22 +73,12 @@ interface AddressState {
  */
 export function createAdmission(limits: AdmissionLimits, clock: Pick<Clock, 'now'>): Admission {
   const exempt = new Set(limits.exemptAddresses.map(normalizeAddress))
-  const states = new Map<string, AddressState>()
+  const states = createLruMap<string, AddressState>(limits.maxTrackedAddresses)
   let open = 0
   let capLoggedAt = -Infinity
 
   function stateOf(key: string, now: number): AddressState {
-    const existing = states.get(key)
-    if (existing) {
-      states.delete(key) // re-insert: most recently used last
-      states.set(key, existing)
-      return existing
-    }
-    if (states.size >= limits.maxTrackedAddresses) {
-      const oldest = states.keys().next()
-      if (!oldest.done) states.delete(oldest.value)
-    }
-    const fresh: AddressState = {
+    return states.use(key, () => ({
       tokens: limits.connectRate.burst,
       refilledAt: now,
       failures: 0,
@@ -96,9 +87,7 @@ export function createAdmission(limits: AdmissionLimits, clock: Pick<Clock, 'now
       lastFailureAt: -Infinity,
       blockedUntil: -Infinity,
       loggedAt: -Infinity,
-    }
-    states.set(key, fresh)
-    return fresh
+    }))
   }
 
   function shouldLog(state: { loggedAt: number }, now: number): boolean {
@@ -169,7 +158,7 @@ export function createAdmission(limits: AdmissionLimits, clock: Pick<Clock, 'now
 
     authSucceeded(address) {
       const key = keyOf(address)
-      const state = key === undefined ? undefined : states.get(key)
+      const state = key === undefined ? undefined : states.peek(key)
       if (state) state.failures = 0
     },
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js'
+import { createLruMap } from '../core/lru-map.js'
 
 /** Per-device limits (issue #10, finding 9; ADR 0013): `limits.devicePublish` and `limits.dlqQuota`. */
 export interface DeviceQuotaLimits {
@@ -52,28 +53,16 @@ interface DeviceState {
  */
 export function createDeviceQuota(limits: DeviceQuotaLimits, clock: Pick<Clock, 'now'>): DeviceQuota {
   const { devicePublish: pub, dlqQuota } = limits
-  const states = new Map<string, DeviceState>()
+  const states = createLruMap<string, DeviceState>(limits.maxTrackedDevices)
 
   function stateOf(deviceId: string, now: number): DeviceState {
-    const existing = states.get(deviceId)
-    if (existing) {
-      states.delete(deviceId) // re-insert: most recently used last
-      states.set(deviceId, existing)
-      return existing
-    }
-    if (states.size >= limits.maxTrackedDevices) {
-      const oldest = states.keys().next()
-      if (!oldest.done) states.delete(oldest.value)
-    }
-    const fresh: DeviceState = {
+    return states.use(deviceId, () => ({
       messages: pub.messagesBurst,
       bytes: pub.bytesBurst,
       refilledAt: now,
       letters: dlqQuota.burst,
       lettersRefilledAt: now,
-    }
-    states.set(deviceId, fresh)
-    return fresh
+    }))
   }
 
   return {

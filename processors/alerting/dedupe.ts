@@ -1,3 +1,5 @@
+import { createLruMap } from '../../core/lru-map.js'
+
 /**
  * Duplicate detection by (device, boot, seq) (ADR 0004: "consumers drop duplicates"; issue #9
  * finding 5). A device resends every unacknowledged message after an outage, and the gateway may
@@ -53,7 +55,7 @@ export interface Dedupe {
 
 export function createDedupe(limits: DedupeLimits, onEvict: (deviceId: string) => void): Dedupe {
   const w = limits.windowSeqs
-  const devices = new Map<string, BootWindow[]>()
+  const devices = createLruMap<string, BootWindow[]>(limits.maxDevices, (deviceId) => onEvict(deviceId))
 
   const bit = (win: BootWindow, seq: number): boolean => {
     const i = seq % w
@@ -67,16 +69,7 @@ export function createDedupe(limits: DedupeLimits, onEvict: (deviceId: string) =
 
   /** The device's windows, moved to the most recently used end of the LRU. */
   function touch(deviceId: string): BootWindow[] {
-    let windows = devices.get(deviceId)
-    if (windows) devices.delete(deviceId)
-    else windows = []
-    devices.set(deviceId, windows)
-    while (devices.size > limits.maxDevices) {
-      const oldest = devices.keys().next().value as string
-      devices.delete(oldest)
-      onEvict(oldest)
-    }
-    return windows
+    return devices.use(deviceId, () => [])
   }
 
   return {
@@ -105,7 +98,7 @@ export function createDedupe(limits: DedupeLimits, onEvict: (deviceId: string) =
       return 'new'
     },
     export(deviceId) {
-      const windows = devices.get(deviceId)
+      const windows = devices.peek(deviceId)
       if (!windows || windows.length === 0) return undefined
       return windows.map((x) => ({
         boot: x.boot,
