@@ -21,6 +21,16 @@ export const HEADERS = {
   mqttTopic: 'pw-mqtt-topic',
   /** Status channel: lifecycle event kind (connected, disconnected, status). */
   lifecycle: 'pw-lifecycle',
+  /** Status channel, disconnected records: why (gateway_shutdown when the gateway stops gracefully). */
+  disconnectReason: 'pw-disconnect-reason',
+  /**
+   * Telemetry channels: a gateway heartbeat (value: the gateway id; record value empty, no key),
+   * one per partition per interval, so a partition's clock is the gateway's receive time even
+   * when no device publishes on it (issue #9: per-device time).
+   */
+  heartbeat: 'pw-heartbeat',
+  /** On a stopping heartbeat and on gateway_shutdown disconnects: how long devices may take to come back, ms. */
+  graceMs: 'pw-grace-ms',
   /** Alert channel: the event's alert id, transition and priority, readable without decoding it. */
   alertId: 'pw-alert-id',
   transition: 'pw-transition',
