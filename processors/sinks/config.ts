@@ -12,7 +12,9 @@ import {
 } from '../../core/plugins/plugin-list.js'
 import type { Clock } from '../../core/clock.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
+import { sinkFilterSchema, type SinkFilter } from './filter.js'
 import { SINK_TYPES } from './index.js'
+import { selfWatchSchema } from './self-watch.js'
 import type { DeliveryPolicy } from './runner.js'
 import type { RegisteredSink, Sink } from './sink.js'
 
@@ -50,6 +52,9 @@ export const sinksFileSchema = z.strictObject({
     .array(z.unknown())
     .min(1, 'configure at least one sink')
     .describe('The sinks; each has the common keys below plus its type’s own (<type>/README.md).'),
+  selfWatch: selfWatchSchema
+    .prefault({})
+    .describe('Technical alarms about the sinks themselves, delivered through the sinks that still work.'),
   http: httpSchema(SINKS_HTTP_PORT).prefault({}).describe('The /metrics, /healthz and /readyz server.'),
   log: logSchema.prefault({}).describe('Logging.'),
   shutdown: shutdownSchema.prefault({}).describe('Graceful stop.'),
@@ -106,6 +111,9 @@ export const commonSinkSchema = z.looseObject({
     .default(20)
     .describe('Transitions per consumer batch, committed together: a crash repeats at most this many.'),
   delivery: deliverySchema.prefault({}).describe('Timeout, retries and dead-lettering.'),
+  filter: sinkFilterSchema
+    .optional()
+    .describe('Only the transitions this matches are delivered; the rest is committed past. Default: all.'),
 })
 
 /** How the sinks file lists sinks, for the one plugin-list parser. */
@@ -130,6 +138,7 @@ export interface SinkDefinition {
   recentKeys: number
   batchSize: number
   delivery: DeliveryPolicy
+  filter: SinkFilter | undefined
   sink: Sink
 }
 
@@ -189,6 +198,7 @@ function createSink(
       recentKeys: common.recentKeys,
       batchSize: common.batchSize,
       delivery: common.delivery,
+      filter: common.filter,
       sink: created.sink,
     },
   ]

@@ -63,6 +63,24 @@ export function createSinkMetrics(registry: Registry) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    filtered: new Counter({
+      name: 'pulsewire_sink_filtered_total',
+      help: 'Transitions the sink’s filter does not take: committed past, never retried or dead-lettered.',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    healthy: new Gauge({
+      name: 'pulsewire_sink_healthy',
+      help: 'Self-watch: 1 while no technical alarm about the sink is open, 0 while one is (ADR 0017).',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
+    watchAlarms: new Counter({
+      name: 'pulsewire_sink_watch_alarms_total',
+      help: 'Technical alarms raised about the sink, by condition (failing, stalled).',
+      labelNames: ['sink', 'condition'] as const,
+      registers,
+    }),
     position: new Gauge({
       name: 'pulsewire_sink_consumer_position',
       help: 'Next offset the sink will handle, per partition of the alert channel (committed after delivery).',

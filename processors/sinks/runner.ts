@@ -6,8 +6,10 @@ import type { Logger } from '../../core/log.js'
 import { retry } from '../../core/retry.js'
 import { dedupeKey } from './alert-json.js'
 import type { DeadLetterFile, RecordSource } from './dead-letters.js'
+import { filterAccepts, type SinkFilter } from './filter.js'
 import type { SinkMetrics } from './metrics.js'
 import { createRecentKeys } from './recent-keys.js'
+import type { SinkSignals } from './self-watch.js'
 import type { DeliveryContext, Sink } from './sink.js'
 
 export interface DeliveryPolicy {
@@ -32,9 +34,13 @@ export interface SinkRunnerOptions {
   recentKeys: number
   /** Injected for deterministic backoff in tests; returns [0, 1). */
   random?: () => number
+  /** Which transitions the sink takes; the rest is committed past (counted, never retried). */
+  filter?: SinkFilter
+  /** Told about attempts, deliveries and progress: the self-watch (ADR 0017). */
+  signals?: SinkSignals
 }
 
-export type DeliveryOutcome = 'delivered' | 'dead-lettered' | 'duplicate'
+export type DeliveryOutcome = 'delivered' | 'dead-lettered' | 'duplicate' | 'filtered'
 
 export interface SinkRunner {
   readonly name: string
@@ -44,6 +50,8 @@ export interface SinkRunner {
   deliver(event: AlertEvent, source: RecordSource): Promise<DeliveryOutcome>
   /** Feeds a replayed record to a stateful sink's `restore` (nothing is delivered). */
   restore(record: KafkaRecord): void
+  /** Delivers an event that is not on the channel (a self-watch alarm) and flushes it. */
+  announce(event: AlertEvent): Promise<DeliveryOutcome>
   /** Stops retrying and aborts the attempt in progress; the unfinished batch stays uncommitted. */
   stop(): void
   /** Why the sink is not delivering right now, or undefined. */
@@ -99,6 +107,7 @@ export function createSinkRunner(options: SinkRunnerOptions): SinkRunner {
       if (!stopping.signal.aborted) {
         const reason = failureReason(err)
         metrics.failedAttempts.inc({ sink: name, reason })
+        options.signals?.attemptFailed(errorMessage(err))
         if (reason !== 'permanent') failing = `delivery failing: ${errorMessage(err)}`
       }
       throw err
@@ -109,6 +118,10 @@ export function createSinkRunner(options: SinkRunnerOptions): SinkRunner {
   }
 
   async function deliver(event: AlertEvent, source: RecordSource): Promise<DeliveryOutcome> {
+    if (!filterAccepts(options.filter, event)) {
+      metrics.filtered.inc({ sink: name })
+      return 'filtered'
+    }
     const key = dedupeKey(event)
     if (recent.has(key)) {
       metrics.duplicatesSkipped.inc({ sink: name })
@@ -146,6 +159,7 @@ export function createSinkRunner(options: SinkRunnerOptions): SinkRunner {
     }
     failing = undefined
     recent.add(key)
+    options.signals?.delivered()
     metrics.delivered.inc({ sink: name })
     metrics.deliveryLatency.observe({ sink: name }, Math.max(0, clock.now() - event.emittedTsMs) / 1000)
     return 'delivered'
@@ -165,6 +179,7 @@ export function createSinkRunner(options: SinkRunnerOptions): SinkRunner {
     }
     await options.deadLetters.write({ event, source, attempts, error, atMs: clock.now() })
     metrics.deadLettered.inc({ sink: name, reason: exhausted ? 'exhausted' : 'permanent' })
+    options.signals?.deadLettered()
     log.error(
       {
         alertId: event.alertId,
@@ -193,10 +208,12 @@ export function createSinkRunner(options: SinkRunnerOptions): SinkRunner {
     deliver,
     async handle(records) {
       const positions = new Map<number, number>()
+      options.signals?.waiting(records.length)
       for (const record of records) {
         const event = decode(record)
         const source = { topic: record.topic, partition: record.partition, offset: record.offset }
         if (event) await deliver(event, source)
+        options.signals?.done()
         positions.set(record.partition, record.offset + 1)
       }
       await sink.flush?.()
@@ -211,10 +228,18 @@ export function createSinkRunner(options: SinkRunnerOptions): SinkRunner {
       sink.restore(event)
       metrics.restored.inc({ sink: name })
     },
+    async announce(event) {
+      const outcome = await deliver(event, ANNOUNCED)
+      await sink.flush?.()
+      return outcome
+    },
     stop: () => stopping.abort(new RunnerStoppedError(name)),
     health: () => sink.health?.() ?? failing,
   }
 }
+
+/** Where an announced event "was read" in a dead letter: it was never on the channel. */
+const ANNOUNCED: RecordSource = { topic: 'self-watch', partition: -1, offset: -1 }
 
 function failureReason(err: unknown): 'timeout' | 'retriable' | 'permanent' {
   if (err instanceof PipelineError && err.code === 'SINK_DELIVERY_TIMEOUT') return 'timeout'

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { Registry } from 'prom-client'
 import type { Clock } from '../../core/clock.js'
 import { createObservabilityServer, type ObservabilityServer } from '../../core/http.js'
@@ -12,6 +13,8 @@ import { createDeadLetterFile } from './dead-letters.js'
 import { createSinkMetrics, type SinkMetrics } from './metrics.js'
 import { replayUntilCommitted } from './restore.js'
 import { RunnerStoppedError, createSinkRunner, type SinkRunner } from './runner.js'
+import { createSelfWatch } from './self-watch.js'
+import { createSelfWatchService } from './self-watch-service.js'
 
 export interface SinksServiceDeps {
   config: SinksConfig
@@ -44,6 +47,12 @@ export function createSinksService(deps: SinksServiceDeps): SinksService {
   const runners = new Map<string, SinkRunner>()
   const consumers = new Map<string, KafkaConsumer>()
   const phase = new Map<string, string | undefined>()
+  const watching = config.selfWatch.enabled && config.sinks.length > 1
+  const watch = createSelfWatch(
+    config.selfWatch,
+    config.sinks.map((s) => s.name),
+    clock,
+  )
 
   const channelSetup: Component = {
     name: 'alert-channel',
@@ -75,6 +84,8 @@ export function createSinksService(deps: SinksServiceDeps): SinksService {
       clock,
       logger,
       recentKeys: definition.recentKeys,
+      filter: definition.filter,
+      signals: watching ? watch.signals(name) : undefined,
     })
     runners.set(name, runner)
     phase.set(name, 'not started')
@@ -129,11 +140,33 @@ export function createSinksService(deps: SinksServiceDeps): SinksService {
   }
 
   const sinkComponents = config.sinks.map(sinkComponent)
+  // With one sink there is no other to carry its alarm: /readyz and the metrics are all there is.
+  const selfWatch = watching
+    ? [
+        createSelfWatchService({
+          config: {
+            ...config.selfWatch,
+            stateFile: resolve(config.selfWatch.stateFile ?? `${config.deadLetterDir}/self-watch.json`),
+          },
+          watch,
+          runners,
+          metrics,
+          clock,
+          logger,
+        }),
+      ]
+    : []
   const readiness = Object.fromEntries(
     config.sinks.map(({ name }) => [`sink:${name}`, () => phase.get(name) ?? runners.get(name)?.health()]),
   )
   const http = createObservabilityServer(config.http, deps.registry, readiness)
-  return { components: [channelSetup, http, ...sinkComponents], http, runners, consumers, metrics }
+  return {
+    components: [channelSetup, http, ...selfWatch, ...sinkComponents],
+    http,
+    runners,
+    consumers,
+    metrics,
+  }
 }
 
 /**

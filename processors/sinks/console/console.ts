@@ -12,13 +12,18 @@ const RESET = '\x1b[0m'
 /** Carriage return + erase line: replaces a live progress line instead of writing after it. */
 const CLEAR_LINE = '\r\x1b[2K'
 
-/** One readable line per alert transition, coloured by IEC 60601-1-8 priority when asked to. */
+/**
+ * One readable line per alert transition, coloured by IEC 60601-1-8 priority when asked to. A
+ * technical alarm (equipment, not patient: a lost signal, a failing alert sink) says so before
+ * its message, as the standard wants them told apart from physiological ones.
+ */
 export function formatAlertLine(event: AlertEvent, colour: boolean): string {
   const time = new Date(event.eventTsMs).toISOString().slice(11, 19)
   const tag = `${event.priority.toUpperCase().padEnd(6)} ${event.transition.padEnd(12)}`
+  const technical = event.kind === 'technical' ? 'TECHNICAL ' : ''
   const late = event.late ? ' (late)' : ''
   const actor = event.actor ? ` [by ${event.actor}]` : ''
-  const line = `${time}  ${tag} ${event.deviceId.padEnd(18)} ${event.ruleId.padEnd(20)} ${event.message}${actor}${late}`
+  const line = `${time}  ${tag} ${event.deviceId.padEnd(18)} ${event.ruleId.padEnd(20)} ${technical}${event.message}${actor}${late}`
   return colour && COLOURS[event.priority] ? `${COLOURS[event.priority]}${line}${RESET}` : line
 }
 

@@ -144,6 +144,8 @@ export type Behaviour = (key: string, nth: number) => { status: number; delayMs?
 export async function startReceiver(
   secret: string,
   behaviour: Behaviour = () => ({ status: 200 }),
+  /** A port of the test's choosing (a receiver that comes back where it was down); default any. */
+  port = 0,
 ): Promise<Receiver> {
   const requests: ReceivedRequest[] = []
   const accepted = new Map<string, string>()
@@ -179,10 +181,10 @@ export async function startReceiver(
       res.end(answer.status < 300 ? 'ok' : 'no')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const bound = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `http://127.0.0.1:${bound}/hook`,
     requests,
     accepted,
     get duplicates() {

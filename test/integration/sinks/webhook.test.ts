@@ -51,6 +51,8 @@ describe('integration > sinks > webhook', () => {
         channel: topic.name,
         groupPrefix: `${unique('it-wh')}-`,
         deadLetterDir: dir,
+        // Delivery semantics only: the sinks' alarms about each other are self-watch.test.ts's.
+        selfWatch: { enabled: false },
         sinks: [
           {
             type: 'webhook',

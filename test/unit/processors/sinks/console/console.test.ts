@@ -25,4 +25,13 @@ describe('processors > sinks > console', () => {
     expect(formatAlertLine(alertEvent({ priority: 'low' }), true).startsWith('\x1b[36m')).toBe(true)
     expect(formatAlertLine(alertEvent({ priority: 'high' }), false)).not.toContain('\x1b')
   })
+
+  it('marks technical alarms apart from physiological ones (IEC 60601-1-8)', () => {
+    const line = formatAlertLine(
+      alertEvent({ kind: 'technical', message: 'alert sink pager failing' }),
+      false,
+    )
+    expect(line).toContain(' TECHNICAL alert sink pager failing')
+    expect(formatAlertLine(alertEvent(), false)).not.toContain('TECHNICAL')
+  })
 })
