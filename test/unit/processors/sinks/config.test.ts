@@ -105,11 +105,12 @@ describe('processors > sinks > config', () => {
   it('accepts deploy/sinks/example.yaml', () => {
     const raw: unknown = parse(readFileSync(join(repoRoot, 'deploy/sinks/example.yaml'), 'utf8'))
     const env = { HOOK_SECRET: 'y'.repeat(32), PULSEWIRE_MQTT_SECRET: 'z' }
-    expect(
-      parseSinksConfig(raw, 'example', deps(env))
-        .sinks.map((s) => s.type)
-        .sort(),
-    ).toEqual(SINK_TYPES.map((s) => s.type).sort())
+    const config = parseSinksConfig(raw, 'example', deps(env))
+    // Every type at least once (two webhooks: a pager and the charge nurse's escalations).
+    expect([...new Set(config.sinks.map((s) => s.type))].sort()).toEqual(SINK_TYPES.map((s) => s.type).sort())
+    // It shows routing and the self-watch too.
+    expect(config.sinks.some((s) => s.filter?.transitions?.includes('escalated'))).toBe(true)
+    expect((raw as Record<string, unknown>).selfWatch).toBeDefined()
   })
 
   for (const sink of SINK_TYPES) {
