@@ -182,4 +182,60 @@ describe('integration > sinks > self-watch', () => {
     expect(receiver.requests).toHaveLength(events.length) // one attempt each: it was slow, not failing
     expect(await gauge(url, 'pulsewire_sink_healthy', 'pager')).toBe(1)
   })
+
+  it('keeps an open alarm across a restart of the sinks: same episode, no second raise, cleared on the next delivery', async () => {
+    const topic = await createAlertTopic(1)
+    cleanups.push(() => topic.remove())
+    const dir = tempDir()
+    const archive = join(dir, 'archive.jsonl')
+    const port = await deadPort()
+    const raw = {
+      channel: topic.name,
+      groupPrefix: `${unique('it-watch-restart')}-`,
+      deadLetterDir: dir,
+      selfWatch: { failingForMs: 1_000, deadLetters: 1_000, checkIntervalMs: 100 },
+      sinks: [
+        { type: 'jsonl', name: 'archive', file: archive },
+        {
+          type: 'webhook',
+          name: 'pager',
+          url: `http://127.0.0.1:${port}/hook`,
+          secret: SECRET,
+          delivery: { attempts: 2, timeoutMs: 500, initialDelayMs: 50, maxDelayMs: 100 },
+        },
+      ],
+    }
+    const events = alertStream(unique('restart'), 6, 1)
+    const letters = join(dir, 'pager.dead-letters.jsonl')
+    const first = await startSinks(raw)
+    await produceAlerts(topic.name, events.slice(0, 2))
+    await eventually(() => selfAlarms(readJsonLines<AlertJson>(archive))[0], 20_000)
+    await first.stop()
+
+    const second = await startSinks(raw)
+    cleanups.push(() => second.stop())
+    const url = `http://127.0.0.1:${second.built.service.http.address()?.port ?? 0}`
+    const restartedAt = Date.now()
+    expect(await eventually(() => gauge(url, 'pulsewire_sink_healthy', 'pager'))).toBe(0)
+    // Still dead after the restart, for several windows: the open episode is not raised again.
+    await produceAlerts(topic.name, events.slice(2, 4))
+    await eventually(
+      () => (readJsonLines(letters).length >= 4 && Date.now() - restartedAt > 3 * 1_000 ? true : undefined),
+      30_000,
+    )
+    expect(story(readJsonLines<AlertJson>(archive))).toEqual(['raised pulsewire-sinks/sink-failing.pager/1'])
+
+    const receiver = await startReceiver(SECRET, () => ({ status: 200 }), port)
+    cleanups.push(() => receiver.stop())
+    await produceAlerts(topic.name, events.slice(4))
+    await eventually(
+      () => (selfAlarms(readJsonLines<AlertJson>(archive)).length >= 2 ? true : undefined),
+      30_000,
+    )
+    expect(story(readJsonLines<AlertJson>(archive))).toEqual([
+      'raised pulsewire-sinks/sink-failing.pager/1',
+      'cleared pulsewire-sinks/sink-failing.pager/1',
+    ])
+    expect(await gauge(url, 'pulsewire_sink_healthy', 'pager')).toBe(1)
+  })
 })
