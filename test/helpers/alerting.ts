@@ -42,6 +42,8 @@ export interface TestAlertingOptions {
    */
   assignment?: 'all' | 'any'
   timeoutMs?: number
+  /** What a fatal pipeline error does; default: thrown (the test fails). */
+  onFatal?: (err: unknown) => void
 }
 
 /**
@@ -66,9 +68,11 @@ export async function startTestAlerting(options: TestAlertingOptions): Promise<T
     logger: silentLogger,
     registry,
     clock: systemClock,
-    onFatal: (err) => {
-      throw err
-    },
+    onFatal:
+      options.onFatal ??
+      ((err) => {
+        throw err
+      }),
   })
   const started: Component[] = []
   const stop = async (): Promise<void> => {
@@ -110,45 +114,75 @@ export async function startTestAlerting(options: TestAlertingOptions): Promise<T
       httpUrl,
       consumer: service.consumer,
       records,
-      async warmUp(producer) {
-        const partitions = partitionsOf(CHANNELS.vitals)
-        const keys = new Map<number, string>()
-        for (let i = 0; keys.size < partitions; i++) {
-          const key = `${groupId}-warm-${i}`
-          const p = javaPartition(key, partitions)
-          if (!keys.has(p)) keys.set(p, key)
-        }
-        // Rounds of one reading per partition (a new seq each, so never a duplicate) until one
-        // round is evaluated whole: a reading that is, was produced after its partition's
-        // position was resolved. Readings skipped before that are never evaluated at all.
-        let seq = 0
-        await waitFor(
-          async () => {
-            seq++
-            const before = await records('evaluated')
-            await Promise.all(
-              [...keys.values()].map((key) =>
-                producer.produce(
-                  telemetryRecord(envelope(key, seq, Date.now(), [sample('spo2', 97)]), {
-                    type: 'bedside-monitor',
-                  }),
-                ),
-              ),
-            )
-            return waitFor(async () => (await records('evaluated')) - before >= partitions, {
-              timeoutMs: 2_000,
-            }).catch(() => false)
-          },
-          {
-            timeoutMs,
-            what: `alerting ${groupId} to evaluate a reading on each of its ${partitions} vitals partitions`,
-          },
-        )
-      },
+      warmUp: (producer) =>
+        warmUpAlerting(producer, {
+          keyPrefix: `${groupId}-warm`,
+          partitions: partitionsOf(CHANNELS.vitals),
+          records,
+          timeoutMs,
+        }),
       stop,
     }
   } catch (err) {
     await stop().catch(() => undefined)
     throw err
   }
+}
+
+/**
+ * Readiness of a new alerting group's start position (see `TestAlerting.warmUp`), for an
+ * instance in this process or its own (`records` then reads its /metrics): rounds of one
+ * reading per vitals partition (a new seq each, so never a duplicate) until one round is
+ * evaluated whole. A reading that is was produced after its partition's position was resolved;
+ * readings produced before are never evaluated at all.
+ */
+export async function warmUpAlerting(
+  producer: KafkaProducer,
+  options: {
+    keyPrefix: string
+    partitions: number
+    records: (outcome: string) => Promise<number>
+    timeoutMs?: number
+  },
+): Promise<void> {
+  const keys = new Map<number, string>()
+  for (let i = 0; keys.size < options.partitions; i++) {
+    const key = `${options.keyPrefix}-${i}`
+    const p = javaPartition(key, options.partitions)
+    if (!keys.has(p)) keys.set(p, key)
+  }
+  let seq = 0
+  await waitFor(
+    async () => {
+      seq++
+      const before = await options.records('evaluated')
+      await Promise.all(
+        [...keys.values()].map((key) =>
+          producer.produce(
+            telemetryRecord(envelope(key, seq, Date.now(), [sample('spo2', 97)]), {
+              type: 'bedside-monitor',
+            }),
+          ),
+        ),
+      )
+      return waitFor(async () => (await options.records('evaluated')) - before >= options.partitions, {
+        timeoutMs: 2_000,
+      }).catch(() => false)
+    },
+    {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      what: `alerting to evaluate a reading on each of its ${options.partitions} vitals partitions`,
+    },
+  )
+}
+
+/** pulsewire_alerting_records_total for one outcome, from a running instance's /metrics text. */
+export async function recordsFromMetrics(httpUrl: string, outcome: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  return text
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('pulsewire_alerting_records_total{') && line.includes(`outcome="${outcome}"`),
+    )
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
 }
