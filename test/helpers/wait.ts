@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import type { KafkaConfig } from '../../core/config/shared.js'
 import { createKafkaAdmin } from '../../core/kafka/admin.js'
 import type { KafkaConsumer } from '../../core/kafka/consumer.js'
@@ -129,4 +130,20 @@ export async function partitionCounts(
   } finally {
     admin.close()
   }
+}
+
+/** Waits until something accepts TCP connections on the port (a process of its own listening). */
+export async function waitForListening(port: number, options: WaitOptions = {}): Promise<void> {
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1')
+        socket.once('connect', () => {
+          socket.destroy()
+          resolve(true)
+        })
+        socket.once('error', () => resolve(false))
+      }),
+    { what: `a listener on port ${port}`, ...options },
+  )
 }
