@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { spawnChild } from '../../core/process/child-process.js'
 import { repoRoot } from './cli.js'
@@ -30,4 +31,18 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     exited: cli.exited.then((exit) => (typeof exit === 'number' ? exit : null)),
     waitFor: (text, timeoutMs) => cli.waitFor(text, timeoutMs),
   }
+}
+
+/** A TCP port free right now, for a process that must be told its port (not told it after binding 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { spawnChild, waitReady } from '../../../core/process/child-process.js'
 import { isAlive } from '../../../core/process/pid-file.js'
+import { waitFor } from '../../helpers/wait.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pulsewire-child-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -54,7 +55,9 @@ describe('integration > core > child process', () => {
     const grandchild = Number(/grandchild (\d+)/.exec(readFileSync(logFile, 'utf8'))?.[1])
     expect(isAlive(grandchild)).toBe(true)
     expect((await child.stop({ graceMs: 5_000 })).exit).toBe('SIGTERM')
-    for (let i = 0; i < 50 && isAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 100))
+    await waitFor(() => !isAlive(grandchild), { timeoutMs: 5_000, what: 'the grandchild to exit' }).catch(
+      () => undefined, // asserted next
+    )
     expect(isAlive(grandchild)).toBe(false)
 
     const victim = node('victim', 'setInterval(() => {}, 1000)', logFile)

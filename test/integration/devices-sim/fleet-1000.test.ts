@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { repoRoot, runCli } from '../../helpers/cli.js'
-import { spawnCli, type CliProcess } from '../../helpers/processes.js'
+import { freePort, spawnCli, type CliProcess } from '../../helpers/processes.js'
+import { waitForListening, waitForReady } from '../../helpers/wait.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pulsewire-fleet-'))
 const fleet = join(repoRoot, 'test/fixtures/fleets/thousand.yaml')
@@ -35,13 +36,17 @@ describe('integration > devices-sim > a fleet of 1,000 devices', () => {
     expect(
       runCli(['devices', 'provision', '--fleet', fleet, '--registry', registry, '--out', credentials]).status,
     ).toBe(0)
-    const port = 19_000 + Math.floor(Math.random() * 500)
+    const port = await freePort()
+    const httpPort = await freePort()
     writeFileSync(
       join(dir, 'gateway.yaml'),
-      `mqtt: { port: ${port}, websocketPort: false }\nhttp: { port: 0 }\nregistry: { file: ${registry} }\nlog: { level: warn }\n`,
+      `mqtt: { port: ${port}, websocketPort: false }\nhttp: { port: ${httpPort} }\nregistry: { file: ${registry} }\nlog: { level: warn }\n`,
     )
     gateway = spawnCli(['gateway', '-c', join(dir, 'gateway.yaml')])
-    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    // Ready before the fleet connects: its Kafka producer connected (/readyz) and MQTT listening
+    // (/readyz can answer before the MQTT listener is bound: the listeners start last).
+    await waitForReady(`http://127.0.0.1:${httpPort}`, { timeoutMs: 30_000 })
+    await waitForListening(port, { timeoutMs: 30_000 })
     expect(gateway.child.exitCode).toBeNull()
 
     const groundTruth = join(dir, 'ground-truth.jsonl')

@@ -13,6 +13,7 @@ import { tapChannels } from '../../helpers/kafka-tap.js'
 import { privateKafka } from '../../helpers/private-kafka.js'
 import { reconcile, startPublishers } from '../../helpers/publishers.js'
 import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
+import { waitForStable } from '../../helpers/wait.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -37,7 +38,8 @@ async function storedReadings(kafka: KafkaConfig, devices: ReadonlySet<string>, 
   })
   await consumer.start()
   await eventually(() => (found.length >= expected ? true : undefined), 60_000).catch(() => undefined)
-  await sleep(1_000)
+  // Copies beyond the expected count (duplicates) arrive too: let them in before reconciling.
+  await waitForStable(() => found.length, { quietMs: 1_000, what: 'copies beyond the expected count' })
   await consumer.stop()
   return found
 }
@@ -57,17 +59,21 @@ describe('integration > gateway > the delivery promise under faults', () => {
     try {
       await eventually(() => (devices.totalAcked() > 200 ? true : undefined), 20_000)
       await outage.stop()
-      await sleep(2_000) // deliveries in flight at the moment of the stop have settled
+      // Deliveries in flight at the moment of the stop have settled: no PUBACK for 2 s.
+      await waitForStable(() => devices.totalAcked(), {
+        quietMs: 2_000,
+        what: 'PUBACKs in flight at the stop',
+      })
       const ackedDuringOutage = devices.totalAcked()
       const publishedAtStop = devices.totalPublished()
-      await sleep(6_000)
+      await sleep(6_000) // the outage is the subject: 6 s of publishing without Kafka
       expect(devices.totalPublished()).toBeGreaterThan(publishedAtStop + 500)
       expect(devices.totalAcked()).toBe(ackedDuringOutage) // no PUBACK without Kafka
       expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(503)
 
       await outage.start()
       await eventually(() => (devices.totalAcked() > ackedDuringOutage + 500 ? true : undefined), 60_000)
-      await sleep(2_000)
+      await sleep(2_000) // the subject: the devices go on publishing on the recovered Kafka before they stop
       await devices.stop(60_000)
       expect(devices.totalAcked()).toBe(devices.totalPublished())
       expect((await fetch(`${gateway.httpUrl}/readyz`)).status).toBe(200)
@@ -115,7 +121,7 @@ describe('integration > gateway > the delivery promise under faults', () => {
       gateway.kill('SIGKILL')
       await new Promise((resolve) => gateway.once('exit', resolve))
       const ackedAtKill = devices.totalAcked()
-      await sleep(2_000)
+      await sleep(2_000) // the subject: 2 s with the gateway dead, in which no PUBACK may arrive
       expect(devices.totalAcked()).toBe(ackedAtKill)
       gateway = startGateway()
       await eventually(() => (devices.totalAcked() > ackedAtKill + 300 ? true : undefined), 60_000)

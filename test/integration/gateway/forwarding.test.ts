@@ -152,6 +152,7 @@ describe('integration > gateway > forwarding (real aedes, real Kafka)', () => {
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()))
     client.publish(`devices/${monitor}/telemetry`, reading(monitor, 9_999), { qos: 1 })
     await closed
+    // Absence is the subject: a record wrongly produced would reach the tap within this time.
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(tap.forKeys([monitor]).some((r) => r.topic === CHANNELS.vitals && seqOf(r.value) === 9_999)).toBe(
       false,

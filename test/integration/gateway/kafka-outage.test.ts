@@ -12,6 +12,7 @@ import { rawSocket } from '../../helpers/raw-mqtt.js'
 import { vitalsReading } from '../../helpers/telemetry-fixtures.js'
 import { reconcile, startPublishers } from '../../helpers/publishers.js'
 import { eventually, silentLogger, unique } from '../../helpers/services.js'
+import { waitForStable } from '../../helpers/wait.js'
 
 // Issue #10, finding 6 (ADR 0012): during a Kafka outage longer than 1.5 × keepalive, aedes
 // read no PINGREQ, the devices were dropped (by the gateway's timer and by their own, getting no
@@ -53,7 +54,7 @@ async function storedReadings(kafka: KafkaConfig, devices: ReadonlySet<string>, 
   await consumer.start()
   await eventually(() => (found.length >= expected ? true : undefined), 60_000).catch(() => undefined)
   // Copies beyond the expected count (duplicates) arrive in the same partitions: let them in.
-  await sleep(2_000)
+  await waitForStable(() => found.length, { quietMs: 2_000, what: 'copies beyond the expected count' })
   await consumer.stop()
   return found
 }
@@ -128,13 +129,17 @@ describe('integration > gateway > a long Kafka outage', () => {
       rss = startRssSampler()
       const acceptedBefore = await metric(gateway, 'pulsewire_gateway_connect_attempts_total')
       await broker.stop()
-      await sleep(2_000) // deliveries in flight at the moment of the stop have settled
+      // Deliveries in flight at the moment of the stop have settled: no PUBACK for 2 s.
+      await waitForStable(() => devices.totalAcked(), {
+        quietMs: 2_000,
+        what: 'PUBACKs in flight at the stop',
+      })
       const ackedAtStop = devices.totalAcked()
       const publishedAtStop = devices.totalPublished()
       pinging.publishTwo()
       // The outage is the scenario: 3 × keepalive without Kafka, the raw device pinging twice per keepalive.
       for (let t = 0; t < OUTAGE_MS; t += (KEEPALIVE_S * 1000) / 2) {
-        await sleep((KEEPALIVE_S * 1000) / 2)
+        await sleep((KEEPALIVE_S * 1000) / 2) // the outage's pace: a ping every half keepalive
         pinging.ping()
       }
       const pingResponses = pinging.count('pingresp')

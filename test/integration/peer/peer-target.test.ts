@@ -159,11 +159,12 @@ describe('integration > peer > mosquitto + naive bridge (real Mosquitto, Kafka, 
       for (let seq = 1; streaming; seq++) {
         await publish(id, seq)
         next = Math.max(next, seq)
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        await new Promise((resolve) => setTimeout(resolve, 20)) // the stream's pace
       }
     })
     // Mid-stream: the bridge has produced (and its consumer committed) a good share of them.
     await eventually(() => (tap.records.length >= 200 ? true : undefined), 20_000)
+    // The subject: the crash hits a bridge in full flow, a second more of it.
     await new Promise((resolve) => setTimeout(resolve, 1_000))
     await target.crash?.('bridge')
     const bridgeAfter = endpoints.processes.find((p) => p.name === 'bridge')?.pid

@@ -1,20 +1,17 @@
 import type { MqttClient } from 'mqtt'
-import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAlertEvent, type AlertEvent } from '../../../core/alerts/alert-event.js'
-import { systemClock } from '../../../core/clock.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../core/kafka/producer.js'
-import type { Component } from '../../../core/lifecycle.js'
 import { ALERT_COMMAND_TOPIC } from '../../../core/telemetry/mqtt-topics.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
-import { alertingConfigSchema } from '../../../processors/alerting/config.js'
 import { parseRuleSet } from '../../../processors/alerting/rules/rule-set.js'
-import { createAlertingService } from '../../../processors/alerting/service.js'
+import { startTestAlerting, type TestAlerting } from '../../helpers/alerting.js'
 import { runCli } from '../../helpers/cli.js'
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js'
 import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
 import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
 import { envelope, sample, telemetryRecord } from '../../helpers/telemetry-fixtures.js'
+import { waitFor } from '../../helpers/wait.js'
 
 // Issue #9, finding 3: latched alarms could not be acknowledged or reset. Real Kafka, the real
 // alerting service (transactions), the built CLI, and the real gateway with MQTT clients.
@@ -45,8 +42,8 @@ const devEsc = `${run}-esc`
 const devMqtt = `${run}-mq`
 const operator = `${run}-op`
 const viewer = `${run}-view`
-const registry = new Registry()
-const started: Component[] = []
+const started: Array<{ stop(): Promise<void> }> = []
+let alerting: TestAlerting
 let tap: Tap
 let producer: KafkaProducer
 let gateway: TestGateway
@@ -71,7 +68,7 @@ async function nth(deviceId: string, count: number): Promise<AlertEvent> {
 }
 
 async function commandCount(command: string, outcome: string): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find(
+  const metric = (await alerting.registry.getMetricsAsJSON()).find(
     (m) => m.name === 'pulsewire_alerting_commands_total',
   )
   const values = (metric?.values ?? []) as Array<{ labels: Record<string, string>; value: number }>
@@ -90,40 +87,18 @@ beforeAll(async () => {
   producer = createKafkaProducer({ kafka: testKafka, clientId: 'it-alarm-commands', logger: silentLogger })
   await producer.start()
   started.push(producer)
-  const alerting = createAlertingService({
-    config: alertingConfigSchema.parse({
-      kafka: testKafka,
-      groupId: `${run}-alerting`,
-      transactionalId: `${run}-alerting`,
-      fromBeginning: false,
-      alarms: { escalateAfterMs: { high: ESCALATE_MS }, escalationCheckMs: 200 },
-      http: { port: 0 },
-      log: { level: 'silent' },
-    }),
+  // Ready once every input partition (commands included) is owned and /readyz is green.
+  alerting = await startTestAlerting({
     ruleSet: RULES,
-    logger: silentLogger,
-    registry,
-    clock: systemClock,
-    onFatal: (err) => {
-      throw err
+    groupId: `${run}-alerting`,
+    config: {
+      transactionalId: `${run}-alerting`,
+      alarms: { escalateAfterMs: { high: ESCALATE_MS }, escalationCheckMs: 200 },
     },
   })
-  for (const component of alerting.components) {
-    await component.start()
-    started.push(component)
-  }
-  // Every input partition (commands included) is owned before anything is produced.
-  const inputs = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status, CHANNELS.alertCommands]
-  const owned = (): boolean => {
-    const topics = new Set(
-      alerting
-        .consumer()
-        ?.assignments()
-        .map((tp) => tp.topic),
-    )
-    return inputs.every((topic) => topics.has(topic))
-  }
-  await eventually(() => (owned() ? true : undefined), 60_000)
+  started.push(alerting)
+  // A new group's "latest" position is resolved lazily: a reading produced now must be evaluated.
+  await alerting.warmUp(producer)
   gateway = await startTestGateway([
     { id: operator, role: 'alert-operator' },
     { id: viewer, role: 'alert-viewer' },
@@ -183,7 +158,12 @@ describe('integration > processors > alarm commands (acknowledge, silence, reset
     expect(waitedMs).toBeGreaterThanOrEqual(ESCALATE_MS)
     expect(waitedMs).toBeLessThan(ESCALATE_MS + 5_000)
     // Once: more readings and more ticks add nothing.
+    const evaluated = await alerting.records('evaluated')
     await spo2(devEsc, 83)
+    await waitFor(async () => (await alerting.records('evaluated')) > evaluated, {
+      what: 'the reading evaluated',
+    })
+    // The subject: ten escalation ticks (every 200 ms) pass, and none escalates again.
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     expect(story(devEsc)).toEqual(['1:raised', '1:escalated'])
     // The acknowledged alarm of the first test never escalated (its episode 2 is not acknowledged).
@@ -218,7 +198,8 @@ describe('integration > processors > alarm commands (acknowledge, silence, reset
     expect(text).toMatch(/pulsewire_gateway_alert_commands_total\{[^}]*outcome="invalid"[^}]*\} 1\n/)
     expect(text).toMatch(/pulsewire_gateway_alert_commands_total\{[^}]*outcome="forwarded"[^}]*\} 1\n/)
 
-    // Past the escalation time: the acknowledged alarm never escalates, and nothing was doubled.
+    // Past the escalation time (the subject, so a real wait): the acknowledged alarm never
+    // escalates, and nothing was doubled.
     await new Promise((resolve) => setTimeout(resolve, ESCALATE_MS + 1_000))
     expect(story(devMqtt)).toEqual(['1:raised', '1:acknowledged'])
   }, 60_000)

@@ -1,14 +1,10 @@
-import { Registry } from 'prom-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeAlertEvent } from '../../../core/alerts/alert-event.js'
-import { systemClock } from '../../../core/clock.js'
-import type { Component } from '../../../core/lifecycle.js'
 import { createKafkaProducer } from '../../../core/kafka/producer.js'
 import type { OutgoingRecord } from '../../../core/kafka/records.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
-import { alertingConfigSchema } from '../../../processors/alerting/config.js'
 import { parseRuleSet } from '../../../processors/alerting/rules/rule-set.js'
-import { createAlertingService } from '../../../processors/alerting/service.js'
+import { startTestAlerting, type TestAlerting } from '../../helpers/alerting.js'
 import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
 import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
 import { envelope, sample, telemetryRecord } from '../../helpers/telemetry-fixtures.js'
@@ -35,56 +31,23 @@ const RULES = parseRuleSet(
 )
 
 const groupId = unique('it-dedupe')
-const started: Component[] = []
+const running: TestAlerting[] = []
 let tap: Tap | undefined
 
 afterAll(async () => {
   await tap?.stop()
-  for (const c of started.reverse()) await c.stop().catch(() => undefined)
+  for (const a of running.reverse()) await a.stop().catch(() => undefined)
 })
 
-async function startAlerting(): Promise<{ registry: Registry; stop: () => Promise<void> }> {
-  const registry = new Registry()
-  const service = createAlertingService({
-    config: alertingConfigSchema.parse({
-      kafka: testKafka,
-      groupId,
-      transactionalId: `${groupId}-tx`,
-      fromBeginning: false,
-      http: { port: 0 },
-      log: { level: 'silent' },
-    }),
+/** An instance of the one group (a second call is its restart), ready: inputs owned, /readyz green. */
+async function startAlerting(): Promise<TestAlerting> {
+  const alerting = await startTestAlerting({
     ruleSet: RULES,
-    logger: silentLogger,
-    registry,
-    clock: systemClock,
-    onFatal: (err) => {
-      throw err
-    },
+    groupId,
+    config: { transactionalId: `${groupId}-tx` },
   })
-  const mine: Component[] = []
-  for (const c of service.components) {
-    await c.start()
-    started.push(c)
-    mine.push(c)
-  }
-  // Ready: the group owns its partitions (it starts at the latest offsets, so records produced
-  // before would be missed).
-  await eventually(() => ((service.consumer()?.assignments().length ?? 0) > 0 ? true : undefined), 60_000)
-  return {
-    registry,
-    stop: async () => {
-      for (const c of mine.reverse()) {
-        await c.stop()
-        started.splice(started.indexOf(c), 1)
-      }
-    },
-  }
-}
-
-const counter = async (registry: Registry, name: string, outcome: string): Promise<number> => {
-  const metric = await registry.getSingleMetric(name)?.get()
-  return (metric?.values ?? []).filter((v) => v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0)
+  running.push(alerting)
+  return alerting
 }
 
 describe('integration > processors > alerting drops duplicate telemetry by (device, boot, seq)', () => {
@@ -110,28 +73,16 @@ describe('integration > processors > alerting drops duplicate telemetry by (devi
     const story = () => events().map((e) => `${e.deviceId.slice(0, 5)}:${e.transition}:${e.episode}`)
 
     const first = await startAlerting()
-    // Ready: a record produced now is consumed (a new group's "latest" position is resolved lazily).
-    const warm = `${devices[0]}-warm`
-    let warmSeq = 0
-    await eventually(async () => {
-      warmSeq++ // a new seq each time: a repeated one would (rightly) count as a duplicate
-      await producer.produce(
-        telemetryRecord(envelope(warm, warmSeq, t0 + warmSeq, [sample('spo2', 97)]), {
-          type: 'bedside-monitor',
-        }),
-      )
-      return (await counter(first.registry, 'pulsewire_alerting_records_total', 'evaluated')) > 0
-        ? true
-        : undefined
-    }, 60_000)
+    // A record produced now is consumed, on every partition (a new group's "latest" position is resolved lazily).
+    await first.warmUp(producer)
     for (const r of records) await producer.produce(r)
     // The device resends the second half (its PUBACKs were lost), while the same instance runs.
     for (const r of records.filter((_, i) => i % 20 >= 10)) await producer.produce(r)
     await eventually(async () => {
-      const seen = await counter(first.registry, 'pulsewire_alerting_records_total', 'duplicate')
+      const seen = await first.records('duplicate')
       return seen >= 20 ? true : undefined
     }, 60_000)
-    expect(await counter(first.registry, 'pulsewire_alerting_records_total', 'duplicate')).toBe(20)
+    expect(await first.records('duplicate')).toBe(20)
     await eventually(() => (events().length >= 4 ? true : undefined), 30_000)
     await first.stop()
 
@@ -152,9 +103,9 @@ describe('integration > processors > alerting drops duplicate telemetry by (devi
     // Every copy is dropped: as a duplicate, or (a batch the first instance had already put in its
     // state) as replayed. None is evaluated: only the 8 new readings are.
     const outcomes = async () => ({
-      duplicate: await counter(second.registry, 'pulsewire_alerting_records_total', 'duplicate'),
-      replayed: await counter(second.registry, 'pulsewire_alerting_records_total', 'skipped_replayed'),
-      evaluated: await counter(second.registry, 'pulsewire_alerting_records_total', 'evaluated'),
+      duplicate: await second.records('duplicate'),
+      replayed: await second.records('skipped_replayed'),
+      evaluated: await second.records('evaluated'),
     })
     await eventually(async () => {
       const o = await outcomes()

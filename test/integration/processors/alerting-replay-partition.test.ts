@@ -1,14 +1,11 @@
-import { Registry } from 'prom-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeAlertEvent } from '../../../core/alerts/alert-event.js'
 import { systemClock } from '../../../core/clock.js'
 import { createKafkaProducer } from '../../../core/kafka/producer.js'
-import type { Component } from '../../../core/lifecycle.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
-import { alertingConfigSchema } from '../../../processors/alerting/config.js'
 import { createAlertEngine } from '../../../processors/alerting/engine/engine.js'
 import { parseRuleSet } from '../../../processors/alerting/rules/rule-set.js'
-import { createAlertingService } from '../../../processors/alerting/service.js'
+import { startTestAlerting, type TestAlerting } from '../../helpers/alerting.js'
 import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
 import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
 import { envelope, sample, telemetryRecord } from '../../helpers/telemetry-fixtures.js'
@@ -34,12 +31,12 @@ const RULES = parseRuleSet(
   },
   'replay test rules',
 )
-const started: Component[] = []
+let alerting: TestAlerting | undefined
 let tap: Tap | undefined
 
 afterAll(async () => {
   await tap?.stop()
-  for (const c of started.reverse()) await c.stop().catch(() => undefined)
+  await alerting?.stop().catch(() => undefined)
 })
 
 describe('integration > processors > alerting replay check per (topic, partition)', () => {
@@ -79,40 +76,10 @@ describe('integration > processors > alerting replay check per (topic, partition
     })
 
     tap = await tapChannels(testKafka, [CHANNELS.alertEvents])
-    const registry = new Registry()
-    const alerting = createAlertingService({
-      config: alertingConfigSchema.parse({
-        kafka: testKafka,
-        groupId: unique('it-replay'),
-        fromBeginning: false,
-        http: { port: 0 },
-        log: { level: 'silent' },
-      }),
-      ruleSet: RULES,
-      logger: silentLogger,
-      registry,
-      clock: systemClock,
-      onFatal: (err) => {
-        throw err
-      },
-    })
-    for (const c of alerting.components) {
-      await c.start()
-      started.push(c)
-    }
-    await eventually(() => ((alerting.consumer()?.assignments().length ?? 0) > 0 ? true : undefined), 60_000)
-    const outcome = async (name: string): Promise<number> => {
-      const records = await registry.getSingleMetric('pulsewire_alerting_records_total')?.get()
-      return (records?.values ?? []).filter((v) => v.labels.outcome === name).reduce((n, v) => n + v.value, 0)
-    }
+    alerting = await startTestAlerting({ ruleSet: RULES, groupId: unique('it-replay') })
+    const outcome = (name: string): Promise<number> => alerting!.records(name)
     // Ready: a record produced now is consumed (a new group's "latest" position is resolved lazily).
-    const warm = `${device}-warm`
-    await eventually(async () => {
-      await producer.produce(
-        telemetryRecord(envelope(warm, 1, t0, [sample('spo2', 97)]), { type: 'bedside-monitor' }),
-      )
-      return (await outcome('evaluated')) > 0 ? true : undefined
-    }, 60_000)
+    await alerting.warmUp(producer)
 
     const dip = await producer.produce(reading(2, 86))
     await producer.produce(reading(3, 96))

@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest'
 import { decodeAlertEvent, type AlertEvent } from '../../../core/alerts/alert-event.js'
 import { systemClock } from '../../../core/clock.js'
 import { createKafkaProducer } from '../../../core/kafka/producer.js'
-import { CHANNELS } from '../../../core/telemetry/topics.js'
+import { CHANNELS, TELEMETRY_PARTITIONS } from '../../../core/telemetry/topics.js'
 import { createAlertEngine } from '../../../processors/alerting/engine/engine.js'
 import { parseRuleSet } from '../../../processors/alerting/rules/rule-set.js'
+import { recordsFromMetrics, warmUpAlerting } from '../../helpers/alerting.js'
 import { tapChannels } from '../../helpers/kafka-tap.js'
-import { spawnCli, type CliProcess } from '../../helpers/processes.js'
+import { freePort, spawnCli, type CliProcess } from '../../helpers/processes.js'
 import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
 import { envelope, sample, telemetryRecord } from '../../helpers/telemetry-fixtures.js'
+import { waitForReady, waitForStable } from '../../helpers/wait.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -40,17 +42,19 @@ const key = (a: AlertEvent): string => `${a.alertId}|${a.transition}|${a.eventTs
 describe('integration > processors > alerting killed and restarted mid-stream', () => {
   it('emits every transition exactly once across a SIGKILL, as an uninterrupted engine would', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulsewire-alert-kill-'))
+    const groupId = unique('it-alerting')
+    // A known port (not 0): the test reads the processor's /readyz and /metrics.
+    const port = await freePort()
+    const httpUrl = `http://127.0.0.1:${port}`
     writeFileSync(join(dir, 'rules.json'), JSON.stringify(RULES))
     writeFileSync(
       join(dir, 'alerting.yaml'),
-      `groupId: ${unique('it-alerting')}\nrulesFile: ${join(dir, 'rules.json')}\nfromBeginning: false\nmaxBatchSize: 50\nhttp: { port: 0 }\nlog: { level: warn }\n`,
+      `groupId: ${groupId}\nrulesFile: ${join(dir, 'rules.json')}\nfromBeginning: false\nmaxBatchSize: 50\nhttp: { port: ${port} }\nlog: { level: warn }\n`,
     )
     const startProcessor = (): CliProcess =>
       spawnCli(['processors', '--only', 'alerting', '--alerting-config', join(dir, 'alerting.yaml')])
     const tap = await tapChannels(testKafka, [CHANNELS.alertEvents])
     let processor = startProcessor()
-    await sleep(6_000) // the new group has its partitions before the stream starts
-
     const devices = Array.from({ length: 12 }, (_, d) => `${unique('kill')}-${d}`)
     const producer = createKafkaProducer({
       kafka: testKafka,
@@ -58,6 +62,14 @@ describe('integration > processors > alerting killed and restarted mid-stream', 
       logger: silentLogger,
     })
     await producer.start()
+    // Ready before the stream starts: up (/readyz), then its group owns the partitions and their
+    // "latest" positions are resolved (a reading on each vitals partition is evaluated).
+    await waitForReady(httpUrl, { timeoutMs: 60_000 })
+    await warmUpAlerting(producer, {
+      keyPrefix: `${groupId}-warm`,
+      partitions: TELEMETRY_PARTITIONS,
+      records: (outcome) => recordsFromMetrics(httpUrl, outcome),
+    })
     const t0 = Date.now() - 120_000
     const seconds = 60
     const readings = devices.map((id, d) =>
@@ -82,7 +94,7 @@ describe('integration > processors > alerting killed and restarted mid-stream', 
         await processor.exited
       }
       if (t === 30) processor = startProcessor()
-      await sleep(100)
+      await sleep(100) // the stream's pace (the subject: records keep coming across the kill)
     }
     await producer.stop()
 
@@ -96,7 +108,8 @@ describe('integration > processors > alerting killed and restarted mid-stream', 
       () => (new Set(emitted().map(key)).size >= expected.length ? true : undefined),
       60_000,
     ).catch(() => undefined)
-    await sleep(2_000)
+    // Repeated transitions, if any, have had their chance to arrive: nothing new for 2 s.
+    await waitForStable(() => tap.records.length, { quietMs: 2_000, what: 'alert events to stop' })
     processor.child.kill('SIGTERM')
     await processor.exited
     await tap.stop()

@@ -1,20 +1,17 @@
-import { Registry } from 'prom-client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeAlertEvent, type AlertEvent } from '../../../core/alerts/alert-event.js'
 import { systemClock } from '../../../core/clock.js'
-import type { Component } from '../../../core/lifecycle.js'
 import { encodeTelemetry, type TelemetryEnvelope } from '../../../core/telemetry/envelope.js'
 import { METRICS, type MetricName } from '../../../core/telemetry/metric-registry.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
-import { alertingConfigSchema } from '../../../processors/alerting/config.js'
 import { createAlertEngine } from '../../../processors/alerting/engine/engine.js'
 import { DEFAULT_RULES_FILE, loadRuleSet } from '../../../processors/alerting/rules/rule-set.js'
-import { createAlertingService } from '../../../processors/alerting/service.js'
+import { startTestAlerting, type TestAlerting } from '../../helpers/alerting.js'
 import { repoRoot } from '../../helpers/cli.js'
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js'
 import { createIcuNumericsFeed, SPO2_ZEROS, type Run } from '../../helpers/icu-numerics-feed.js'
 import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
-import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
+import { eventually, testKafka, unique } from '../../helpers/services.js'
 
 // Issue #9 finding 6, end to end: a 32 h ICU numerics record without quality flags (synthetic,
 // test/helpers/icu-numerics-feed.ts) replayed through the real gateway (MQTT, QoS 1), Kafka and
@@ -23,13 +20,13 @@ import { eventually, silentLogger, testKafka, unique } from '../../helpers/servi
 const MINUTE = 60_000
 const ruleSet = loadRuleSet(`${repoRoot}/${DEFAULT_RULES_FILE}`)
 const device = unique('icu-bm')
-const started: Component[] = []
+let alerting: TestAlerting | undefined
 let gateway: TestGateway | undefined
 let tap: Tap | undefined
 
 afterAll(async () => {
   await tap?.stop()
-  for (const c of started.reverse()) await c.stop().catch(() => undefined)
+  await alerting?.stop().catch(() => undefined)
   await gateway?.stop()
 })
 
@@ -61,29 +58,9 @@ describe('integration > processors > ICU numerics record without quality flags',
     }))
 
     gateway = await startTestGateway([{ id: device, type: 'bedside-monitor', site: 'icu-1' }])
-    const registry = new Registry()
-    const alerting = createAlertingService({
-      config: alertingConfigSchema.parse({
-        kafka: testKafka,
-        groupId: unique('it-icu'),
-        fromBeginning: false,
-        http: { port: 0 },
-        log: { level: 'silent' },
-      }),
-      ruleSet,
-      logger: silentLogger,
-      registry,
-      clock: systemClock,
-      onFatal: (err) => {
-        throw err
-      },
-    })
-    for (const c of alerting.components) {
-      await c.start()
-      started.push(c)
-    }
+    alerting = await startTestAlerting({ ruleSet, groupId: unique('it-icu') })
+    const registry = alerting.registry
     tap = await tapChannels(testKafka, [CHANNELS.alertEvents])
-    await eventually(() => ((alerting.consumer()?.assignments().length ?? 0) > 0 ? true : undefined), 60_000)
 
     const client = await gateway.connect(device)
     for (const m of messages) {

@@ -172,6 +172,7 @@ export async function startReceiver(
         signatureOk,
         body,
       })
+      // A slow receiver is the scripted answer (a sink's timeout under test), not a readiness wait.
       if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs))
       if (answer.status < 300) {
         if (accepted.has(key)) state.duplicates++

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client'
 import { systemClock } from '../../../../core/clock.js'
 import type { InfluxConfig } from '../../../../core/config/shared.js'
 import { createInfluxAdapter } from '../../../../core/influx/client.js'
-import { createKafkaAdmin } from '../../../../core/kafka/admin.js'
+import { committedOffsets, createKafkaAdmin } from '../../../../core/kafka/admin.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
 import type { Component } from '../../../../core/lifecycle.js'
 import { storageConfigSchema } from '../../../../processors/storage/config.js'
@@ -94,10 +94,11 @@ export async function startStorage(options: {
 /**
  * A new group starts at the end of the channels (`latest`), and a record produced before a
  * partition's position is resolved would be skipped. So, before a test produces, one probe
- * record per partition must have gone through storage (its offset committed).
+ * record per partition must have gone through storage (its offset committed): seen by the
+ * member in this process, or (a storage process of its own: `{ groupId }`) read from Kafka.
  */
 export async function primePartitions(
-  storage: RunningStorage,
+  storage: RunningStorage | { groupId: string },
   producer: KafkaProducer,
   timeoutMs = 30_000,
 ): Promise<void> {
@@ -132,9 +133,21 @@ export async function primePartitions(
       }
     }
     await Promise.all(sends)
-    await sleep(500)
-    for (const tp of storage.service.consumer.committedOffsets().keys()) pending.delete(tp)
+    await sleep(500) // a poll round: the probes of this round get time to be written and committed
+    for (const tp of await committed(storage, topics)) pending.delete(tp)
   }
+}
+
+/** The partitions the group has committed an offset on, as `topic/partition`. */
+async function committed(
+  storage: RunningStorage | { groupId: string },
+  topics: ReadonlyArray<{ name: string; partitions: number }>,
+): Promise<string[]> {
+  if ('service' in storage) return [...storage.service.consumer.committedOffsets().keys()]
+  const all = topics.flatMap((t) =>
+    Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })),
+  )
+  return (await committedOffsets(testKafka, storage.groupId, all)).map((tp) => `${tp.topic}/${tp.partition}`)
 }
 
 export interface Stream {

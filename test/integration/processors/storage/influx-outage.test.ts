@@ -1,12 +1,8 @@
-import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAlertEvent } from '../../../../core/alerts/alert-event.js'
-import { systemClock } from '../../../../core/clock.js'
-import type { Component } from '../../../../core/lifecycle.js'
 import { CHANNELS } from '../../../../core/telemetry/topics.js'
-import { alertingConfigSchema } from '../../../../processors/alerting/config.js'
 import { loadRuleSet } from '../../../../processors/alerting/rules/rule-set.js'
-import { createAlertingService } from '../../../../processors/alerting/service.js'
+import { startTestAlerting, type TestAlerting } from '../../../helpers/alerting.js'
 import { repoRoot } from '../../../helpers/cli.js'
 import { tapChannels } from '../../../helpers/kafka-tap.js'
 import { envelope, sample, telemetryRecord } from '../../../helpers/telemetry-fixtures.js'
@@ -14,6 +10,7 @@ import { endOffsets } from '../../../../core/kafka/admin.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
 import { STORAGE_CHANNELS } from '../../../../core/influx/layout.js'
 import { privateInflux } from '../../../helpers/private-influx.js'
+import { waitFor, waitForStable } from '../../../helpers/wait.js'
 import { eventually, silentLogger, testKafka, unique } from '../../../helpers/services.js'
 import {
   primePartitions,
@@ -49,23 +46,12 @@ async function lag(storage: RunningStorage): Promise<number> {
 }
 
 /** The alerting group next to storage: it never touches InfluxDB, so an outage must not delay it. */
-async function startAlerting(): Promise<Component[]> {
-  const service = createAlertingService({
-    config: alertingConfigSchema.parse({
-      kafka: testKafka,
-      groupId: unique('it-outage-alerting'),
-      fromBeginning: false,
-      http: { port: 0 },
-      log: { level: 'silent' },
-    }),
+function startAlerting(): Promise<TestAlerting> {
+  return startTestAlerting({
     ruleSet: loadRuleSet(`${repoRoot}/deploy/rules/default.yaml`),
-    logger: silentLogger,
-    registry: new Registry(),
-    clock: systemClock,
+    groupId: unique('it-outage-alerting'),
     onFatal: () => undefined,
   })
-  for (const component of service.components) await component.start()
-  return service.components
 }
 
 describe('integration > processors > storage > InfluxDB outage (private influxd)', () => {
@@ -87,9 +73,19 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
         10_000,
       )
 
+      const retriesBeforeStop = await running.metric('pulsewire_storage_write_retries_total')
       await outage.stop()
       const producedAtStop = stream.total()
-      await sleep(2_000) // the write in flight at the stop has failed by now
+      // The write in flight at the stop has failed (and is being retried) by now.
+      await waitFor(
+        async () => (await running.metric('pulsewire_storage_write_retries_total')) > retriesBeforeStop,
+        { timeoutMs: 10_000, what: 'a failed write to the stopped InfluxDB' },
+      )
+      // And the writes that succeeded just before it have committed: no commit for 2 s.
+      await waitForStable(() => [...running.service.consumer.committedOffsets()], {
+        quietMs: 2_000,
+        what: 'the commits of the writes before the stop',
+      })
       const committedAtStart = new Map(running.service.consumer.committedOffsets())
       const lagAtStart = await lag(running)
       const producedAtLagStart = stream.total()
@@ -117,6 +113,7 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
       expect(alarm.ok && alarm.value.priority).toBe('high')
       expect(alarmDelayMs).toBeLessThan(10_000)
 
+      // The outage is the subject: InfluxDB stays down for about a minute.
       await sleep(Math.max(0, 58_000 - (Date.now() - desatAt)))
       expect(new Map(running.service.consumer.committedOffsets())).toEqual(committedAtStart)
       const producedAtLagEnd = stream.total()
@@ -156,7 +153,7 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
       })
     } finally {
       await alerts.stop()
-      for (const component of alerting.reverse()) await component.stop()
+      await alerting.stop()
       await running.stop()
     }
   })

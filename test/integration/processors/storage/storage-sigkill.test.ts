@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKafkaProducer } from '../../../../core/kafka/producer.js'
-import { spawnCli, type CliProcess } from '../../../helpers/processes.js'
+import { freePort, spawnCli, type CliProcess } from '../../../helpers/processes.js'
 import { eventually, silentLogger, testInflux, testKafka, unique } from '../../../helpers/services.js'
-import { sleep, startStream, testDatabase, type TestDatabase } from './harness.js'
+import { waitForReady } from '../../../helpers/wait.js'
+import { primePartitions, sleep, startStream, testDatabase, type TestDatabase } from './harness.js'
 
 let db: TestDatabase | undefined
 afterAll(() => db?.drop())
@@ -15,13 +16,15 @@ describe('integration > processors > storage killed and restarted mid-stream', (
     db = await testDatabase(testInflux, 'it_storage_kill')
     const dir = mkdtempSync(join(tmpdir(), 'pulsewire-storage-kill-'))
     const config = join(dir, 'storage.yaml')
+    const groupId = unique('it-storage-kill')
+    // A known port (not 0): the test reads the process's /readyz.
+    const httpUrl = `http://127.0.0.1:${await freePort()}`
     writeFileSync(
       config,
-      `groupId: ${unique('it-storage-kill')}\ninflux: { bucket: "${db.bucket}" }\nconsumer: { fromBeginning: false }\nhttp: { port: 0 }\nlog: { level: warn }\n`,
+      `groupId: ${groupId}\ninflux: { bucket: "${db.bucket}" }\nconsumer: { fromBeginning: false }\nhttp: { port: ${new URL(httpUrl).port} }\nlog: { level: warn }\n`,
     )
     const start = (): CliProcess => spawnCli(['processors', '--only', 'storage', '--storage-config', config])
     let storage = start()
-    await sleep(6_000) // the new group has its partitions before the stream starts
 
     const producer = createKafkaProducer({
       kafka: testKafka,
@@ -29,15 +32,19 @@ describe('integration > processors > storage killed and restarted mid-stream', (
       logger: silentLogger,
     })
     await producer.start()
+    // Ready before the stream starts: up (/readyz), and the new group has committed a probe on
+    // every partition (its "latest" positions are resolved).
+    await waitForReady(httpUrl, { timeoutMs: 60_000 })
+    await primePartitions({ groupId }, producer, 60_000)
     const devices = Array.from({ length: 6 }, (_, i) => `${unique('kill')}-${i}`)
     const stream = startStream(producer, devices, 50)
-    await sleep(8_000)
+    await sleep(8_000) // the subject: storage writes the stream for a while before it is killed
     const storedBeforeKill = [...(await db.countsPerDevice()).values()].reduce((a, b) => a + b, 0)
     storage.child.kill('SIGKILL')
     await storage.exited
-    await sleep(3_000)
+    await sleep(3_000) // the subject: records keep arriving while no storage process runs
     storage = start()
-    await sleep(9_000)
+    await sleep(9_000) // the subject: the restarted process catches up while the stream goes on
     await stream.stop()
     await producer.stop()
     try {

@@ -117,13 +117,13 @@ describe('integration > processors > storage (real Kafka, real InfluxDB)', () =>
     await primePartitions(first, producer)
     const devices = Array.from({ length: 8 }, (_, i) => `${unique('b')}-${i}`)
     const stream = startStream(producer, devices, 10)
-    await sleep(2_500)
+    await sleep(2_500) // the subject: the first member writes part of the stream
     await first.stop() // mid-stream: records keep arriving while no member is running
     const writtenByFirst = await first.metric('pulsewire_storage_points_written_total')
     const steadyLatency = await first.latency('pulsewire_storage_device_to_stored_seconds')
-    await sleep(1_500)
+    await sleep(1_500) // the subject: records keep arriving while no member runs
     const second = await storage(groupId, db.config)
-    await sleep(1_500)
+    await sleep(1_500) // the subject: the second member takes over while the stream goes on
     await stream.stop()
     const produced = stream.total()
     const started = Date.now()
