@@ -127,7 +127,8 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   /** Moves the partition's clock; at the end of a gap, what fell due before it, then the restart of its devices' timers. */
   function observeClock(record: KafkaRecord, rxMs: number): AlertEvent[] {
     const at = offsetKey(record.topic, record.partition)
-    const graceMs = record.headers[HEADERS.heartbeat] ? headerMs(record, HEADERS.graceMs) : undefined
+    // A stopping gateway's last heartbeat and its shutdown disconnects carry its grace period.
+    const graceMs = headerMs(record, HEADERS.graceMs)
     const { gapFromMs } = clocks.observe(at, rxMs, clock.now(), graceMs)
     moved.add(at)
     if (gapFromMs === undefined) return []
