@@ -81,6 +81,14 @@ export const timeSchema = z.strictObject({
     .describe(
       'Nothing from a partition (no record, no heartbeat) for this long on the alerting clock raises one monitoring-unavailable alarm per instance (a stopping gateway extends it to its grace period).',
     ),
+  resumeGraceMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe(
+      'After an ingress gap, devices get this long (gateway clock) to reconnect and send before per-device communication loss applies again.',
+    ),
   monitoringPriority: z
     .enum(PRIORITIES)
     .default('high')

@@ -43,7 +43,13 @@ export interface AlertPipelineDeps {
   /** Bounds of duplicate detection by (device, boot, seq) (dedupe.ts). */
   dedupe: DedupeLimits
   /** Partition clocks and the monitoring-unavailable alarm (partition-clocks.ts, monitoring-watch.ts). */
-  time: { groupId: string; gapMs: number; stallMs: number; monitoringPriority: Priority }
+  time: {
+    groupId: string
+    gapMs: number
+    stallMs: number
+    resumeGraceMs: number
+    monitoringPriority: Priority
+  }
   metrics: AlertingMetrics
   clock: Clock
   logger: Logger
@@ -138,7 +144,10 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       { partition: at, gapMs: rxMs - gapFromMs, devices: devices.size },
       'partition clock resumed after a gap (ingress was down); silence timers of its devices restart',
     )
-    return [...engine.advance(gapFromMs, devices), ...engine.resume(devices, rxMs)]
+    return [
+      ...engine.advance(gapFromMs, devices),
+      ...engine.resume(devices, { atMs: rxMs, graceMs: deps.time.resumeGraceMs }),
+    ]
   }
 
   function evaluate(record: KafkaRecord): AlertEvent[] {

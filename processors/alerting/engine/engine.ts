@@ -13,6 +13,7 @@ import type {
   DeviceInfo,
   LifecycleEvent,
   LifecycleInput,
+  ResumeInput,
   RuleLogic,
   RuleStep,
   SampleInput,
@@ -56,7 +57,7 @@ export interface AlertEngine {
    */
   advance(clockMs: number, deviceIds?: Iterable<string>): AlertEvent[]
   /** The devices' partition clock resumed at atMs after a gap (ingress was down): their silence timers restart. */
-  resume(deviceIds: Iterable<string>, atMs: number): AlertEvent[]
+  resume(deviceIds: Iterable<string>, resume: ResumeInput): AlertEvent[]
   /** Operator acknowledgement of an alert (by alertId); returns the 'acknowledged' transition or [] if unknown/cleared. */
   acknowledge(alertId: string, actor: string, atMs: number): AlertEvent[]
   /** An operator command (acknowledge, silence, reset): its transitions, or why it changed nothing. */
@@ -266,14 +267,14 @@ export function createAlertEngine(deps: {
       return events
     },
 
-    resume(deviceIds, atMs) {
+    resume(deviceIds, resume) {
       const events: AlertEvent[] = []
       for (const id of deviceIds) {
         const state = devices.get(id)
         if (!state) continue
         for (const rule of rulesFor(state.info.deviceType)) {
           if (!rule.logic.onResume) continue
-          events.push(...run(state, rule, false, (logic, st, info) => logic.onResume?.(st, atMs, info)))
+          events.push(...run(state, rule, false, (logic, st, info) => logic.onResume?.(st, resume, info)))
         }
       }
       return events

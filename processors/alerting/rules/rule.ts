@@ -53,6 +53,13 @@ export interface LifecycleInput {
   graceMs?: number | undefined
 }
 
+export interface ResumeInput {
+  /** Partition clock (receive time) at which data flowed again. */
+  atMs: number
+  /** How long devices get to reconnect after the gap (alerting config time.resumeGraceMs). */
+  graceMs: number
+}
+
 /** The alarm condition a rule reports when it changes; the engine turns it into transitions. */
 export type RuleSignal =
   | {
@@ -107,9 +114,10 @@ export interface RuleLogic<S> {
   onTime?(state: S, clockMs: number, device: DeviceInfo): RuleStep<S>
   /**
    * The device's partition clock resumed at atMs after a gap (no heartbeat: gateway or Kafka
-   * ingress was down). Silence during the gap is not the device's: rules restart their timers.
+   * ingress was down). Silence during the gap is not the device's: rules restart their timers,
+   * and give it graceMs to reconnect and send.
    */
-  onResume?(state: S, atMs: number, device: DeviceInfo): RuleStep<S>
+  onResume?(state: S, resume: ResumeInput, device: DeviceInfo): RuleStep<S>
 }
 
 /** A limit a rule enforces on a metric, for rule-set consistency checks (low limit < high limit). */

@@ -116,10 +116,12 @@ export function createMissingDataLogic(config: MissingDataConfig): RuleLogic<Mis
         ),
       }
     },
-    onResume(state, atMs): RuleStep<MissingDataState> {
-      // Nobody could hear the device while ingress was down: its timer starts again at the resume.
+    onResume(state, { atMs, graceMs }): RuleStep<MissingDataState> {
+      // Nobody could hear the device while ingress was down: its timer starts again at the
+      // resume, and it gets the time a fleet needs to reconnect (moving, like a graceful stop).
       if (state.active || state.lastSeenMs === null || state.lastSeenMs >= atMs) return { state }
-      return { state: { ...state, lastSeenMs: atMs } }
+      const movingUntilMs = Math.max(state.movingUntilMs ?? 0, atMs + graceMs)
+      return { state: { ...state, lastSeenMs: atMs, movingUntilMs } }
     },
     onLifecycle(state, input, device): RuleStep<MissingDataState> {
       // A reconnect alone clears nothing and ends no grace period: the next message does (the

@@ -53,7 +53,7 @@ function harness() {
       return Promise.resolve()
     },
     dedupe: { windowSeqs: 256, maxDevices: 100 },
-    time: { groupId: 'g', gapMs: 5_000, stallMs: 10_000, monitoringPriority: 'high' },
+    time: { groupId: 'g', gapMs: 5_000, stallMs: 10_000, resumeGraceMs: 10_000, monitoringPriority: 'high' },
     metrics: createAlertingMetrics(new Registry()),
     clock,
     logger: silentLogger,
@@ -186,14 +186,14 @@ describe('processors > alerting > per-device time', () => {
       h.heartbeat(back + 2_000),
     ])
     await run(h, 0, () => [])
-    for (let s = 3; s < 8; s++)
+    for (let s = 3; s < 13; s++)
       await h.pipeline.handle([
         ...devices.slice(0, 19).map((d) => h.reading(d, back + s * 1000)),
         h.heartbeat(back + s * 1000),
       ])
     const commLoss = h.events.filter((e) => e.ruleId === 'comm-loss')
     expect(commLoss.map((e) => `${e.deviceId}:${e.transition}`)).toEqual(['bm-19:raised'])
-    expect(commLoss[0]?.eventTsMs).toBe(back + 3_000) // a full timeout from the resume
+    expect(commLoss[0]?.eventTsMs).toBe(back + 10_000) // the resume grace (time.resumeGraceMs) from the resume
   })
 
   it('all ingress stopped: one monitoring-unavailable alarm, not repeated, cleared on return', async () => {
@@ -243,8 +243,9 @@ describe('processors > alerting > per-device time', () => {
       await h.pipeline.handle([h.heartbeat(t), h.heartbeat(t, 0, {}, CHANNELS.status), h.reading('bm-1', t)])
     }
     expect(h.transitions()).toEqual(['comm-loss:raised'])
-    // Due at the end of the grace period, not a timeout after its last reading before the stop.
-    expect(h.events[0]).toMatchObject({ deviceId: 'bm-2', eventTsMs: stop + 30_000 })
+    // Due at the end of the grace period (the restart was a gap: its resume grace runs to 31 s),
+    // not a timeout after its last reading before the stop.
+    expect(h.events[0]).toMatchObject({ deviceId: 'bm-2', eventTsMs: stop + 31_000 })
   })
 
   it('a disconnect without a shutdown reason still raises at once', async () => {
