@@ -15,6 +15,7 @@ import {
   MONITORING_SUBJECT_PREFIX,
   monitoringSubject,
 } from './monitoring-watch.js'
+import { createClockStore, isClockKey } from './clock-store.js'
 import { createPartitionClocks } from './partition-clocks.js'
 import {
   deviceInfo,
@@ -85,6 +86,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   const offsets = new Map<string, Record<string, number>>()
   const partitions = new Map<string, Record<string, number>>()
   const clocks = createPartitionClocks(deps.time)
+  const clockStore = createClockStore(deps.time.groupId)
   const watch = createMonitoringWatch({ clock, priority: deps.time.monitoringPriority })
   /** The partition the monitoring subject's record is stored under (the lowest owned index). */
   let subjectPartition = 0
@@ -213,17 +215,18 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   async function handle(records: KafkaRecord[]): Promise<void> {
     const started = clock.now()
     const events = records.flatMap(evaluate)
-    let highest = 0
+    const movedClocks: Array<[string, number]> = []
     for (const at of moved) {
       const clockMs = clocks.clock(at)
       if (clockMs === undefined) continue
-      highest = Math.max(highest, clockMs)
+      movedClocks.push([at, clockMs])
       events.push(...engine.advance(clockMs, clocks.devices(at)))
     }
     moved.clear()
+    const highest = Math.max(0, ...movedClocks.map(([, ms]) => ms))
     if (highest > 0) metrics.streamTime.set(highest / 1000)
     events.push(...checkMonitoring())
-    await emit(events, nextOffsets(records))
+    await emit(events, nextOffsets(records), clockStore.due(movedClocks))
     metrics.batchDuration.observe((clock.now() - started) / 1000)
   }
 
@@ -238,6 +241,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   async function emit(
     events: AlertEvent[],
     inputOffsets: Array<TopicPartition & { offset: number }>,
+    clockRecords: OutgoingRecord[] = [],
   ): Promise<void> {
     const output: OutgoingRecord[] = events.map((event) => ({
       topic: CHANNELS.alertEvents,
@@ -252,18 +256,11 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     for (const deviceId of engine.takeDirty()) {
       const snapshot = engine.snapshot(deviceId)
       if (!snapshot) continue
-      const devicePartitions = { ...(partitions.get(deviceId) ?? {}) }
-      const deviceClocks: Record<string, number> = {}
-      for (const [topic, partition] of Object.entries(devicePartitions)) {
-        const clockMs = clocks.clock(offsetKey(topic, partition))
-        if (clockMs !== undefined) deviceClocks[offsetKey(topic, partition)] = clockMs
-      }
       const stored: StoredState = {
         offsets: { ...(offsets.get(deviceId) ?? {}) },
-        partitions: devicePartitions,
+        partitions: { ...(partitions.get(deviceId) ?? {}) },
         engine: snapshot,
         dedupe: dedupe.export(deviceId),
-        clocks: deviceClocks,
       }
       states.set(deviceId, stored)
       output.push({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) })
@@ -278,6 +275,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       states.set(subject, stored)
       output.push({ topic: CHANNELS.alertState, key: subject, value: encodeStoredState(stored) })
     }
+    output.push(...clockRecords)
     if (output.length === 0 && inputOffsets.length === 0) return
     await deps.commit(output, inputOffsets)
     const emittedMs = clock.now()
@@ -313,15 +311,16 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       subjectPartition = Number.isFinite(lowest) ? lowest : 0
       const subject = Number.isFinite(lowest) ? monitoringSubject(deps.time.groupId, lowest) : undefined
       const ours = `${MONITORING_SUBJECT_PREFIX}${deps.time.groupId}.`
+      for (const [at, clockMs] of clockStore.restore(latest, owned)) clocks.restore(at, clockMs)
       const watched = new Map<string, Buffer>()
       for (const [key, stored] of latest) {
         if (!Object.entries(stored.partitions).some(([topic, p]) => owned.has(offsetKey(topic, p)))) continue
+        if (isClockKey(key)) continue
         if (isMonitoringSubject(key)) {
           if (key.startsWith(ours)) watched.set(key, stored.engine)
           continue
         }
         restore(key)
-        for (const [at, clockMs] of Object.entries(stored.clocks ?? {})) clocks.restore(at, clockMs)
         for (const [topic, p] of Object.entries(stored.partitions))
           clocks.join(offsetKey(topic, p), key, undefined)
       }

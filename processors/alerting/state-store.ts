@@ -23,11 +23,6 @@ export interface StoredState {
   engine: Buffer
   /** Duplicate-detection windows (dedupe.ts); absent in snapshots written before them. */
   dedupe?: StoredBootWindow[] | undefined
-  /**
-   * By offsetKey: the gateway clock of the device's partitions when the state was written, so a
-   * restarted instance still sees an ingress gap that spans its restart (partition-clocks.ts).
-   */
-  clocks?: Record<string, number> | undefined
 }
 
 /** Kafka topic names cannot contain '/', so this key is unambiguous. */
@@ -44,7 +39,6 @@ interface Wire {
   partitionOffsets?: Record<string, number>
   engine: string
   dedupe?: StoredBootWindow[]
-  clocks?: Record<string, number>
 }
 
 export function encodeStoredState(state: StoredState): Buffer {
@@ -60,7 +54,6 @@ export function encodeStoredState(state: StoredState): Buffer {
     partitionOffsets: state.offsets,
     engine: state.engine.toString('base64'),
     ...(state.dedupe ? { dedupe: state.dedupe } : {}),
-    ...(state.clocks ? { clocks: state.clocks } : {}),
   }
   return Buffer.from(JSON.stringify(wire))
 }
@@ -100,7 +93,6 @@ export function decodeStoredState(bytes: Buffer): StoredState | undefined {
       partitions,
       engine: Buffer.from(wire.engine, 'base64'),
       dedupe: isWindows(wire.dedupe) ? wire.dedupe : undefined,
-      clocks: isOffsets(wire.clocks) ? wire.clocks : undefined,
     }
   } catch {
     return undefined

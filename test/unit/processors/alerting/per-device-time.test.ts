@@ -37,9 +37,8 @@ const ruleSet = parseRuleSet(
 const T0 = Date.UTC(2026, 0, 1, 8)
 const VITALS = CHANNELS.vitals
 
-function harness() {
-  const clock = new FakeClock(T0)
-  const states = new Map<string, StoredState>()
+function harness(states = new Map<string, StoredState>(), start = T0) {
+  const clock = new FakeClock(start)
   const events: AlertEvent[] = []
   let offset = 0
   const pipeline = createAlertPipeline({
@@ -113,7 +112,7 @@ function harness() {
   })
   const transitions = (deviceId?: string) =>
     events.filter((e) => !deviceId || e.deviceId === deviceId).map((e) => `${e.ruleId}:${e.transition}`)
-  return { pipeline, clock, events, reading, heartbeat, disconnect, transitions }
+  return { pipeline, clock, events, states, reading, heartbeat, disconnect, transitions }
 }
 
 /** Seconds 0..n of receive time, one record per device per second, as a batch each. */
@@ -253,5 +252,24 @@ describe('processors > alerting > per-device time', () => {
     await run(h, 2, (t) => [h.reading('bm-1', t), h.heartbeat(t)])
     await h.pipeline.handle([h.disconnect('bm-1', T0 + 2_500, {})])
     expect(h.transitions()).toEqual(['comm-loss:raised'])
+  })
+
+  it('an ingress gap that spans an alerting restart is still a gap (the clock is stored per partition)', async () => {
+    const before = harness()
+    const devices = ['bm-1', 'bm-2', 'bm-3']
+    await run(before, 5, (t) => [...devices.map((d) => before.reading(d, t)), before.heartbeat(t)])
+    // Alerting restarts during a 60 s outage, then data returns: no storm.
+    const back = T0 + 65_000
+    const after = harness(before.states, back)
+    await after.pipeline.handle([after.heartbeat(back)])
+    for (let s = 1; s < 5; s++)
+      await after.pipeline.handle([
+        ...devices.map((d) => after.reading(d, back + s * 1000)),
+        after.heartbeat(back + s * 1000),
+      ])
+    expect(after.transitions()).toEqual([])
+    expect([...before.states.keys()].filter((k) => k.startsWith('@clock.g.'))).toEqual([
+      `@clock.g.${VITALS}/0`,
+    ])
   })
 })
