@@ -55,6 +55,48 @@ export const alarmsSchema = z
     path: ['silenceDefaultMs'],
   })
 
+/** Per-device time (ADR 0016): the gateway clock per partition, and when its silence means ingress is down. */
+export const timeSchema = z.strictObject({
+  maxDeviceSkewMs: z
+    .number()
+    .int()
+    .positive()
+    .default(300_000)
+    .describe(
+      "Conditions are timed by a device's reading times while its clock is within this of the gateway's receive time; beyond, its readings are timed by receive time and the clock-fault rule raises a technical alarm.",
+    ),
+  gapMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5_000)
+    .describe(
+      "Consecutive records (or gateway heartbeats, one a second) of a partition further apart than this in receive time mean ingress was down: the partition's devices' silence timers restart, so no per-device storm follows an outage.",
+    ),
+  stallMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe(
+      'Nothing from a partition (no record, no heartbeat) for this long on the alerting clock raises one monitoring-unavailable alarm per instance (a stopping gateway extends it to its grace period).',
+    ),
+  resumeGraceMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe(
+      'After an ingress gap, devices get this long (gateway clock) to reconnect and send before per-device communication loss applies again.',
+    ),
+  monitoringPriority: z
+    .enum(PRIORITIES)
+    .default('high')
+    .describe(
+      'Priority of the monitoring-unavailable technical alarm: no device on those partitions can alarm.',
+    ),
+})
+
 export const alertingConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
   groupId: z
@@ -114,6 +156,7 @@ export const alertingConfigSchema = z.strictObject({
     .default(true)
     .describe('Where a new consumer group starts: the oldest retained record (true) or new records only.'),
   alarms: alarmsSchema.prefault({}),
+  time: timeSchema.prefault({}),
   http: httpSchema(9103).prefault({}),
   log: logSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),

@@ -6,7 +6,7 @@ export function createAlertingMetrics(registry: Registry) {
   return {
     records: new Counter({
       name: 'pulsewire_alerting_records_total',
-      help: 'Records read, by channel and outcome (evaluated, skipped_replayed, duplicate: a copy by device, boot and seq, dropped unevaluated; undecodable).',
+      help: 'Records read, by channel and outcome (evaluated, heartbeat: a gateway heartbeat, clock only; skipped_replayed, duplicate: a copy by device, boot and seq, dropped unevaluated; undecodable).',
       labelNames: ['channel', 'outcome'] as const,
       registers,
     }),
@@ -30,7 +30,17 @@ export function createAlertingMetrics(registry: Registry) {
     }),
     streamTime: new Gauge({
       name: 'pulsewire_alerting_stream_time_seconds',
-      help: 'Event-time watermark (highest reading time seen), seconds since the epoch.',
+      help: 'Highest gateway clock of the assigned partitions (receive time of their latest record or heartbeat), seconds since the epoch.',
+      registers,
+    }),
+    clockGaps: new Counter({
+      name: 'pulsewire_alerting_clock_gaps_total',
+      help: "Partition clocks that resumed after a gap longer than time.gapMs (ingress was down): their devices' silence timers restarted.",
+      registers,
+    }),
+    stalledPartitions: new Gauge({
+      name: 'pulsewire_alerting_stalled_partitions',
+      help: 'Assigned input partitions from which nothing (no record, no heartbeat) arrived for time.stallMs: the monitoring-unavailable alarm.',
       registers,
     }),
     commands: new Counter({

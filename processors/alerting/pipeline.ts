@@ -2,14 +2,36 @@ import type { Clock } from '../../core/clock.js'
 import type { Logger } from '../../core/log.js'
 import { encodeAlertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
 import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
-import { DEVICE_TYPES, decodeTelemetry, sampleTime } from '../../core/telemetry/envelope.js'
+import { decodeTelemetry } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import { evaluateCommand } from './command-input.js'
-import type { AlertEngine, DeviceInfo } from './engine/engine.js'
+import type { AlertEngine } from './engine/engine.js'
 import { createDedupe, type DedupeLimits } from './dedupe.js'
 import type { AlertingMetrics } from './metrics.js'
+import {
+  createMonitoringWatch,
+  isMonitoringSubject,
+  MONITORING_SUBJECT_PREFIX,
+  monitoringSubject,
+} from './monitoring-watch.js'
+import { createClockStore, isClockKey } from './clock-store.js'
+import { createPartitionClocks } from './partition-clocks.js'
+import {
+  deviceInfo,
+  headerMs,
+  lifecycleOf,
+  nextOffsets,
+  receivedAt,
+  type TopicPartition,
+} from './record-input.js'
+import type { Priority } from './rules/schema-parts.js'
 import { encodeStoredState, offsetKey, type StoredState } from './state-store.js'
+
+export type { TopicPartition } from './record-input.js'
+
+/** The channels with a gateway clock (heartbeats on every partition); commands have none. */
+const CLOCKED = new Set<string>([CHANNELS.vitals, CHANNELS.environment, CHANNELS.status])
 
 export interface AlertPipelineDeps {
   /** A fresh engine: one per assignment, so devices of revoked partitions leave with them. */
@@ -21,17 +43,20 @@ export interface AlertPipelineDeps {
   commit: (records: OutgoingRecord[], offsets: Array<TopicPartition & { offset: number }>) => Promise<void>
   /** Bounds of duplicate detection by (device, boot, seq) (dedupe.ts). */
   dedupe: DedupeLimits
+  /** Partition clocks and the monitoring-unavailable alarm (partition-clocks.ts, monitoring-watch.ts). */
+  time: {
+    groupId: string
+    gapMs: number
+    stallMs: number
+    resumeGraceMs: number
+    monitoringPriority: Priority
+  }
   metrics: AlertingMetrics
   clock: Clock
   logger: Logger
 }
 
 const EVICTION_LOG_EVERY_MS = 60_000
-
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
 
 /**
  * consume → evaluate → emit alerts and state → (the consumer commits). Transitions and the state
@@ -60,7 +85,13 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   const restored = new Set<string>()
   const offsets = new Map<string, Record<string, number>>()
   const partitions = new Map<string, Record<string, number>>()
-  let streamTimeMs = 0
+  const clocks = createPartitionClocks(deps.time)
+  const clockStore = createClockStore(deps.time.groupId)
+  const watch = createMonitoringWatch({ clock, priority: deps.time.monitoringPriority })
+  /** The partition the monitoring subject's record is stored under (the lowest owned index). */
+  let subjectPartition = 0
+  /** Partitions whose clock moved in the batch being handled. */
+  const moved = new Set<string>()
   const evicted = { count: 0, loggedAtMs: Number.NEGATIVE_INFINITY }
   const dedupe = createDedupe(deps.dedupe, () => {
     metrics.dedupeEvictions.inc()
@@ -101,7 +132,38 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     return deviceOffsets
   }
 
+  /** Moves the partition's clock; at the end of a gap, what fell due before it, then the restart of its devices' timers. */
+  function observeClock(record: KafkaRecord, rxMs: number): AlertEvent[] {
+    const at = offsetKey(record.topic, record.partition)
+    // A stopping gateway's last heartbeat and its shutdown disconnects carry its grace period.
+    const graceMs = headerMs(record, HEADERS.graceMs)
+    const { gapFromMs } = clocks.observe(at, rxMs, clock.now(), graceMs)
+    moved.add(at)
+    if (gapFromMs === undefined) return []
+    metrics.clockGaps.inc()
+    const devices = clocks.devices(at)
+    log.info(
+      { partition: at, gapMs: rxMs - gapFromMs, devices: devices.size },
+      'partition clock resumed after a gap (ingress was down); silence timers of its devices restart',
+    )
+    return [
+      ...engine.advance(gapFromMs, devices),
+      ...engine.resume(devices, { atMs: rxMs, graceMs: deps.time.resumeGraceMs }),
+    ]
+  }
+
   function evaluate(record: KafkaRecord): AlertEvent[] {
+    if (!CLOCKED.has(record.topic)) return evaluateRecord(record, 0)
+    const rxMs = receivedAt(record, () => clock.now())
+    const events = observeClock(record, rxMs)
+    if (record.headers[HEADERS.heartbeat]) {
+      metrics.records.inc({ channel: record.topic, outcome: 'heartbeat' })
+      return events
+    }
+    return events.concat(evaluateRecord(record, rxMs))
+  }
+
+  function evaluateRecord(record: KafkaRecord, rxMs: number): AlertEvent[] {
     const deviceId = record.key
     if (!deviceId) {
       if (record.topic === CHANNELS.alertCommands)
@@ -121,7 +183,11 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     // transaction that writes its transition, so it is applied exactly once.
     if (record.topic === CHANNELS.alertCommands) return evaluateCommand(record, engine, metrics, log)
     const device = deviceInfo(deviceId, record)
-    if (record.topic === CHANNELS.status) return lifecycle(device, record)
+    clocks.join(at, deviceId, device.site)
+    if (record.topic === CHANNELS.status) {
+      metrics.records.inc({ channel: record.topic, outcome: 'evaluated' })
+      return lifecycleOf(engine, device, record, rxMs)
+    }
     const decoded = decodeTelemetry(record.value)
     if (!decoded.ok) {
       metrics.records.inc({ channel: record.topic, outcome: 'undecodable' })
@@ -136,9 +202,6 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     }
     if (verdict === 'beyond_window') metrics.dedupeBeyondWindow.inc()
     metrics.records.inc({ channel: record.topic, outcome: 'evaluated' })
-    for (const sample of decoded.value.samples)
-      streamTimeMs = Math.max(streamTimeMs, sampleTime(decoded.value, sample))
-    const rxMs = Number(record.headers[HEADERS.gatewayRxTs]?.toString() ?? record.timestamp ?? clock.now())
     return engine.onTelemetry(
       decoded.value,
       {
@@ -149,33 +212,36 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     )
   }
 
-  function lifecycle(device: DeviceInfo, record: KafkaRecord): AlertEvent[] {
-    const kind = record.headers[HEADERS.lifecycle]?.toString()
-    const atMs = Number(record.headers[HEADERS.gatewayRxTs]?.toString() ?? record.timestamp ?? clock.now())
-    metrics.records.inc({ channel: record.topic, outcome: 'evaluated' })
-    if (kind === 'connected') return engine.onLifecycle(device, 'connected', atMs)
-    if (kind === 'disconnected') return engine.onLifecycle(device, 'disconnected', atMs)
-    // A device's own status message; its last will says "offline".
-    if (kind === 'status' && record.value.toString('utf8').includes('"offline"'))
-      return engine.onLifecycle(device, 'disconnected', atMs)
-    return []
-  }
-
   async function handle(records: KafkaRecord[]): Promise<void> {
     const started = clock.now()
     const events = records.flatMap(evaluate)
-    if (streamTimeMs > 0) {
-      events.push(...engine.advance(streamTimeMs))
-      metrics.streamTime.set(streamTimeMs / 1000)
+    const movedClocks: Array<[string, number]> = []
+    for (const at of moved) {
+      const clockMs = clocks.clock(at)
+      if (clockMs === undefined) continue
+      movedClocks.push([at, clockMs])
+      events.push(...engine.advance(clockMs, clocks.devices(at)))
     }
-    await emit(events, nextOffsets(records))
+    moved.clear()
+    const highest = Math.max(0, ...movedClocks.map(([, ms]) => ms))
+    if (highest > 0) metrics.streamTime.set(highest / 1000)
+    events.push(...checkMonitoring())
+    await emit(events, nextOffsets(records), clockStore.due(movedClocks))
     metrics.batchDuration.observe((clock.now() - started) / 1000)
+  }
+
+  /** The monitoring-unavailable alarm from the partitions' quiet time on the alerting clock. */
+  function checkMonitoring(): AlertEvent[] {
+    const stalled = clocks.stalled(clock.now())
+    metrics.stalledPartitions.set(stalled.length)
+    return watch.check(stalled, clocks.known().length, clocks.sites(stalled), deps.time.stallMs)
   }
 
   /** Writes the transitions and the state of every device they changed, with the offsets, in one transaction. */
   async function emit(
     events: AlertEvent[],
     inputOffsets: Array<TopicPartition & { offset: number }>,
+    clockRecords: OutgoingRecord[] = [],
   ): Promise<void> {
     const output: OutgoingRecord[] = events.map((event) => ({
       topic: CHANNELS.alertEvents,
@@ -199,6 +265,17 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       states.set(deviceId, stored)
       output.push({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) })
     }
+    for (const { subject, record } of watch.takeDirty()) {
+      // Stored under the status partition whose owner speaks for it: restored by that owner.
+      const stored: StoredState = {
+        offsets: {},
+        partitions: { [CHANNELS.status]: subjectPartition },
+        engine: record,
+      }
+      states.set(subject, stored)
+      output.push({ topic: CHANNELS.alertState, key: subject, value: encodeStoredState(stored) })
+    }
+    output.push(...clockRecords)
     if (output.length === 0 && inputOffsets.length === 0) return
     await deps.commit(output, inputOffsets)
     const emittedMs = clock.now()
@@ -216,7 +293,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
 
   return {
     handle,
-    tick: () => emit(engine.escalate(), []),
+    tick: () => emit([...engine.escalate(), ...checkMonitoring()], []),
     reset(latest, assigned) {
       engine = deps.createEngine()
       states = latest
@@ -224,33 +301,30 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       offsets.clear()
       partitions.clear()
       dedupe.clear()
-      const owned = new Set(assigned.map((tp) => `${tp.topic}/${tp.partition}`))
-      for (const [deviceId, stored] of latest) {
-        if (Object.entries(stored.partitions).some(([topic, p]) => owned.has(`${topic}/${p}`)))
-          restore(deviceId)
+      const owned = new Set(assigned.map((tp) => offsetKey(tp.topic, tp.partition)))
+      const clocked = assigned.filter((tp) => CLOCKED.has(tp.topic))
+      clocks.assign(
+        clocked.map((tp) => offsetKey(tp.topic, tp.partition)),
+        clock.now(),
+      )
+      const lowest = Math.min(...clocked.map((tp) => tp.partition))
+      subjectPartition = Number.isFinite(lowest) ? lowest : 0
+      const subject = Number.isFinite(lowest) ? monitoringSubject(deps.time.groupId, lowest) : undefined
+      const ours = `${MONITORING_SUBJECT_PREFIX}${deps.time.groupId}.`
+      for (const [at, clockMs] of clockStore.restore(latest, owned)) clocks.restore(at, clockMs)
+      const watched = new Map<string, Buffer>()
+      for (const [key, stored] of latest) {
+        if (!Object.entries(stored.partitions).some(([topic, p]) => owned.has(offsetKey(topic, p)))) continue
+        if (isClockKey(key)) continue
+        if (isMonitoringSubject(key)) {
+          if (key.startsWith(ours)) watched.set(key, stored.engine)
+          continue
+        }
+        restore(key)
+        for (const [topic, p] of Object.entries(stored.partitions))
+          clocks.join(offsetKey(topic, p), key, undefined)
       }
+      watch.reset(subject, watched)
     },
   }
-}
-
-function deviceInfo(deviceId: string, record: KafkaRecord): DeviceInfo {
-  const type = record.headers[HEADERS.deviceType]?.toString()
-  return {
-    deviceId,
-    deviceType: DEVICE_TYPES.find((t) => t === type) ?? 'unspecified',
-    subjectId: record.headers[HEADERS.subject]?.toString(),
-    site: record.headers[HEADERS.site]?.toString(),
-  }
-}
-
-/** The offsets to commit for a batch: one past the last record of each partition. */
-function nextOffsets(records: readonly KafkaRecord[]): Array<TopicPartition & { offset: number }> {
-  const next = new Map<string, TopicPartition & { offset: number }>()
-  for (const r of records) {
-    const key = `${r.topic}/${r.partition}`
-    const current = next.get(key)
-    if (!current || r.offset + 1 > current.offset)
-      next.set(key, { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
-  }
-  return [...next.values()]
 }

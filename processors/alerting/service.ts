@@ -144,7 +144,13 @@ export function createAlertingService(deps: AlertingDeps): {
       const policy = alarmPolicy(config.alarms)
       let batch: BatchContext | undefined
       const pipeline = createAlertPipeline({
-        createEngine: () => createAlertEngine({ ruleSet: deps.ruleSet, clock, policy }),
+        createEngine: () =>
+          createAlertEngine({
+            ruleSet: deps.ruleSet,
+            clock,
+            policy,
+            maxDeviceSkewMs: config.time.maxDeviceSkewMs,
+          }),
         commit: async (records, offsets) => {
           if (!consumer) throw new Error('alerting consumer not started')
           // Partitions taken away mid-batch (eager rebalance): the batch is not ours to commit.
@@ -160,6 +166,7 @@ export function createAlertingService(deps: AlertingDeps): {
           }
         },
         dedupe: config.dedupe,
+        time: { ...config.time, groupId: config.groupId },
         metrics,
         clock,
         logger,

@@ -22,7 +22,11 @@ export function startPublishers(
   url: string,
   devices: ReadonlyMap<string, string>,
   intervalMs: number,
-  options: { keepalive?: number } = {},
+  options: {
+    keepalive?: number
+    /** How far a device's clock is off (ms, + ahead): its readings carry that time. */
+    clockOffsetMs?: (deviceId: string) => number
+  } = {},
 ): Publishers {
   let lost = 0
   const published = new Map<string, number>()
@@ -64,7 +68,7 @@ export function startPublishers(
       setInterval(() => {
         const seq = (published.get(deviceId) ?? 0) + 1
         published.set(deviceId, seq)
-        const now = Date.now()
+        const now = Date.now() + (options.clockOffsetMs?.(deviceId) ?? 0)
         const payload = encodeTelemetry({
           deviceId,
           bootId: 'fault-test',

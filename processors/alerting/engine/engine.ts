@@ -9,7 +9,15 @@ import {
 } from '../../../core/telemetry/envelope.js'
 import type { MetricName } from '../../../core/telemetry/metric-registry.js'
 import type { RuleDefinition, RuleSet } from '../rules/rule-set.js'
-import type { DeviceInfo, LifecycleEvent, RuleLogic, RuleStep, SampleInput } from '../rules/rule.js'
+import type {
+  DeviceInfo,
+  LifecycleEvent,
+  LifecycleInput,
+  ResumeInput,
+  RuleLogic,
+  RuleStep,
+  SampleInput,
+} from '../rules/rule.js'
 import { isMeasurement } from '../rules/plausibility.js'
 import {
   applyCommand,
@@ -26,17 +34,30 @@ export { SnapshotError } from './snapshot.js'
 export type { AlarmPolicy, CommandRefusal, CommandResult } from './commands.js'
 
 /**
- * The alerting engine: pure, single-threaded, no I/O and no timers. Rule time is event time
- * (reading times and the watermark passed to advance). The injected clock stamps emittedTsMs and
- * times what people do with an alarm: escalation and audio pause (commands.ts).
+ * The alerting engine: pure, single-threaded, no I/O and no timers. Two clocks, each for what it
+ * can judge (ADR 0016): conditions are timed by the device's reading times (while its clock stays
+ * within maxDeviceSkewMs of receive time; beyond, by receive time), silence by the gateway's
+ * receive-time clock of the device's partition (advance). The injected clock stamps emittedTsMs
+ * and times what people do with an alarm: escalation and audio pause (commands.ts).
  */
 export interface AlertEngine {
   /** One telemetry message of one device (records of a device arrive in order). Returns the transitions it causes. */
   onTelemetry(envelope: TelemetryEnvelope, device: DeviceInfo, rxMs: number): AlertEvent[]
   /** Connect / disconnect (incl. MQTT last will) of a device, at gateway time atMs. */
-  onLifecycle(device: DeviceInfo, event: LifecycleEvent, atMs: number): AlertEvent[]
-  /** Advances event time (the stream's watermark: the highest reading time seen on the partitions this engine owns). Missing-data/offline rules fire here, in event time — no wall-clock timers. */
-  advance(streamTimeMs: number): AlertEvent[]
+  onLifecycle(
+    device: DeviceInfo,
+    event: LifecycleEvent,
+    atMs: number,
+    detail?: Pick<LifecycleInput, 'reason' | 'graceMs'>,
+  ): AlertEvent[]
+  /**
+   * A partition's gateway clock (receive time of its latest record or heartbeat) reached clockMs:
+   * silence rules of the given devices (all when omitted) fire here. No wall-clock timers, and one
+   * device's clock moves no other device.
+   */
+  advance(clockMs: number, deviceIds?: Iterable<string>): AlertEvent[]
+  /** The devices' partition clock resumed at atMs after a gap (ingress was down): their silence timers restart. */
+  resume(deviceIds: Iterable<string>, resume: ResumeInput): AlertEvent[]
   /** Operator acknowledgement of an alert (by alertId); returns the 'acknowledged' transition or [] if unknown/cleared. */
   acknowledge(alertId: string, actor: string, atMs: number): AlertEvent[]
   /** An operator command (acknowledge, silence, reset): its transitions, or why it changed nothing. */
@@ -53,13 +74,19 @@ export interface AlertEngine {
 
 type Hook = (logic: RuleLogic<unknown>, state: unknown, device: DeviceInfo) => RuleStep<unknown> | undefined
 
+/** A device clock further than this from receive time is a clock fault (issue #9: ±5 min). */
+export const DEFAULT_MAX_DEVICE_SKEW_MS = 300_000
+
 export function createAlertEngine(deps: {
   ruleSet: RuleSet
   clock: Clock
   policy?: AlarmPolicy
+  /** Beyond this |device time − receive time| readings are timed by receive time. */
+  maxDeviceSkewMs?: number
 }): AlertEngine {
   const { ruleSet, clock } = deps
   const policy = deps.policy ?? DEFAULT_ALARM_POLICY
+  const maxSkewMs = deps.maxDeviceSkewMs ?? DEFAULT_MAX_DEVICE_SKEW_MS
   const devices = new Map<string, DeviceState>()
   const dirty = new Set<string>()
   const ruleById = new Map(ruleSet.rules.map((rule) => [rule.id, rule]))
@@ -78,7 +105,8 @@ export function createAlertEngine(deps: {
     }
     return rules
   }
-  let watermark = Number.NEGATIVE_INFINITY
+  // Per device, the partition clock its silence rules last saw: advance() only moves it forward.
+  const deviceClock = new Map<string, number>()
 
   function deviceState(device: DeviceInfo): DeviceState {
     const known = devices.get(device.deviceId)
@@ -127,11 +155,11 @@ export function createAlertEngine(deps: {
   }
 
   /** Runs the samples through the rules; returns the transitions and how many samples were late. */
-  function onSamples(state: DeviceState, envelope: TelemetryEnvelope) {
+  function onSamples(state: DeviceState, envelope: TelemetryEnvelope, shiftMs: number) {
     const events: AlertEvent[] = []
     let lateCount = 0
     for (const s of envelope.samples) {
-      const tsMs = sampleTime(envelope, s)
+      const tsMs = sampleTime(envelope, s) - shiftMs
       const latest = state.latestMs[s.metric]
       // Backfilled, or older than the newest reading of the same metric: processed, but flagged late (domain.md §4).
       const late = s.backfill || (latest !== undefined && tsMs < latest)
@@ -149,7 +177,11 @@ export function createAlertEngine(deps: {
       for (const rule of sampleRulesFor(state.info.deviceType, s.metric)) {
         const hook: Hook = (logic, st, device) => {
           const step = logic.onSample?.(st, input, device)
-          return guarded && logic.kind !== 'technical' && step?.signal?.active ? undefined : step
+          if (guarded && logic.kind !== 'technical' && step?.signal?.active) return undefined
+          // A late (backfilled or out-of-order) reading is stored and may raise, flagged late, but
+          // never ends an alarm: the live readings say whether the condition is over (issue #9).
+          // Its whole step is dropped, so the rule still holds the condition for the next live reading.
+          return late && step?.signal && !step.signal.active ? undefined : step
         }
         events.push(...run(state, rule, late, hook))
       }
@@ -181,14 +213,22 @@ export function createAlertEngine(deps: {
     onTelemetry(envelope, device, rxMs) {
       const state = deviceState(device)
       const rules = rulesFor(state.info.deviceType)
-      const { events, lateCount } = onSamples(state, envelope)
+      // The message's send time against its receive time: a clock this far off cannot time a
+      // condition, so its readings keep their spacing but are placed on the receive-time axis.
+      const skewMs = envelope.deviceTsMs - rxMs
+      const retimed = Math.abs(skewMs) > maxSkewMs
+      const shiftMs = retimed ? skewMs : 0
+      const tsMs = envelope.deviceTsMs - shiftMs
+      const { events, lateCount } = onSamples(state, envelope, shiftMs)
       // A message is late when it is older than a previous one, or carries only late readings (a backfill chunk).
       const late =
-        (state.lastMessageMs !== null && envelope.deviceTsMs < state.lastMessageMs) ||
+        (state.lastMessageMs !== null && tsMs < state.lastMessageMs) ||
         (lateCount > 0 && lateCount === envelope.samples.length)
       const message = {
-        tsMs: envelope.deviceTsMs,
+        tsMs,
         rxMs,
+        skewMs,
+        retimed,
         status: envelope.status,
         sampleCount: envelope.samples.length,
       }
@@ -196,14 +236,14 @@ export function createAlertEngine(deps: {
         if (!rule.logic.onMessage) continue
         events.push(...run(state, rule, late, (logic, st, info) => logic.onMessage?.(st, message, info)))
       }
-      state.lastMessageMs = Math.max(state.lastMessageMs ?? envelope.deviceTsMs, envelope.deviceTsMs)
+      state.lastMessageMs = Math.max(state.lastMessageMs ?? tsMs, tsMs)
       dirty.add(device.deviceId)
       return events
     },
 
-    onLifecycle(device, event, atMs) {
+    onLifecycle(device, event, atMs, detail) {
       const state = deviceState(device)
-      const input = { event, atMs }
+      const input: LifecycleInput = { event, atMs, ...detail }
       dirty.add(device.deviceId)
       return rulesFor(state.info.deviceType).flatMap((rule) =>
         rule.logic.onLifecycle
@@ -212,15 +252,29 @@ export function createAlertEngine(deps: {
       )
     },
 
-    advance(streamTimeMs) {
-      // The watermark only moves forward; an older one (another partition's view) changes nothing.
-      if (streamTimeMs <= watermark) return []
-      watermark = streamTimeMs
+    advance(clockMs, deviceIds) {
       const events: AlertEvent[] = []
-      for (const state of devices.values()) {
+      for (const id of deviceIds ?? devices.keys()) {
+        const state = devices.get(id)
+        // A device's clock only moves forward; an older view (its other channel's partition) changes nothing.
+        if (!state || clockMs <= (deviceClock.get(id) ?? Number.NEGATIVE_INFINITY)) continue
+        deviceClock.set(id, clockMs)
         for (const rule of rulesFor(state.info.deviceType)) {
           if (!rule.logic.onTime) continue
-          events.push(...run(state, rule, false, (logic, st, info) => logic.onTime?.(st, streamTimeMs, info)))
+          events.push(...run(state, rule, false, (logic, st, info) => logic.onTime?.(st, clockMs, info)))
+        }
+      }
+      return events
+    },
+
+    resume(deviceIds, resume) {
+      const events: AlertEvent[] = []
+      for (const id of deviceIds) {
+        const state = devices.get(id)
+        if (!state) continue
+        for (const rule of rulesFor(state.info.deviceType)) {
+          if (!rule.logic.onResume) continue
+          events.push(...run(state, rule, false, (logic, st, info) => logic.onResume?.(st, resume, info)))
         }
       }
       return events

@@ -30,8 +30,15 @@ export interface SampleInput {
 export interface MessageInput {
   /** The message's device time (send time; backfilled samples carry their own older times). */
   tsMs: number
-  /** Gateway receive time (another clock: never compared with event time). */
+  /** Gateway receive time: the clock communication loss is judged on (onTime). */
   rxMs: number
+  /** Device time minus receive time: how far the device clock is off (plus transit time). */
+  skewMs: number
+  /**
+   * The device clock was off by more than the configured bound, so the engine timed this
+   * message's readings by receive time instead (a technical "clock fault" condition).
+   */
+  retimed: boolean
   status: DeviceStatus | undefined
   sampleCount: number
 }
@@ -40,6 +47,17 @@ export interface LifecycleInput {
   event: LifecycleEvent
   /** Gateway time of the event. */
   atMs: number
+  /** A disconnect because the gateway is stopping gracefully: the device is moving, not lost. */
+  reason?: 'gateway_shutdown' | undefined
+  /** With gateway_shutdown: how long the device may take to come back (the gateway's grace period). */
+  graceMs?: number | undefined
+}
+
+export interface ResumeInput {
+  /** Partition clock (receive time) at which data flowed again. */
+  atMs: number
+  /** How long devices get to reconnect after the gap (alerting config time.resumeGraceMs). */
+  graceMs: number
 }
 
 /** The alarm condition a rule reports when it changes; the engine turns it into transitions. */
@@ -89,8 +107,17 @@ export interface RuleLogic<S> {
   onSample?(state: S, sample: SampleInput, device: DeviceInfo): RuleStep<S>
   onMessage?(state: S, message: MessageInput, device: DeviceInfo): RuleStep<S>
   onLifecycle?(state: S, input: LifecycleInput, device: DeviceInfo): RuleStep<S>
-  /** Event time advanced (the stream watermark): for rules that fire on silence. */
-  onTime?(state: S, streamTimeMs: number, device: DeviceInfo): RuleStep<S>
+  /**
+   * The gateway clock of the device's partition advanced (receive time of its latest record or
+   * heartbeat, never a device clock): for rules that fire on silence.
+   */
+  onTime?(state: S, clockMs: number, device: DeviceInfo): RuleStep<S>
+  /**
+   * The device's partition clock resumed at atMs after a gap (no heartbeat: gateway or Kafka
+   * ingress was down). Silence during the gap is not the device's: rules restart their timers,
+   * and give it graceMs to reconnect and send.
+   */
+  onResume?(state: S, resume: ResumeInput, device: DeviceInfo): RuleStep<S>
 }
 
 /** A limit a rule enforces on a metric, for rule-set consistency checks (low limit < high limit). */

@@ -42,9 +42,14 @@ export const missingDataConfigSchema = z.strictObject({
 export type MissingDataConfig = z.output<typeof missingDataConfigSchema>
 
 export interface MissingDataState {
-  /** Latest message device time: the event time of the device's last sign of life. */
+  /**
+   * Gateway receive time of the device's last sign of life (a message, or a resumed partition
+   * clock after an ingress outage): never a device clock, so a fast or slow device moves nothing.
+   */
   lastSeenMs: number | null
   active: boolean
+  /** Disconnected by a stopping gateway: moving, not lost, until this receive time (absent: not moving). */
+  movingUntilMs?: number | undefined
 }
 
 export function createMissingDataLogic(config: MissingDataConfig): RuleLogic<MissingDataState> {
@@ -70,41 +75,64 @@ export function createMissingDataLogic(config: MissingDataConfig): RuleLogic<Mis
     stateSchema: z.strictObject({
       lastSeenMs: z.number().nullable(),
       active: z.boolean(),
+      movingUntilMs: z.number().optional(),
     }),
     initialState: () => ({ lastSeenMs: null, active: false }),
     onMessage(state, message, device): RuleStep<MissingDataState> {
-      const lastSeenMs = Math.max(state.lastSeenMs ?? message.tsMs, message.tsMs)
-      if (!state.active) return { state: { ...state, lastSeenMs } }
-      const silenceMs = state.lastSeenMs === null ? 0 : Math.max(0, message.tsMs - state.lastSeenMs)
+      // Receive time: a backlog drained late, or a device clock off by minutes, changes nothing here.
+      const lastSeenMs = Math.max(state.lastSeenMs ?? message.rxMs, message.rxMs)
+      const back = { lastSeenMs, active: false }
+      if (!state.active) return { state: back }
+      const silenceMs = state.lastSeenMs === null ? 0 : Math.max(0, message.rxMs - state.lastSeenMs)
       return {
-        state: { ...state, lastSeenMs, active: false },
+        state: back,
         signal: {
           active: false,
           value: silenceMs / 1000,
           limit: timeoutFor(device.deviceType) / 1000,
-          tsMs: message.tsMs,
+          tsMs: message.rxMs,
           message: `Messages again after ${formatDuration(silenceMs)} of silence`,
         },
       }
     },
-    onTime(state, streamTimeMs, device): RuleStep<MissingDataState> {
+    onTime(state, clockMs, device): RuleStep<MissingDataState> {
       if (state.active || state.lastSeenMs === null) return { state }
       const timeoutMs = timeoutFor(device.deviceType)
-      if (streamTimeMs - state.lastSeenMs <= timeoutMs) return { state }
-      // The deadline, not the watermark that revealed it: the same event time however often advance() runs.
-      const deadline = state.lastSeenMs + timeoutMs
+      // Moving between gateways (a graceful stop): silence counts only once the grace period is over.
+      const graceEnd = state.movingUntilMs ?? Number.NEGATIVE_INFINITY
+      if (clockMs - state.lastSeenMs <= timeoutMs || clockMs <= graceEnd) return { state }
+      // The deadline, not the clock that revealed it: the same time however often advance() runs.
+      const deadline = Math.max(state.lastSeenMs + timeoutMs, graceEnd)
+      const moved = state.movingUntilMs !== undefined
       return {
-        state: { ...state, active: true },
+        state: { lastSeenMs: state.lastSeenMs, active: true },
         signal: raised(
           deadline,
+          deadline - state.lastSeenMs,
           timeoutMs,
-          timeoutMs,
-          `No message for more than ${formatDuration(timeoutMs)} (communication loss)`,
+          moved
+            ? `Not back ${formatDuration(deadline - state.lastSeenMs)} after its gateway stopped (communication loss)`
+            : `No message for more than ${formatDuration(timeoutMs)} (communication loss)`,
         ),
       }
     },
+    onResume(state, { atMs, graceMs }): RuleStep<MissingDataState> {
+      // Nobody could hear the device while ingress was down: its timer starts again at the
+      // resume, and it gets the time a fleet needs to reconnect (moving, like a graceful stop).
+      if (state.active || state.lastSeenMs === null || state.lastSeenMs >= atMs) return { state }
+      const movingUntilMs = Math.max(state.movingUntilMs ?? 0, atMs + graceMs)
+      return { state: { ...state, lastSeenMs: atMs, movingUntilMs } }
+    },
     onLifecycle(state, input, device): RuleStep<MissingDataState> {
-      if (input.event !== 'disconnected' || !config.raiseOnDisconnect || state.active) return { state }
+      // A reconnect alone clears nothing and ends no grace period: the next message does (the
+      // device may reconnect and still send nothing).
+      if (input.event !== 'disconnected' || state.active) return { state }
+      if (input.reason === 'gateway_shutdown') {
+        // A graceful stop is not an outage (issue #9): the device gets the grace period to come back.
+        const movingUntilMs = input.atMs + (input.graceMs ?? 0)
+        return { state: { ...state, movingUntilMs: Math.max(state.movingUntilMs ?? 0, movingUntilMs) } }
+      }
+      if (!config.raiseOnDisconnect) return { state }
       return {
         state: { ...state, active: true },
         signal: raised(
@@ -120,7 +148,8 @@ export function createMissingDataLogic(config: MissingDataConfig): RuleLogic<Mis
 
 export const missingDataRule: RulePlugin<MissingDataConfig, MissingDataState> = {
   type: 'missing-data',
-  summary: 'Communication loss: no message for k × the expected interval (event time), or a disconnect.',
+  summary:
+    'Communication loss: no message for k × the expected interval (gateway receive time), or a disconnect.',
   configSchema: missingDataConfigSchema,
   create: (config) => createMissingDataLogic(config),
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { RuleLogic, RulePlugin } from '../rule.js'
 import { batteryConditionSchema, createBatteryLogic } from './battery.js'
+import { clockConditionSchema, createClockLogic } from './clock.js'
 import { createInfusionStateLogic, infusionStateConditionSchema } from './infusion-state.js'
 import { createQualityLogic, qualityConditionSchema } from './quality.js'
 
@@ -9,6 +10,7 @@ export const technicalConfigSchema = z.discriminatedUnion('condition', [
   qualityConditionSchema,
   batteryConditionSchema,
   infusionStateConditionSchema,
+  clockConditionSchema,
 ])
 export type TechnicalConfig = z.output<typeof technicalConfigSchema>
 
@@ -21,13 +23,15 @@ export function createTechnicalLogic(config: TechnicalConfig): RuleLogic<unknown
       return createBatteryLogic(config)
     case 'infusion-state':
       return createInfusionStateLogic(config)
+    case 'clock':
+      return createClockLogic(config)
   }
 }
 
 export const technicalRule: RulePlugin<TechnicalConfig, unknown> = {
   type: 'technical',
   summary:
-    'Technical alarms: sensor quality (probe off) with a delay, low battery in stages, pump alarm state.',
+    'Technical alarms: sensor quality (probe off) with a delay, low battery in stages, pump alarm state, device clock fault.',
   configSchema: technicalConfigSchema,
   create: (config) => createTechnicalLogic(config),
 }

@@ -145,11 +145,10 @@ async function setUp(count: number, commLossTimeoutMs: number) {
 
 describe('integration > processors > alerting > co-partitioned instances', () => {
   it('two instances on one host: each device on one member, every transition once, no communication loss', async () => {
-    // 30 s of event time: a member holding a device's lifecycle but not its vitals still raises
-    // communication loss within the 40 s stream, while uneven consumption across partitions on a
-    // loaded machine (stream time is per engine until finding 2 lands; 5 s was 250 ms of wall time
-    // at this pacing) does not. Failed in a full-suite run at 5 s.
-    const { owner, ruleSet, producer: p } = await setUp(2, 30_000)
+    // 5 s on the gateway clock: a member holding a device's lifecycle but not its vitals raises
+    // communication loss within the 40 s stream; uneven consumption across partitions cannot,
+    // since each partition has its own clock (per-device time, ADR 0016).
+    const { owner, ruleSet, producer: p } = await setUp(2, 5_000)
     const ids = members.map((m) => m.transactionalId())
     expect(ids.every((id) => id !== undefined)).toBe(true)
     expect(new Set(ids).size).toBe(2) // no fencing between them
@@ -174,10 +173,9 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
   })
 
   it('three instances, one SIGKILLed mid-stream: its devices move whole, nothing lost, repeated or spurious', async () => {
-    // Communication loss waits 2 min here: the survivors catch up on the dead member's backlog
-    // in event time (finding 2, per-device time, is its own change); a lifecycle owned apart
-    // from the vitals would still raise it within the stream (test above, 30 s).
-    const { owner, ruleSet, producer: p } = await setUp(3, 120_000)
+    // 5 s on the gateway clock: the survivors catching up on the dead member's backlog read each
+    // partition in order on its own clock, so the catch-up raises nothing (ADR 0016).
+    const { owner, ruleSet, producer: p } = await setUp(3, 5_000)
     expect(new Set(members.map((m) => m.transactionalId())).size).toBe(3)
     const seconds = 60
     const f = fleet(p, 36, seconds, ruleSet)
