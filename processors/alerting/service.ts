@@ -58,6 +58,9 @@ export function createAlertingService(deps: AlertingDeps): {
     logger,
   })
   let consumer: KafkaConsumer | undefined
+  // Ready only once the group has given this member its partitions (possibly none): before
+  // that, records produced now may not be evaluated by anyone yet.
+  let joined = false
   // The alarm state of the assigned devices is read from alerts.state.v1 as soon as partitions
   // are assigned, not when their first record arrives: a restarted instance has it (and /readyz
   // says so) before traffic reaches it, instead of making its first alarms wait for the read.
@@ -194,6 +197,7 @@ export function createAlertingService(deps: AlertingDeps): {
         // After a revocation too: the devices of revoked partitions must leave the engine before a
         // tick could escalate them here while their new owner escalates them as well.
         onRebalance: (event) => {
+          if (event === 'assigned') joined = true
           if (event === 'assigned' || !ticker.signal.aborted) startRestore()
         },
         onFatal: deps.onFatal,
@@ -217,6 +221,7 @@ export function createAlertingService(deps: AlertingDeps): {
   }
 
   const http = createObservabilityServer(config.http, deps.registry, {
+    assignment: () => (joined ? undefined : 'waiting for the consumer group to assign partitions'),
     alarmState: () =>
       restore && !restore.loaded
         ? 'restoring the alarm state of the assigned devices from alerts.state.v1'
