@@ -58,6 +58,9 @@ const GATEWAY_CHANNELS = new Set<string>([
 /** The channels whose every partition gets a heartbeat: the ones a partition clock is kept for. */
 const HEARTBEAT_CHANNELS = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status] as const
 
+/** How long a graceful stop waits for its final heartbeats and disconnect records. */
+const FINAL_RECORDS_WAIT_MS = 10_000
+
 /** A refusing address (or the connection cap) is logged at most once a minute. */
 const LOG_WINDOW_MS = 60_000
 
@@ -176,7 +179,8 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
         : undefined
       shuttingDown = true
       await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()))
-      await Promise.all([finalHeartbeats, ingest.drain()])
+      // Bounded: with Kafka gone they never deliver, and the producer's stop flush has its own bound.
+      await within(deps.clock, FINAL_RECORDS_WAIT_MS, Promise.all([finalHeartbeats, ingest.drain()]))
       keepalive.stop()
     },
   }
@@ -233,5 +237,15 @@ function refuseWhileClosing(
     telemetry: (deviceId, topic, payload, signal) =>
       closing() ? refuse() : ingest.telemetry(deviceId, topic, payload, signal),
     status: (deviceId, payload, signal) => (closing() ? refuse() : ingest.status(deviceId, payload, signal)),
+  }
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+async function within(clock: Clock, ms: number, work: Promise<unknown>): Promise<void> {
+  const timer = new AbortController()
+  try {
+    await Promise.race([work.then(() => undefined), clock.sleep(ms, timer.signal)])
+  } finally {
+    timer.abort(new Error('done'))
   }
 }
