@@ -160,9 +160,55 @@ export const gatewayConfigSchema = z.strictObject({
         ),
     })
     .prefault({}),
+  heartbeat: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Heartbeats on every partition of the telemetry channels; alerting judges communication loss on them, so only tools turn them off.',
+        ),
+      intervalMs: z
+        .number()
+        .int()
+        .min(100)
+        .max(60_000)
+        .default(1_000)
+        .describe(
+          'How often each partition gets a heartbeat (a keyless, empty record with the gateway receive time): the resolution of every partition clock in alerting.',
+        ),
+      gatewayId: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe('The id heartbeats carry (pw-heartbeat); default `<kafka.clientId>-<hostname>-<pid>`.'),
+      metadataRefreshMs: z
+        .number()
+        .int()
+        .min(1_000)
+        .default(60_000)
+        .describe(
+          'How often the partition counts of the telemetry channels are read again (partitions can grow).',
+        ),
+    })
+    .prefault({})
+    .describe('Gateway heartbeats (issue #9, per-device time).'),
   http: httpSchema(9101).prefault({}),
   log: logSchema.prefault({}),
-  shutdown: shutdownSchema.prefault({}),
+  shutdown: shutdownSchema
+    .extend({
+      graceMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(3_600_000)
+        .default(30_000)
+        .describe(
+          'How long devices of a gracefully stopping gateway may take to come back before per-device communication loss applies; sent on the final heartbeats and on its shutdown disconnect records (pw-grace-ms).',
+        ),
+    })
+    .prefault({}),
 })
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>

@@ -78,17 +78,27 @@ export function dlqRecord(
 
 export type LifecycleEvent = 'connected' | 'disconnected' | 'status'
 
+/**
+ * Why the gateway closed a connection, on its disconnect record: only a gracefully stopping
+ * gateway says so, with how long its devices may take to reconnect elsewhere (issue #9).
+ */
+export interface DisconnectCause {
+  reason: 'gateway_shutdown'
+  graceMs: number
+}
+
 /** Device lifecycle on the status channel: connect, disconnect, and what devices publish on .../status (last will). */
 export function lifecycleRecord(
   device: DeviceContext,
   event: LifecycleEvent,
   body: Buffer,
   rxMs: number,
+  cause?: DisconnectCause,
 ): OutgoingRecord {
-  return {
-    topic: CHANNELS.status,
-    key: device.deviceId,
-    value: body,
-    headers: { ...contextHeaders(device, rxMs), [HEADERS.lifecycle]: event },
+  const headers: Record<string, string> = { ...contextHeaders(device, rxMs), [HEADERS.lifecycle]: event }
+  if (cause) {
+    headers[HEADERS.disconnectReason] = cause.reason
+    headers[HEADERS.graceMs] = String(cause.graceMs)
   }
+  return { topic: CHANNELS.status, key: device.deviceId, value: body, headers }
 }

@@ -9,6 +9,7 @@ import {
   lifecycleRecord,
   telemetryRecord,
   type DeviceContext,
+  type DisconnectCause,
   type LifecycleEvent,
 } from './forward.js'
 import { createLogWindow } from './log-window.js'
@@ -29,7 +30,8 @@ export interface Ingest {
    */
   telemetry(deviceId: string, topic: string, payload: Buffer, signal?: AbortSignal): Promise<void>
   status(deviceId: string, payload: Buffer, signal?: AbortSignal): Promise<void>
-  lifecycle(deviceId: string, event: LifecycleEvent): Promise<void>
+  /** `cause`: only on a disconnect the gateway made because it is stopping (gateway_shutdown). */
+  lifecycle(deviceId: string, event: LifecycleEvent, cause?: DisconnectCause): Promise<void>
   inFlight(): number
   /** Resolves when every accepted publish has its delivery report. */
   drain(): Promise<void>
@@ -173,10 +175,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       metrics.received.inc({ stream: 'status' })
       return track(produce(lifecycleRecord(context(deviceId), 'status', payload, rxMs), rxMs, signal))
     },
-    lifecycle(deviceId, event) {
+    lifecycle(deviceId, event, cause) {
       const rxMs = clock.now()
       const body = Buffer.from(JSON.stringify({ event, deviceId, atMs: rxMs }))
-      return track(produce(lifecycleRecord(context(deviceId), event, body, rxMs), rxMs))
+      return track(produce(lifecycleRecord(context(deviceId), event, body, rxMs, cause), rxMs))
     },
     inFlight: () => pending.size,
     async drain() {

@@ -167,6 +167,18 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    heartbeatsSent: new Counter({
+      name: 'pulsewire_gateway_heartbeats_sent_total',
+      help: 'Partition heartbeats on the telemetry channels, by outcome (delivered, failed).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    heartbeatsSkipped: new Counter({
+      name: 'pulsewire_gateway_heartbeats_skipped_total',
+      help: 'Partition heartbeats not sent, by reason (not_ready: producer being replaced; pending: the previous one on that partition is undelivered, as in a Kafka outage; backlog_full; no_metadata: partition counts unknown).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
   }
 }
 

@@ -1,9 +1,10 @@
+import { hostname } from 'node:os'
 import type { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Clock } from '../core/clock.js'
 import { createObservabilityServer, type ObservabilityServer } from '../core/http.js'
-import { createKafkaAdmin } from '../core/kafka/admin.js'
+import { createKafkaAdmin, fetchMetadata } from '../core/kafka/admin.js'
 import { channelTopicSpecs } from '../core/kafka/topic-specs.js'
 import { createKafkaProducer } from '../core/kafka/producer.js'
 import { createRecoveringProducer, type RecoveringProducer } from '../core/kafka/recovering-producer.js'
@@ -14,11 +15,13 @@ import { createAlertCommandIngest } from './alert-commands.js'
 import type { DeviceDirectory } from './auth.js'
 import { createGatewayBroker } from './broker.js'
 import type { GatewayConfig } from './config.js'
+import type { DisconnectCause } from './forward.js'
 import { createIngest, type Ingest } from './ingest.js'
 import { createDeviceQuota } from './device-quota.js'
 import { createKeepalive } from './keepalive.js'
 import { createListeners, type Listeners } from './listeners.js'
 import { createGatewayMetrics } from './metrics.js'
+import { createHeartbeats, type Heartbeats } from './heartbeats.js'
 import { createQuotaGate } from './quota-gate.js'
 
 export interface GatewayDeps {
@@ -39,6 +42,7 @@ export interface GatewayService {
   http: ObservabilityServer
   producer: RecoveringProducer
   ingest: Ingest
+  heartbeats: Heartbeats
   /** The running aedes instance (after the broker component started), for tests and diagnostics. */
   broker(): Aedes | undefined
 }
@@ -50,6 +54,12 @@ const GATEWAY_CHANNELS = new Set<string>([
   CHANNELS.dlq,
   CHANNELS.alertCommands,
 ])
+
+/** The channels whose every partition gets a heartbeat: the ones a partition clock is kept for. */
+const HEARTBEAT_CHANNELS = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status] as const
+
+/** How long a graceful stop waits for its final heartbeats and disconnect records. */
+const FINAL_RECORDS_WAIT_MS = 10_000
 
 /** A refusing address (or the connection cap) is logged at most once a minute. */
 const LOG_WINDOW_MS = 60_000
@@ -105,14 +115,38 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   const addresses = new WeakMap<object, string>()
   // Device id named by a verified client certificate, filled by the TLS listener, read at CONNECT.
   const certificateIdentities = new WeakMap<object, string>()
+  const heartbeats = createHeartbeats({
+    producer,
+    channels: HEARTBEAT_CHANNELS,
+    partitionCounts: async () => {
+      const topics = await fetchMetadata(config.kafka, `${config.kafka.clientId}-gateway-metadata`, 10_000)
+      return new Map(topics.map((t) => [t.name, t.partitions]))
+    },
+    gatewayId: config.heartbeat.gatewayId ?? `${config.kafka.clientId}-${hostname()}-${process.pid}`,
+    intervalMs: config.heartbeat.intervalMs,
+    metadataRefreshMs: config.heartbeat.metadataRefreshMs,
+    maxWaitingRecords: config.producer.maxWaiting.records,
+    clock: deps.clock,
+    metrics,
+    logger,
+  })
+  const heartbeatComponent: Component = config.heartbeat.enabled
+    ? heartbeats
+    : { name: 'heartbeats', start: () => Promise.resolve(), stop: () => Promise.resolve() }
   let broker: Aedes | undefined
   let closing = false
+  // Set when the gateway starts closing its connections: their disconnect records say why.
+  let shuttingDown = false
   const brokerComponent: Component = {
     name: 'mqtt-broker',
     async start() {
       broker = await createGatewayBroker({
         directory: deps.directory,
-        ingest: refuseWhileClosing(ingest, () => closing),
+        ingest: refuseWhileClosing(
+          ingest,
+          () => closing,
+          () => (shuttingDown ? { reason: 'gateway_shutdown', graceMs: config.shutdown.graceMs } : undefined),
+        ),
         commands: createAlertCommandIngest({
           producer,
           clock: deps.clock,
@@ -137,7 +171,16 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       // Finish what was accepted (each PUBACK still goes out), refuse anything newer, then disconnect.
       closing = true
       await ingest.drain()
+      // Issue #9, graceful stop is not an outage: a final heartbeat per partition with the grace,
+      // enqueued before any disconnect record, then every connection closed here is marked
+      // gateway_shutdown; both are in Kafka before the producer stops (it stops after this).
+      const finalHeartbeats = config.heartbeat.enabled
+        ? heartbeats.finish(config.shutdown.graceMs)
+        : undefined
+      shuttingDown = true
       await new Promise<void>((resolve) => (broker ? broker.close(() => resolve()) : resolve()))
+      // Bounded: with Kafka gone they never deliver, and the producer's stop flush has its own bound.
+      await within(deps.clock, FINAL_RECORDS_WAIT_MS, Promise.all([finalHeartbeats, ingest.drain()]))
       keepalive.stop()
     },
   }
@@ -169,21 +212,40 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     stop: () => Promise.resolve(),
   }
   return {
-    components: [channels, producer, http, brokerComponent, listeners],
+    // Heartbeats start once the channels exist and the producer is up, and stop before it closes.
+    components: [channels, producer, heartbeatComponent, http, brokerComponent, listeners],
     listeners,
     http,
     producer,
     ingest,
+    heartbeats,
     broker: () => broker,
   }
 }
 
-function refuseWhileClosing(ingest: Ingest, closing: () => boolean): Ingest {
+function refuseWhileClosing(
+  ingest: Ingest,
+  closing: () => boolean,
+  shutdown: () => DisconnectCause | undefined,
+): Ingest {
   const refuse = (): Promise<void> => Promise.reject(new Error('gateway shutting down'))
   return {
     ...ingest,
+    // A device's own disconnect (or last will) while the gateway runs keeps its plain record.
+    lifecycle: (deviceId, event, cause) =>
+      ingest.lifecycle(deviceId, event, cause ?? (event === 'disconnected' ? shutdown() : undefined)),
     telemetry: (deviceId, topic, payload, signal) =>
       closing() ? refuse() : ingest.telemetry(deviceId, topic, payload, signal),
     status: (deviceId, payload, signal) => (closing() ? refuse() : ingest.status(deviceId, payload, signal)),
+  }
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+async function within(clock: Clock, ms: number, work: Promise<unknown>): Promise<void> {
+  const timer = new AbortController()
+  try {
+    await Promise.race([work.then(() => undefined), clock.sleep(ms, timer.signal)])
+  } finally {
+    timer.abort(new Error('done'))
   }
 }

@@ -6,6 +6,7 @@ import { endOffsets } from '../../core/kafka/admin.js'
 import { createKafkaConsumer, type KafkaConsumer } from '../../core/kafka/consumer.js'
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import { decodeTelemetry } from '../../core/telemetry/envelope.js'
+import { isHeartbeat } from '../../core/telemetry/heartbeat.js'
 import type { FineClock } from './open-loop.js'
 
 export interface Tap {
@@ -57,6 +58,8 @@ function createTap(
         handler: (records) => {
           const arrived = options.clock.now()
           for (const record of records) {
+            // A gateway heartbeat is a partition's time, never a reading (nor undecodable).
+            if (isHeartbeat(record)) continue
             const device = record.key === undefined ? undefined : options.devices.get(record.key)
             if (device === undefined) continue
             if (onRecord(device, record, arrived)) seen++

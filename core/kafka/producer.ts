@@ -11,7 +11,7 @@ import {
   withOverrides,
   type RdConfigValue,
 } from './rdkafka.js'
-import type { DeliveryReport, OutgoingRecord } from './records.js'
+import type { DeliveryReport, ProduceRecord } from './records.js'
 import { toRdHeaders } from './headers.js'
 
 /** The producing port: every process that writes to a channel depends on this, not on node-rdkafka. */
@@ -21,7 +21,7 @@ export interface KafkaProducer extends Component {
    * (acks=all). Waits, rather than failing, while `maxInFlight` records are unacknowledged:
    * the caller feels back-pressure instead of losing data.
    */
-  produce(record: OutgoingRecord, options?: ProduceOptions): Promise<DeliveryReport>
+  produce(record: ProduceRecord, options?: ProduceOptions): Promise<DeliveryReport>
   /** Records handed over and not yet acknowledged by the broker. */
   inFlight(): number
   /** Records (and their value bytes) waiting for an in-flight slot, not yet handed to librdkafka. */
@@ -226,7 +226,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     granted--
   }
 
-  async function produce(record: OutgoingRecord, produceOptions?: ProduceOptions): Promise<DeliveryReport> {
+  async function produce(record: ProduceRecord, produceOptions?: ProduceOptions): Promise<DeliveryReport> {
     if (fatal) throw fatal
     if (!connected)
       throw new PipelineError('KAFKA_NOT_CONNECTED', 'producer is not connected', { retriable: true })
@@ -241,7 +241,9 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     try {
       client.produce(
         record.topic,
-        null,
+        // An explicit partition bypasses the partitioner; it is queued in produce order with
+        // the keyed records of that partition (a heartbeat never overtakes them).
+        record.partition ?? null,
         record.value,
         record.key,
         record.timestamp ?? null,

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { PipelineError } from '../errors.js'
 import { retry } from '../retry.js'
 import type { KafkaProducer, ProduceOptions } from './producer.js'
-import type { DeliveryReport, OutgoingRecord } from './records.js'
+import type { DeliveryReport, ProduceRecord } from './records.js'
 
 /** A producer that replaces its client after a fatal error; `unavailable()` feeds /readyz. */
 export interface RecoveringProducer extends KafkaProducer {
@@ -94,7 +94,7 @@ export function createRecoveringProducer(options: RecoveringProducerOptions): Re
     }
   }
 
-  function produce(record: OutgoingRecord, produceOptions?: ProduceOptions): Promise<DeliveryReport> {
+  function produce(record: ProduceRecord, produceOptions?: ProduceOptions): Promise<DeliveryReport> {
     if (reason) {
       return Promise.reject(new PipelineError('KAFKA_NOT_CONNECTED', reason, { retriable: true }))
     }

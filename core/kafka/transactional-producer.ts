@@ -93,7 +93,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
         for (const r of records) {
           client.produce(
             r.topic,
-            null,
+            r.partition ?? null,
             r.value,
             r.key,
             r.timestamp ?? null,

@@ -52,8 +52,9 @@ const TELEMETRY_PAYLOAD: ChannelPayload = {
   message: 'Telemetry',
   contentType: 'application/x-protobuf',
   protobuf: TELEMETRY_SCHEMA,
-  headers: ['gatewayRxTs', 'schema', 'deviceType', 'site', 'subject'],
-  description: 'The device’s own protobuf bytes, unchanged; what the gateway knows travels in headers.',
+  headers: ['gatewayRxTs', 'schema', 'deviceType', 'site', 'subject', 'heartbeat', 'graceMs'],
+  description:
+    'The device’s own protobuf bytes, unchanged; what the gateway knows travels in headers. Besides, a gateway heartbeat on every partition each second: no key, an empty value, pw-heartbeat (gateway id) and pw-gateway-rx-ts (pw-grace-ms on the final ones of a graceful stop); consumers skip it.',
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -92,9 +93,18 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
     payload: {
       message: 'DeviceLifecycle',
       contentType: 'application/json',
-      headers: ['gatewayRxTs', 'deviceType', 'site', 'subject', 'lifecycle'],
+      headers: [
+        'gatewayRxTs',
+        'deviceType',
+        'site',
+        'subject',
+        'lifecycle',
+        'disconnectReason',
+        'graceMs',
+        'heartbeat',
+      ],
       description:
-        'connected/disconnected: {"event","deviceId","atMs"} from the gateway; status: the bytes the device published on devices/{deviceId}/status (its last will).',
+        'connected/disconnected: {"event","deviceId","atMs"} from the gateway (a disconnect the gateway made because it stops gracefully also has pw-disconnect-reason gateway_shutdown and pw-grace-ms); status: the bytes the device published on devices/{deviceId}/status (its last will). Gateway heartbeats as on the telemetry channels.',
     },
   },
   {

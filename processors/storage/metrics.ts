@@ -8,7 +8,13 @@ export function createStorageMetrics(registry: Registry) {
   return {
     recordsConsumed: new Counter({
       name: 'pulsewire_storage_records_consumed_total',
-      help: 'Kafka records handed to storage, by channel.',
+      help: 'Kafka records handed to storage, by channel (gateway heartbeats are counted apart).',
+      labelNames: ['channel'] as const,
+      registers,
+    }),
+    heartbeats: new Counter({
+      name: 'pulsewire_storage_heartbeats_total',
+      help: 'Gateway heartbeats read on the telemetry channels and skipped (no point, no DLQ record), by channel.',
       labelNames: ['channel'] as const,
       registers,
     }),

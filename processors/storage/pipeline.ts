@@ -11,6 +11,7 @@ import { createInfluxWriter, type InfluxWriter, type PendingPoint } from './infl
 import type { StorageMetrics } from './metrics.js'
 import type { Measurement } from '../../core/influx/layout.js'
 import { recordToPoints } from './points.js'
+import { isHeartbeat } from '../../core/telemetry/heartbeat.js'
 
 /** What a buffered point came from: its record (for the DLQ) and its times (for latency). */
 export interface PointSource {
@@ -75,7 +76,15 @@ export function createStoragePipeline(deps: StoragePipelineDeps): StoragePipelin
   async function handle(records: KafkaRecord[]): Promise<void> {
     const entries: Array<PendingPoint<PointSource>> = []
     const letters: DeadLetter[] = []
+    const data: KafkaRecord[] = []
     for (const record of records) {
+      // A gateway heartbeat marks a partition's time for alerting: no point, not undecodable, no
+      // DLQ record; its offset is committed with the batch like any other.
+      if (isHeartbeat(record)) {
+        metrics.heartbeats.inc({ channel: record.topic })
+        continue
+      }
+      data.push(record)
       metrics.recordsConsumed.inc({ channel: record.topic })
       const mapped = recordToPoints(record)
       if (!mapped.ok) {
@@ -90,7 +99,7 @@ export function createStoragePipeline(deps: StoragePipelineDeps): StoragePipelin
     if (letters.length > 0) {
       log.warn({ records: letters.length, reasons: countBy(letters) }, 'undecodable records sent to the DLQ')
     }
-    const written = writer.write(entries, oldestTimestamp(records))
+    const written = writer.write(entries, oldestTimestamp(data))
     // A full consumer batch means more records are waiting: holding this one for the flush
     // timer would only add latency, since the next batch cannot arrive before we resolve.
     if (records.length >= config.consumer.maxBatchRecords) void writer.flush()

@@ -27,7 +27,11 @@ export interface TestGateway {
   service: GatewayService
   /** An MQTT client connected as this device (resolves on CONNACK accepted). */
   connect(deviceId: string, options?: IClientOptions): Promise<MqttClient>
-  stop(): Promise<void>
+  /**
+   * Ends the test's clients, then stops the gateway. `devicesConnected`: stops the gateway with
+   * its devices still connected (a graceful gateway stop, which closes their connections itself).
+   */
+  stop(options?: { devicesConnected?: boolean }): Promise<void>
 }
 
 /** A real gateway in this process: real aedes on a real socket, real Kafka, an in-memory device store. */
@@ -37,6 +41,8 @@ export async function startTestGateway(
     kafka?: KafkaConfig
     limits?: Partial<GatewayConfig['limits']>
     producer?: Partial<GatewayConfig['producer']>
+    heartbeat?: Partial<GatewayConfig['heartbeat']>
+    shutdown?: Partial<GatewayConfig['shutdown']>
     mqtt?: Record<string, unknown>
     /** What the gateway sees of the store (default: the store itself). */
     directory?: (store: DeviceStore) => DeviceDirectory
@@ -48,6 +54,8 @@ export async function startTestGateway(
     kafka: overrides.kafka ?? testKafka,
     limits: overrides.limits ?? {},
     producer: overrides.producer ?? {},
+    heartbeat: overrides.heartbeat ?? {},
+    shutdown: overrides.shutdown ?? {},
     log: { level: 'silent' },
   })
   const deviceStore = createDeviceStore()
@@ -94,9 +102,10 @@ export async function startTestGateway(
         client.once('connect', () => resolve(client))
         client.once('error', reject)
       }),
-    async stop() {
-      await Promise.all(clients.map((c) => c.endAsync(true)))
+    async stop(options = {}) {
+      if (!options.devicesConnected) await Promise.all(clients.map((c) => c.endAsync(true)))
       for (const component of started.reverse()) await component.stop()
+      if (options.devicesConnected) await Promise.all(clients.map((c) => c.endAsync(true)))
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
+import type { KafkaRecord, OutgoingRecord, ProduceRecord } from '../../core/kafka/records.js'
 import {
   encodeTelemetry,
   type DeviceType,
@@ -80,7 +80,7 @@ let nextOffset = 0
 
 /** The same record as a consumer hands it over (for unit tests of handlers). */
 export function consumedRecord(
-  outgoing: OutgoingRecord,
+  outgoing: ProduceRecord,
   place: { partition?: number; offset?: number } = {},
 ): KafkaRecord {
   const headers: Record<string, Buffer> = {}
@@ -89,7 +89,7 @@ export function consumedRecord(
   }
   return {
     topic: outgoing.topic,
-    partition: place.partition ?? 0,
+    partition: place.partition ?? outgoing.partition ?? 0,
     offset: place.offset ?? nextOffset++,
     key: outgoing.key,
     value: outgoing.value,

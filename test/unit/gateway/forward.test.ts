@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEVICE_TYPES, DEVICE_TYPE_TABLE, KNOWN_DEVICE_TYPES } from '../../../core/telemetry/device-types.js'
 import { HEADERS } from '../../../core/telemetry/headers.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
-import { dlqRecord, telemetryChannel, telemetryRecord } from '../../../gateway/forward.js'
+import { dlqRecord, lifecycleRecord, telemetryChannel, telemetryRecord } from '../../../gateway/forward.js'
 
 describe('forwarding picks the channel from the device-type table', () => {
   it.each(KNOWN_DEVICE_TYPES)('%s goes to its table channel (medical → vitals)', (type) => {
@@ -53,5 +53,28 @@ describe('dead-letter records', () => {
     const record = dlqRecord(device, topic, payload, { reason: 'malformed', detail: 'bad' }, 5, 1_024)
     expect(record.value).toEqual(payload)
     expect(record.headers?.[HEADERS.payloadSize]).toBeUndefined()
+  })
+})
+
+describe('lifecycle records', () => {
+  const device = { deviceId: 'bm-1', type: 'bedside-monitor' as const, site: 'w1' }
+  const body = Buffer.from('{}')
+
+  it('a disconnect the gateway made because it stops says so, with the grace', () => {
+    const record = lifecycleRecord(device, 'disconnected', body, 7, {
+      reason: 'gateway_shutdown',
+      graceMs: 30_000,
+    })
+    expect(record).toMatchObject({ topic: CHANNELS.status, key: 'bm-1' })
+    expect(record.headers?.[HEADERS.lifecycle]).toBe('disconnected')
+    expect(record.headers?.[HEADERS.disconnectReason]).toBe('gateway_shutdown')
+    expect(record.headers?.[HEADERS.graceMs]).toBe('30000')
+  })
+
+  it("a device's own disconnect keeps today's record: no reason, no grace", () => {
+    const record = lifecycleRecord(device, 'disconnected', body, 7)
+    expect(record.headers?.[HEADERS.disconnectReason]).toBeUndefined()
+    expect(record.headers?.[HEADERS.graceMs]).toBeUndefined()
+    expect(record.headers?.[HEADERS.gatewayRxTs]).toBe('7')
   })
 })

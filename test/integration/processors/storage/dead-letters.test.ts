@@ -2,7 +2,8 @@ import { Point } from '@influxdata/influxdb-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInfluxAdapter } from '../../../../core/influx/client.js'
 import { HEADERS } from '../../../../core/telemetry/headers.js'
-import { CHANNELS } from '../../../../core/telemetry/topics.js'
+import { heartbeatRecord } from '../../../../core/telemetry/heartbeat.js'
+import { CHANNELS, CHANNEL_SPECS } from '../../../../core/telemetry/topics.js'
 import { tapChannels } from '../../../helpers/kafka-tap.js'
 import { eventually, testKafka, unique } from '../../../helpers/services.js'
 import { envelope, sample, telemetryRecord, vitalsReading } from '../../../helpers/telemetry-fixtures.js'
@@ -79,6 +80,39 @@ describe('integration > processors > storage > dead letters (real Kafka, real In
     expect(letter?.value.equals(telemetryRecord(pump).value)).toBe(true)
     expect((await db.countsPerDevice('vitals', 'infusion_rate')).get(bad)).toBeUndefined()
     expect(await running.metric('pulsewire_storage_dlq_records_total', { reason: 'influx_rejected' })).toBe(1)
+    await running.stop()
+  })
+
+  it('skips gateway heartbeats: no point, not undecodable, no DLQ record, and their offsets commit', async () => {
+    const db = await scope.database('it_storage_hb')
+    const running = await scope.storage(unique('it-storage-hb'), db.config)
+    await primePartitions(running, producer)
+    const tap = await tapChannels(testKafka, [CHANNELS.dlq])
+    scope.defer(() => tap.stop())
+    const device = unique('hb-dev')
+    const base = Date.now() - 10_000
+    const partitions = CHANNEL_SPECS.find((c) => c.name === CHANNELS.vitals)?.partitions ?? 0
+    const beats: Array<{ topic: string; partition: number; offset: number }> = []
+    for (let seq = 1; seq <= 6; seq++) {
+      await producer.produce(telemetryRecord(vitalsReading(device, seq, base + seq)))
+      for (const topic of [CHANNELS.vitals, CHANNELS.environment])
+        for (let p = 0; p < partitions; p++)
+          beats.push(await producer.produce(heartbeatRecord(topic, p, 'it-gateway', Date.now())))
+    }
+    await eventually(async () => ((await db.countsPerDevice()).get(device) === 6 ? true : undefined), 20_000)
+    // Every heartbeat's offset is committed: the group does not stall or re-read them.
+    await eventually(() => {
+      const committed = running.service.consumer.committedOffsets()
+      return beats.every((b) => (committed.get(`${b.topic}/${b.partition}`) ?? 0) > b.offset)
+        ? true
+        : undefined
+    }, 20_000)
+    const devices = await db.countsPerDevice()
+    expect([...devices.keys()]).toEqual([device]) // probes aside, nothing but the device's points
+    expect((await db.countsPerDevice('environment', 'heart_rate')).size).toBe(0)
+    expect(await running.metric('pulsewire_storage_heartbeats_total')).toBeGreaterThanOrEqual(beats.length)
+    expect(await running.metric('pulsewire_storage_dlq_records_total')).toBe(0)
+    expect(tap.records.filter((r) => r.value.length === 0)).toEqual([])
     await running.stop()
   })
 })

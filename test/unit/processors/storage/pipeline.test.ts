@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { PipelineError } from '../../../../core/errors.js'
 import type { InfluxAdapter } from '../../../../core/influx/client.js'
 import type { KafkaProducer } from '../../../../core/kafka/producer.js'
-import type { OutgoingRecord } from '../../../../core/kafka/records.js'
+import type { OutgoingRecord, ProduceRecord } from '../../../../core/kafka/records.js'
+import { heartbeatRecord } from '../../../../core/telemetry/heartbeat.js'
 import { HEADERS } from '../../../../core/telemetry/headers.js'
 import { CHANNELS } from '../../../../core/telemetry/topics.js'
 import { storageConfigSchema } from '../../../../processors/storage/config.js'
@@ -30,7 +31,7 @@ function setup(fail: (lines: string[]) => Error | undefined = () => undefined) {
       return Promise.resolve()
     },
   }
-  const dlq: OutgoingRecord[] = []
+  const dlq: ProduceRecord[] = []
   const producer: Pick<KafkaProducer, 'produce'> = {
     produce(record) {
       dlq.push(record)
@@ -106,6 +107,23 @@ describe('processors > storage > pipeline', () => {
     expect(String(letter.headers?.[HEADERS.rejectDetail])).toContain(`${CHANNELS.vitals}/2@77`)
     expect(String(letter.headers?.[HEADERS.site])).toBe('w1')
     expect(await value('pulsewire_storage_dlq_records_total', { reason: 'malformed' })).toBe(1)
+  })
+
+  it('skips gateway heartbeats: no point, no DLQ record, counted apart from the records', async () => {
+    const { clock, pipeline, stored, dlq, value } = setup()
+    const beat = (partition: number) =>
+      consumedRecord(heartbeatRecord(CHANNELS.vitals, partition, 'gw-1', T), { partition })
+    const handled = pipeline.handle([beat(0), vitals('h', 1), beat(1), beat(0)])
+    await clock.advance(1_000)
+    await handled
+    expect(stored).toHaveLength(1)
+    expect(dlq).toHaveLength(0)
+    expect(await value('pulsewire_storage_heartbeats_total', { channel: CHANNELS.vitals })).toBe(3)
+    expect(await value('pulsewire_storage_records_consumed_total', { channel: CHANNELS.vitals })).toBe(1)
+    // A batch of heartbeats only resolves at once (its offsets commit), with nothing to write.
+    await pipeline.handle([beat(2), beat(3)])
+    expect(stored).toHaveLength(1)
+    expect(dlq).toHaveLength(0)
   })
 
   it('parks the records whose points InfluxDB refuses (400) and writes the rest', async () => {
