@@ -1,3 +1,5 @@
+import type { Clock } from '../../core/clock.js'
+import type { Logger } from '../../core/log.js'
 import { createLruMap } from '../../core/lru-map.js'
 
 /**
@@ -120,5 +122,30 @@ export function createDedupe(limits: DedupeLimits, onEvict: (deviceId: string) =
     },
     clear: () => devices.clear(),
     size: () => devices.size,
+  }
+}
+
+const EVICTION_LOG_EVERY_MS = 60_000
+
+/** What a forgotten device costs: counted each time, logged at most once a minute with how many. */
+export function evictionReporter(deps: {
+  log: Logger
+  clock: Clock
+  maxDevices: number
+  count: () => void
+}): (deviceId: string) => void {
+  let evicted = 0
+  let loggedAtMs = Number.NEGATIVE_INFINITY
+  return () => {
+    deps.count()
+    evicted++
+    const now = deps.clock.now()
+    if (now - loggedAtMs < EVICTION_LOG_EVERY_MS) return
+    deps.log.warn(
+      { devices: evicted, maxDevices: deps.maxDevices },
+      'dedupe memory full: the least recently seen devices were forgotten; a duplicate of theirs is evaluated again',
+    )
+    evicted = 0
+    loggedAtMs = now
   }
 }

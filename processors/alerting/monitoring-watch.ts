@@ -15,6 +15,21 @@ export const monitoringSubject = (groupId: string, lowestPartition: number): str
 
 export const isMonitoringSubject = (key: string): boolean => key.startsWith(MONITORING_SUBJECT_PREFIX)
 
+/** A subject of this group (another group's watch is none of its business). */
+export const isSubjectOf = (groupId: string, key: string): boolean =>
+  key.startsWith(`${MONITORING_SUBJECT_PREFIX}${groupId}.`)
+
+/** The subject an assignment speaks for, and the status partition its record is stored under. */
+export function monitoringScope(
+  groupId: string,
+  assigned: ReadonlyArray<{ partition: number }>,
+): { subject: string | undefined; partition: number } {
+  const lowest = Math.min(...assigned.map((tp) => tp.partition))
+  return Number.isFinite(lowest)
+    ? { subject: monitoringSubject(groupId, lowest), partition: lowest }
+    : { subject: undefined, partition: 0 }
+}
+
 /**
  * "Monitoring unavailable" (issue #9): when partitions' clocks stop (no record, no gateway
  * heartbeat: a gateway or Kafka ingress is down), no device on them can raise anything, and a

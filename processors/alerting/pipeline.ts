@@ -1,20 +1,21 @@
 import type { Clock } from '../../core/clock.js'
 import type { Logger } from '../../core/log.js'
-import { encodeAlertEvent, type AlertEvent } from '../../core/alerts/alert-event.js'
+import type { AlertEvent } from '../../core/alerts/alert-event.js'
 import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
 import { decodeTelemetry } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import { evaluateCommand } from './command-input.js'
 import type { AlertEngine } from './engine/engine.js'
-import { createDedupe, type DedupeLimits } from './dedupe.js'
+import { createDedupe, evictionReporter, type DedupeLimits } from './dedupe.js'
 import type { AlertingMetrics } from './metrics.js'
 import {
   createMonitoringWatch,
   isMonitoringSubject,
-  MONITORING_SUBJECT_PREFIX,
-  monitoringSubject,
+  isSubjectOf,
+  monitoringScope,
 } from './monitoring-watch.js'
+import { alertEventRecord, observeEmitted } from './output.js'
 import { createClockStore, isClockKey } from './clock-store.js'
 import { createPartitionClocks } from './partition-clocks.js'
 import {
@@ -56,8 +57,6 @@ export interface AlertPipelineDeps {
   logger: Logger
 }
 
-const EVICTION_LOG_EVERY_MS = 60_000
-
 /**
  * consume → evaluate → emit alerts and state → (the consumer commits). Transitions and the state
  * that produced them are both durable in Kafka before the batch's offsets are committed.
@@ -92,19 +91,15 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   let subjectPartition = 0
   /** Partitions whose clock moved in the batch being handled. */
   const moved = new Set<string>()
-  const evicted = { count: 0, loggedAtMs: Number.NEGATIVE_INFINITY }
-  const dedupe = createDedupe(deps.dedupe, () => {
-    metrics.dedupeEvictions.inc()
-    evicted.count++
-    const now = clock.now()
-    if (now - evicted.loggedAtMs < EVICTION_LOG_EVERY_MS) return
-    log.warn(
-      { devices: evicted.count, maxDevices: deps.dedupe.maxDevices },
-      'dedupe memory full: the least recently seen devices were forgotten; a duplicate of theirs is evaluated again',
-    )
-    evicted.count = 0
-    evicted.loggedAtMs = now
-  })
+  const dedupe = createDedupe(
+    deps.dedupe,
+    evictionReporter({
+      log,
+      clock,
+      maxDevices: deps.dedupe.maxDevices,
+      count: () => metrics.dedupeEvictions.inc(),
+    }),
+  )
 
   function restore(deviceId: string): void {
     restored.add(deviceId)
@@ -243,16 +238,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     inputOffsets: Array<TopicPartition & { offset: number }>,
     clockRecords: OutgoingRecord[] = [],
   ): Promise<void> {
-    const output: OutgoingRecord[] = events.map((event) => ({
-      topic: CHANNELS.alertEvents,
-      key: event.deviceId,
-      value: Buffer.from(encodeAlertEvent(event)),
-      headers: {
-        [HEADERS.alertId]: event.alertId,
-        [HEADERS.transition]: event.transition,
-        [HEADERS.priority]: event.priority,
-      },
-    }))
+    const output: OutgoingRecord[] = events.map(alertEventRecord)
     for (const deviceId of engine.takeDirty()) {
       const snapshot = engine.snapshot(deviceId)
       if (!snapshot) continue
@@ -278,17 +264,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     output.push(...clockRecords)
     if (output.length === 0 && inputOffsets.length === 0) return
     await deps.commit(output, inputOffsets)
-    const emittedMs = clock.now()
-    for (const event of events) {
-      metrics.transitions.inc({
-        rule_type: event.ruleType,
-        transition: event.transition,
-        priority: event.priority,
-      })
-      // The SLO is reading → alert: operator transitions and escalations come from no reading.
-      const fromReading = !event.late && !event.commandId && !event.escalation
-      if (fromReading) metrics.emitLatency.observe(Math.max(0, emittedMs - event.eventTsMs) / 1000)
-    }
+    observeEmitted(metrics, events, clock.now())
   }
 
   return {
@@ -307,17 +283,15 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         clocked.map((tp) => offsetKey(tp.topic, tp.partition)),
         clock.now(),
       )
-      const lowest = Math.min(...clocked.map((tp) => tp.partition))
-      subjectPartition = Number.isFinite(lowest) ? lowest : 0
-      const subject = Number.isFinite(lowest) ? monitoringSubject(deps.time.groupId, lowest) : undefined
-      const ours = `${MONITORING_SUBJECT_PREFIX}${deps.time.groupId}.`
+      const { subject, partition } = monitoringScope(deps.time.groupId, clocked)
+      subjectPartition = partition
       for (const [at, clockMs] of clockStore.restore(latest, owned)) clocks.restore(at, clockMs)
       const watched = new Map<string, Buffer>()
       for (const [key, stored] of latest) {
         if (!Object.entries(stored.partitions).some(([topic, p]) => owned.has(offsetKey(topic, p)))) continue
         if (isClockKey(key)) continue
         if (isMonitoringSubject(key)) {
-          if (key.startsWith(ours)) watched.set(key, stored.engine)
+          if (isSubjectOf(deps.time.groupId, key)) watched.set(key, stored.engine)
           continue
         }
         restore(key)

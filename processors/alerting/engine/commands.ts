@@ -1,7 +1,10 @@
 import type { AlertCommand } from '../../../core/alerts/alert-command.js'
-import type { AlertEvent } from '../../../core/alerts/alert-event.js'
+import { parseAlertId, type AlertEvent } from '../../../core/alerts/alert-event.js'
+import type { Clock } from '../../../core/clock.js'
+import type { RuleDefinition } from '../rules/rule-set.js'
 import type { Priority } from '../rules/schema-parts.js'
 import { toEvent, type EventContext, type OpenEpisode, type RuleRecord } from './episode.js'
+import type { DeviceState } from './snapshot.js'
 
 /**
  * Operator commands and escalation on an open episode (domain.md §2.3; IEC 60601-1-8 §6.8
@@ -128,4 +131,42 @@ export function escalateIfDue(
       message,
     }),
   ]
+}
+
+/** A command on the engine's devices: matched to its open episode by alert id, then applied. */
+export function commandOn(
+  devices: ReadonlyMap<string, DeviceState>,
+  ruleById: ReadonlyMap<string, RuleDefinition>,
+  cmd: AlertCommand,
+  clock: Clock,
+  policy: AlarmPolicy,
+): CommandResult {
+  const id = parseAlertId(cmd.alertId)
+  const rule = id && ruleById.get(id.ruleId)
+  const state = id && devices.get(id.deviceId)
+  const record = rule && state?.rules[rule.id]
+  if (!id || !rule || !state || !record || id.episode > record.episodes)
+    return refuse('unknown_alert', `no alert ${cmd.alertId} on this alerting instance`)
+  const open = record.open
+  if (!open || open.episode !== id.episode) return refuse('closed', `alert ${cmd.alertId} has already ended`)
+  return applyCommand(record, cmd, { device: state.info, rule, clock }, policy)
+}
+
+/** Every open episode of these devices whose acknowledgement is overdue now, escalated. */
+export function escalateDue(
+  states: Iterable<DeviceState>,
+  ruleById: ReadonlyMap<string, RuleDefinition>,
+  clock: Clock,
+  policy: AlarmPolicy,
+): AlertEvent[] {
+  const now = clock.now()
+  const events: AlertEvent[] = []
+  for (const state of states) {
+    for (const [ruleId, record] of Object.entries(state.rules)) {
+      const rule = ruleById.get(ruleId)
+      if (!rule || !record.open) continue
+      events.push(...escalateIfDue(record, { device: state.info, rule, clock }, policy, now))
+    }
+  }
+  return events
 }

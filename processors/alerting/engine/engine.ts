@@ -1,5 +1,5 @@
 import type { AlertCommand } from '../../../core/alerts/alert-command.js'
-import { parseAlertId, type AlertEvent } from '../../../core/alerts/alert-event.js'
+import type { AlertEvent } from '../../../core/alerts/alert-event.js'
 import type { Clock } from '../../../core/clock.js'
 import {
   DEVICE_TYPES,
@@ -20,14 +20,14 @@ import type {
 } from '../rules/rule.js'
 import { isMeasurement } from '../rules/plausibility.js'
 import {
-  applyCommand,
+  commandOn,
   DEFAULT_ALARM_POLICY,
-  escalateIfDue,
+  escalateDue,
   type AlarmPolicy,
   type CommandResult,
 } from './commands.js'
 import { applySignal, type RuleRecord } from './episode.js'
-import { decodeDeviceState, encodeDeviceState, type DeviceState } from './snapshot.js'
+import { encodeDeviceState, restoreDeviceState, type DeviceState } from './snapshot.js'
 
 export type { DeviceInfo, LifecycleEvent } from '../rules/rule.js'
 export { SnapshotError } from './snapshot.js'
@@ -191,21 +191,8 @@ export function createAlertEngine(deps: {
   }
 
   function command(cmd: AlertCommand): CommandResult {
-    const id = parseAlertId(cmd.alertId)
-    const rule = id && ruleById.get(id.ruleId)
-    const state = id && devices.get(id.deviceId)
-    const record = rule && state?.rules[rule.id]
-    if (!id || !rule || !state || !record || id.episode > record.episodes)
-      return {
-        ok: false,
-        reason: 'unknown_alert',
-        detail: `no alert ${cmd.alertId} on this alerting instance`,
-      }
-    const open = record.open
-    if (!open || open.episode !== id.episode)
-      return { ok: false, reason: 'closed', detail: `alert ${cmd.alertId} has already ended` }
-    const result = applyCommand(record, cmd, { device: state.info, rule, clock }, policy)
-    if (result.ok) dirty.add(id.deviceId)
+    const result = commandOn(devices, ruleById, cmd, clock, policy)
+    if (result.ok) for (const e of result.events) dirty.add(e.deviceId)
     return result
   }
 
@@ -297,17 +284,8 @@ export function createAlertEngine(deps: {
     command,
 
     escalate() {
-      const now = clock.now()
-      const events: AlertEvent[] = []
-      for (const state of devices.values()) {
-        for (const [ruleId, record] of Object.entries(state.rules)) {
-          const rule = ruleById.get(ruleId)
-          if (!rule || !record.open) continue
-          const escalated = escalateIfDue(record, { device: state.info, rule, clock }, policy, now)
-          if (escalated.length > 0) dirty.add(state.info.deviceId)
-          events.push(...escalated)
-        }
-      }
+      const events = escalateDue(devices.values(), ruleById, clock, policy)
+      for (const e of events) dirty.add(e.deviceId)
       return events
     },
 
@@ -317,23 +295,7 @@ export function createAlertEngine(deps: {
     },
 
     restore(deviceId, snapshot) {
-      const restored = decodeDeviceState(deviceId, snapshot)
-      for (const [ruleId, record] of Object.entries(restored.rules)) {
-        // A snapshot from before escalation existed: the timer of an unacknowledged episode starts now.
-        if (record.open && !record.open.acked && record.open.unackedSinceMs === undefined)
-          record.open = { ...record.open, unackedSinceMs: clock.now() }
-        const rule = ruleById.get(ruleId)
-        const fits = rule?.type === record.type && rule.logic.stateSchema.safeParse(record.state).success
-        if (rule && fits) continue
-        // Unknown or changed rule: only the episode counter survives, so its alert ids are never reused.
-        restored.rules[ruleId] = {
-          type: record.type,
-          episodes: record.episodes,
-          open: rule?.type === record.type ? record.open : null,
-          state: null,
-        }
-      }
-      devices.set(deviceId, restored)
+      devices.set(deviceId, restoreDeviceState(deviceId, snapshot, ruleById, clock.now()))
     },
 
     takeDirty() {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DEVICE_TYPES } from '../../../core/telemetry/envelope.js'
 import { METRIC_NAMES } from '../../../core/telemetry/metric-registry.js'
+import type { RuleDefinition } from '../rules/rule-set.js'
 import type { DeviceInfo } from '../rules/rule.js'
 import { PRIORITIES } from '../rules/schema-parts.js'
 import type { RuleRecord } from './episode.js'
@@ -83,4 +84,32 @@ export function decodeDeviceState(deviceId: string, bytes: Buffer): DeviceState 
   }
   const { info, latestMs, lastMessageMs, rules } = parsed.data
   return { info: { ...info, deviceId }, latestMs, lastMessageMs, rules }
+}
+
+/**
+ * A snapshot made fit for the current rule set: a rule state that no longer parses (an older rule
+ * version) or of a rule no longer configured keeps only its episode counter, so its alert ids are
+ * never reused; an unacknowledged episode from before escalation existed starts its timer now.
+ */
+export function restoreDeviceState(
+  deviceId: string,
+  snapshot: Buffer,
+  ruleById: ReadonlyMap<string, RuleDefinition>,
+  nowMs: number,
+): DeviceState {
+  const restored = decodeDeviceState(deviceId, snapshot)
+  for (const [ruleId, record] of Object.entries(restored.rules)) {
+    if (record.open && !record.open.acked && record.open.unackedSinceMs === undefined)
+      record.open = { ...record.open, unackedSinceMs: nowMs }
+    const rule = ruleById.get(ruleId)
+    const fits = rule?.type === record.type && rule.logic.stateSchema.safeParse(record.state).success
+    if (rule && fits) continue
+    restored.rules[ruleId] = {
+      type: record.type,
+      episodes: record.episodes,
+      open: rule?.type === record.type ? record.open : null,
+      state: null,
+    }
+  }
+  return restored
 }
