@@ -196,6 +196,9 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
   // Reasons stay generic: /readyz is unauthenticated, so it names no broker address (finding 7).
   const http = createObservabilityServer(config.http, deps.metrics, {
     kafka: async () => producer.unavailable() ?? ((await producer.ping(2_000)) ? undefined : 'not connected'),
+    // The HTTP server starts before the listeners: ready means devices can connect (and a
+    // stopping gateway is not).
+    mqtt: () => (closing ? 'stopping' : listeners.bound().length > 0 ? undefined : 'not listening yet'),
   })
   const channels: Component = {
     name: 'channels',

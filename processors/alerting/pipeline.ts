@@ -3,6 +3,7 @@ import type { Logger } from '../../core/log.js'
 import type { AlertEvent } from '../../core/alerts/alert-event.js'
 import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
 import { decodeTelemetry } from '../../core/telemetry/envelope.js'
+import { isHeartbeat } from '../../core/telemetry/heartbeat.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import { evaluateCommand } from './command-input.js'
@@ -151,7 +152,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     if (!CLOCKED.has(record.topic)) return evaluateRecord(record, 0)
     const rxMs = receivedAt(record, () => clock.now())
     const events = observeClock(record, rxMs)
-    if (record.headers[HEADERS.heartbeat]) {
+    if (isHeartbeat(record)) {
       metrics.records.inc({ channel: record.topic, outcome: 'heartbeat' })
       return events
     }
