@@ -18,6 +18,8 @@ import { eventually, testKafka, unique } from '../../helpers/services.js'
 // alerting with the default rules. Dropouts written as 0 must raise technical "no signal" alarms,
 // never physiological ones; genuine desaturations must each raise their own episode.
 const MINUTE = 60_000
+/** The record spans 32 h and ends 10 min ago. */
+const REPLAY_SKEW_MS = 34 * 60 * MINUTE
 const ruleSet = loadRuleSet(`${repoRoot}/${DEFAULT_RULES_FILE}`)
 const device = unique('icu-bm')
 let alerting: TestAlerting | undefined
@@ -58,8 +60,14 @@ describe('integration > processors > ICU numerics record without quality flags',
     }))
 
     gateway = await startTestGateway([{ id: device, type: 'bedside-monitor', site: 'icu-1' }])
-    alerting = await startTestAlerting({ ruleSet, groupId: unique('it-icu') })
-    const registry = alerting.registry
+    // The export is replayed as if live, in a burst: its readings are hours older than their
+    // receive time, so the ±5 min clock bound (ADR 0016) is opened for it, and conditions are
+    // timed by the record's own times, as the monitor wrote them.
+    alerting = await startTestAlerting({
+      ruleSet,
+      groupId: unique('it-icu'),
+      config: { time: { maxDeviceSkewMs: REPLAY_SKEW_MS } },
+    })
     tap = await tapChannels(testKafka, [CHANNELS.alertEvents])
 
     const client = await gateway.connect(device)
@@ -69,24 +77,29 @@ describe('integration > processors > ICU numerics record without quality flags',
     // The connection stays open: a disconnect is communication loss (the missing-data rule), not part of the record.
 
     // What the engine alone makes of the same record: the service must emit exactly this.
-    const engine = createAlertEngine({ ruleSet, clock: systemClock })
+    // Communication loss is judged on receive time (the burst: nobody is silent during it, and
+    // the device goes silent after it), so it is compared apart, below.
+    const engine = createAlertEngine({ ruleSet, clock: systemClock, maxDeviceSkewMs: REPLAY_SKEW_MS })
     const info = { deviceId: device, deviceType: 'bedside-monitor' as const, site: 'icu-1' }
-    const expected = messages.flatMap((m) => [
-      ...engine.onTelemetry(m, info, m.deviceTsMs),
-      ...engine.advance(m.deviceTsMs),
-    ])
-    const emitted = (): AlertEvent[] =>
+    const expected = messages.flatMap((m) => engine.onTelemetry(m, info, m.deviceTsMs))
+    const publishedAtMs = Date.now()
+    const all = (): AlertEvent[] =>
       tap!.forKeys([device]).flatMap((r) => {
         const decoded = decodeAlertEvent(r.value)
         return decoded.ok ? [decoded.value] : []
       })
-    const lastMs = feed.rows.at(-1)!.tMs
-    await eventually(async () => {
-      const gauge = await registry.getSingleMetric('pulsewire_alerting_stream_time_seconds')?.get()
-      return (gauge?.values[0]?.value ?? 0) * 1000 >= lastMs ? true : undefined
-    }, 120_000)
+    const emitted = (): AlertEvent[] => all().filter((e) => e.ruleId !== 'comm-loss')
+    await eventually(
+      async () => ((await alerting!.records('evaluated')) >= messages.length ? true : undefined),
+      120_000,
+    )
     await eventually(() => (emitted().length >= expected.length ? true : undefined), 30_000)
     const events = emitted()
+    // No communication loss while the record streamed in; only (at most) the one after its end.
+    const commLoss = all().filter((e) => e.ruleId === 'comm-loss')
+    expect(commLoss.filter((e) => e.eventTsMs < publishedAtMs).map((e) => e.transition)).toEqual([])
+    expect(commLoss.map((e) => e.transition)).toEqual(commLoss.length > 0 ? ['raised'] : [])
+    expect(events.filter((e) => e.ruleId === 'clock-fault')).toEqual([])
     const story = (e: AlertEvent): string =>
       `${e.ruleId}:${e.transition}:${e.priority}:${e.episode}@${(e.eventTsMs - feed.rows[0]!.tMs) / MINUTE}`
     console.info('ICU record', {
