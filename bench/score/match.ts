@@ -55,7 +55,8 @@ export const scenarioLabel = (scenarios: readonly string[]): string =>
 
 /** Matches alert events against the ground truth: sensitivity, timing, unwanted alarms and flaps. */
 export function scoreRun(input: ScoreInput): ScoreResult {
-  const inWindow = input.events.filter((e) => e.eventTsMs <= input.endMs + TOLERANCE_MS)
+  // Strictly inside the run: the fleet's devices disconnect when it ends, which is no finding.
+  const inWindow = input.events.filter((e) => e.eventTsMs <= input.endMs)
   const deviceOf = new Map(input.devices.map((d) => [d.deviceId, d]))
   const labelOf = (id: string): string => scenarioLabel(deviceOf.get(id)?.scenarios ?? [])
   const episodes = episodeSegments(inWindow)

@@ -28,6 +28,8 @@ export interface ScoreOptions {
   keep?: boolean
   log: (line: string) => void
   onProgress?: (snapshot: ProgressSnapshot) => void
+  /** Ends the fleet early (Ctrl-C): what ran is scored, and the processes are stopped. */
+  signal?: AbortSignal
 }
 
 export interface ScoreReport extends ScoreResult {
@@ -101,20 +103,31 @@ export async function runScore(options: ScoreOptions): Promise<ScoreReport> {
   const recorder = createTruthRecorder(rules, (id) => typeOf.get(id))
   const notes: string[] = []
   let startMs: number | undefined
+  let endMs: number | undefined
   let groundTruth: readonly GroundTruthEvent[] = []
   try {
     await tap.start()
     options.log(`score: ${devices.length} devices for ${options.durationS} s (${options.fleetFile})`)
     startMs = Date.now()
+    // The run ends at a known instant (the duration, or Ctrl-C): transitions after it, such as
+    // the devices' own disconnects, are not scored.
+    const stop = new AbortController()
+    const end = (): void => {
+      endMs ??= Date.now()
+      stop.abort()
+    }
+    const timer = setTimeout(end, options.durationS * 1000)
+    options.signal?.addEventListener('abort', end, { once: true })
     const { ledger, final } = await runFleet({
       fleet: { ...fleet, mqtt: { ...fleet.mqtt, url: target.mqttUrl } },
       clock: systemClock,
-      durationMs: options.durationS * 1000,
+      signal: stop.signal,
       credentials: target.credentials,
       onSamples: (deviceId, samples) => recorder.samples(deviceId, samples),
       onProgress: options.onProgress,
       drainTimeoutMs: 10_000,
     })
+    clearTimeout(timer)
     groundTruth = ledger.events()
     if (ledger.totals.acked < ledger.totals.published)
       notes.push(`${ledger.totals.published - ledger.totals.acked} publishes not acknowledged`)
@@ -127,8 +140,7 @@ export async function runScore(options: ScoreOptions): Promise<ScoreReport> {
     await tap.stop()
     await target.stop()
   }
-  if (startMs === undefined) throw new Error('the fleet never started')
-  const endMs = startMs + options.durationS * 1000
+  if (startMs === undefined || endMs === undefined) throw new Error('the fleet never started')
   const truth = [...recorder.finish(), ...eventTruth(rules, groundTruth, (id) => typeOf.get(id), endMs)]
   const scored: ScoredDevice[] = devices.map((d) => ({
     deviceId: d.deviceId,

@@ -129,7 +129,9 @@ export function eventTruth(
       else {
         const delayMs = silenceTimeoutMs(rule, type)
         let start: number | undefined
-        for (const e of list) {
+        // An outage still on at the end of the run lasts until then.
+        const ends = [...list, { atMs: runEndMs, event: 'offline-end' }]
+        for (const e of ends) {
           if (e.event === 'offline-start') start = e.atMs
           if (e.event === 'offline-end' && start !== undefined) {
             if (e.atMs - start >= delayMs) {

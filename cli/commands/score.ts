@@ -41,7 +41,12 @@ export function registerScore(program: Command): void {
     .action(async (fleetFile: string, flags: ScoreFlags) => {
       const live = process.stderr.isTTY === true
       let last = 0
+      const interrupted = new AbortController()
+      const stop = (): void => interrupted.abort()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
       const report = await runScore({
+        signal: interrupted.signal,
         root: repoRoot(),
         fleetFile,
         rulesFile: flags.rules,
@@ -57,6 +62,8 @@ export function registerScore(program: Command): void {
           }
         },
       })
+      process.removeListener('SIGINT', stop)
+      process.removeListener('SIGTERM', stop)
       if (live) process.stderr.write('\n')
       const json = `${JSON.stringify(report, null, 2)}\n`
       if (flags.out) writeFileSync(flags.out, json)
