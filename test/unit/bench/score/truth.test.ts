@@ -100,4 +100,13 @@ describe('unit > bench > score > ground truth from the generated signal', () => 
       ['bm-2', 'comm-loss', 'medium', 10, 40, 3000],
     ])
   })
+  it('an outage still on when the run ends lasts until the end', () => {
+    const events: GroundTruthEvent[] = [
+      { atMs: T0 + 60_000, deviceId: 'bm-3', scenario: 'offline-backfill', event: 'offline-start' },
+    ]
+    const truth = eventTruth(rules, events, () => 'bedside-monitor', T0 + 90_000)
+    expect(truth.map((c) => [c.ruleId, c.onsetMs - T0, c.endMs - T0])).toEqual([
+      ['comm-loss', 60_000, 90_000],
+    ])
+  })
 })
