@@ -7,6 +7,7 @@ import { registerGateway } from './gateway.js'
 import { registerLoadtest } from './loadtest.js'
 import { registerProcessors } from './processors.js'
 import { registerQuery } from './query.js'
+import { registerScore } from './score.js'
 import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
 import { registerUp } from './up.js'
@@ -23,6 +24,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerAlarm,
   registerDevices,
   registerSim,
+  registerScore,
   registerLoadtest,
   registerStack,
   registerQuery,

@@ -20,7 +20,15 @@ export interface DeviceLoopOptions {
   reportsPerPublish: number
   /** Backfill after an outage goes out in publishes of at most this many samples. */
   backfillSamplesPerPublish?: number
+  /** Ground-truth tap, see FleetRunOptions.onSamples. */
+  onSamples?: SamplesTap | undefined
 }
+
+/**
+ * Sees every sample as the device generated it: true time, before clock skew and before any
+ * transport fault decides whether it is sent. Called synchronously; copy what you keep.
+ */
+export type SamplesTap = (deviceId: string, samples: readonly TelemetrySample[]) => void
 
 export interface DeviceLoop {
   /** One report interval of the device at true time `dueMs`; returns when it is due next. */
@@ -109,6 +117,7 @@ export function createDeviceLoop(options: DeviceLoopOptions): DeviceLoop {
       // on true time and only the timestamps carry the offset.
       const deviceNowMs = dueMs + transportFx.clockOffsetMs
       const samples = sim.sample(dueMs, signal)
+      options.onSamples?.(sim.deviceId, samples)
       if (transportFx.clockOffsetMs !== 0) for (const s of samples) s.tsMs += transportFx.clockOffsetMs
 
       if (transportFx.offline) {

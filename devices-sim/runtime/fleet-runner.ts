@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
 import type { Fleet } from '../fleet/fleet-file.js'
 import { createRng } from '../rng.js'
-import { createDeviceLoop, type DeviceLoop } from './device-loop.js'
+import { createDeviceLoop, type DeviceLoop, type SamplesTap } from './device-loop.js'
 import { Ledger } from './ledger.js'
 import { createMqttTransport, type DeviceTransport } from './mqtt-transport.js'
 import { createScheduler } from './scheduler.js'
@@ -22,6 +22,8 @@ export interface FleetRunOptions {
   onProgress?: (snapshot: ProgressSnapshot) => void
   /** How long to wait for outstanding acknowledgements at the end. */
   drainTimeoutMs?: number
+  /** Every generated sample, per device, in true time (the alarm-quality score's ground truth). */
+  onSamples?: SamplesTap
 }
 
 export interface FleetReport {
@@ -102,6 +104,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
       // A new boot id per run, as a real device reboots: (deviceId, bootId, seq) never repeats across runs.
       bootId: randomBytes(4).toString('hex'),
       reportsPerPublish: fleet.reportsPerPublish,
+      onSamples: options.onSamples,
     })
     loops.push(loop)
     scheduler.add(() => {

@@ -29,7 +29,13 @@ export const sepsisConfigSchema = z.strictObject({
 export type SepsisConfig = z.output<typeof sepsisConfigSchema>
 
 const NAME = 'sepsis'
-const PHASE_STEP_MS = 60_000
+/**
+ * Band changes are looked for every minute of a trajectory of hours, and at 1/360 of a compressed
+ * one (at least every second), so a sepsis of minutes (the alarm-quality score) dates them to the
+ * second rather than to the minute.
+ */
+const phaseStepMs = (durationMs: number): number =>
+  Math.min(60_000, Math.max(1_000, Math.round(durationMs / 360)))
 
 /**
  * Sepsis (domain.md §1.4, §7 item 2): temperature, HR and RR rise first, blood pressure falls
@@ -69,7 +75,8 @@ export function createSepsis(context: ScenarioContext<SepsisConfig>): ScenarioIn
   const events: GroundTruthEvent[] = []
   let previous = intendedAt(onsetMs)
   events.push(event(onsetMs, 'sepsis-start', { news2: previous.total, band: previous.band }))
-  for (let tMs = onsetMs + PHASE_STEP_MS; tMs < peakMs; tMs += PHASE_STEP_MS) {
+  const stepMs = phaseStepMs(config.durationMs)
+  for (let tMs = onsetMs + stepMs; tMs < peakMs; tMs += stepMs) {
     const current = intendedAt(tMs)
     if (current.band !== previous.band)
       events.push(event(tMs, 'sepsis-phase', { news2: current.total, band: current.band }))

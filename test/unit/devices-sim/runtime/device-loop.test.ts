@@ -110,4 +110,30 @@ describe('devices-sim > runtime > device loop', () => {
       [92_000, 92_000],
     ])
   })
+  it('shows every generated sample to the ground-truth tap in true time, sent or not', () => {
+    const fake = fakeTransport()
+    const tapped: Array<[string, number]> = []
+    const loop = createDeviceLoop({
+      sim,
+      // 90 s fast from the start, offline at 2–3 s without store-and-forward.
+      scenarios: [scenario((t) => ({ clockOffsetMs: 90_000, offline: t >= 2_000 && t <= 3_000 }))],
+      transport: fake.transport,
+      ledger: new Ledger(),
+      rng: createRng(1),
+      bootId: 'b',
+      reportsPerPublish: 1,
+      onSamples: (deviceId, samples) =>
+        tapped.push(...samples.map((s): [string, number] => [deviceId, s.tsMs])),
+    })
+    for (let i = 1; i <= 4; i++) loop.tick(i * 1_000)
+    expect(tapped).toEqual([
+      ['bm-1', 1_000],
+      ['bm-1', 2_000],
+      ['bm-1', 3_000],
+      ['bm-1', 4_000],
+    ])
+    // What went out carries the skewed clock, and the offline samples never did.
+    const sent = fake.decoded().flatMap((m) => (m.ok ? m.value.samples.map((s) => s.tsMs) : []))
+    expect(sent).toEqual([91_000, 94_000])
+  })
 })

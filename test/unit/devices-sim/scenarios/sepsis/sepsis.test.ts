@@ -34,6 +34,15 @@ describe('devices-sim > scenarios > sepsis', () => {
     expect(timeline(events).at(-1)).toEqual([6 * HOUR_MS, 'sepsis-peak'])
   })
 
+  it('dates the band changes of a trajectory compressed to minutes to the second', () => {
+    const compressed = instantiate(sepsisScenario, { startAfterMs: 60_000, durationMs: 180_000 })
+    const phases = allEvents(compressed).filter((e) => e.event === 'sepsis-phase')
+    expect(phases.map((e) => e.detail?.band)).toEqual(['medium', 'high'])
+    // On the one-second grid from onset, not the minute grid a 6 h run uses.
+    for (const e of phases) expect((e.atMs - ONSET) % 1_000).toBe(0)
+    expect(phases.some((e) => (e.atMs - ONSET) % 60_000 !== 0)).toBe(true)
+  })
+
   it('has no effect before onset and reaches the checklist deltas exactly at the peak, then holds', () => {
     expect(instance.signal(ONSET - 1)).toEqual({})
     const expected = {
