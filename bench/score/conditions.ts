@@ -121,6 +121,9 @@ export function loadScoreRules(file: string): ScoreRules {
             label: `battery_level < ${stage.belowPct}`,
           })
         }
+      } else if (config.condition === 'clock') {
+        // The clock-skew scenario stays inside the ±5 min bound: a clock fault is never injected.
+        unscored.push({ ...base, why: 'no scenario puts a device clock beyond time.maxDeviceSkewMs' })
       } else unscored.push({ ...base, why: 'pump alarm states are not injected by any scenario' })
     } else if (rule.type === 'flatline') {
       const config = flatlineConfigSchema.parse(ownConfig(rule))
