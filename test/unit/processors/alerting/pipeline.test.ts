@@ -50,7 +50,13 @@ function harness(states = new Map<string, StoredState>()) {
       return Promise.resolve()
     },
     dedupe: { windowSeqs: 256, maxDevices: 100 },
-    time: { groupId: 'test', gapMs: 5_000, stallMs: 10_000, resumeGraceMs: 10_000, monitoringPriority: 'high' },
+    time: {
+      groupId: 'test',
+      gapMs: 5_000,
+      stallMs: 10_000,
+      resumeGraceMs: 10_000,
+      monitoringPriority: 'high',
+    },
     metrics,
     clock: new FakeClock(),
     logger: silentLogger,
