@@ -8,8 +8,10 @@ PULSEWIRE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # librdkafka's configure silently drops zstd and GSSAPI without these (local-services.md).
 # kcat and protoc are the third-party tools the interop tests use; mosquitto is the broker of
-# the benchmark peer (bench/peer), which runs its own instance on its own port.
-PULSEWIRE_APT_PACKAGES=(build-essential python3 openssl libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients mosquitto)
+# the benchmark peer (bench/peer), which runs its own instance on its own port. chromium drives
+# the web console's browser tests (puppeteer-core, no downloaded browser); prometheus is the
+# scraper of `pulsewire stack up --with-prometheus`, run by the stack on its own port.
+PULSEWIRE_APT_PACKAGES=(build-essential python3 openssl libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev kcat protobuf-compiler mosquitto-clients mosquitto chromium prometheus)
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -37,20 +39,22 @@ ensure_system_packages() {
   log "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  if printf '%s\n' "${missing[@]}" | grep -qx mosquitto; then quiet_system_mosquitto; fi
+  if printf '%s\n' "${missing[@]}" | grep -qx mosquitto; then quiet_system_service mosquitto; fi
+  if printf '%s\n' "${missing[@]}" | grep -qx prometheus; then quiet_system_service prometheus; fi
 }
 
-# Debian's mosquitto package enables and starts a system broker on 127.0.0.1:1883 (systemd, or
-# its init script where no policy-rc.d forbids it). `pulsewire up` needs port 1883 and the peer
-# runs its own broker, so a service this install started is stopped and disabled. A Mosquitto
-# that was installed before is not touched.
-quiet_system_mosquitto() {
+# Debian's mosquitto and prometheus packages enable and start a system service (systemd, or
+# their init script where no policy-rc.d forbids it): a broker on 1883, a scraper on 9090.
+# `pulsewire up` needs port 1883, the peer runs its own broker and the stack its own Prometheus,
+# so a service this install started is stopped and disabled. One installed before is not touched.
+quiet_system_service() {
+  local name="$1"
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    as_root systemctl disable --now mosquitto.service >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/mosquitto ]; then
-    # Stops by its PID file (/run/mosquitto/mosquitto.pid); a no-op when it never started.
-    as_root /etc/init.d/mosquitto stop >/dev/null 2>&1 || true
-    as_root update-rc.d mosquitto disable >/dev/null 2>&1 || true
+    as_root systemctl disable --now "$name.service" >/dev/null 2>&1 || true
+  elif [ -x "/etc/init.d/$name" ]; then
+    # Stops by its PID file (/run/<name>/...); a no-op when it never started.
+    as_root "/etc/init.d/$name" stop >/dev/null 2>&1 || true
+    as_root update-rc.d "$name" disable >/dev/null 2>&1 || true
   fi
 }
 
