@@ -1,0 +1,90 @@
+import { judgeStep, stepPasses, type CapacitySlo, type SloCheck, type StepMeasure } from './slo.js'
+
+/**
+ * The search for sustained capacity: a ladder of rising rates until one fails the SLO, then a
+ * bisection between the last rate that held and the first that did not, until they are within
+ * `resolution` of each other. A warm-up step runs first and is never judged: the first run on a
+ * cold stack (JIT, page cache, the previous run's compactions) would otherwise decide the
+ * answer (issue #11 measured swings of 100× between a cold and a warm round).
+ */
+export interface SearchOptions {
+  startRate: number
+  maxRate: number
+  /** Each ladder step multiplies the rate by this. */
+  ladderFactor: number
+  /** Stop bisecting when (fail − pass) / pass is below this. */
+  resolution: number
+  /** The warm-up step's rate; 0 = no warm-up. */
+  warmUpRate: number
+  maxSteps: number
+}
+
+export interface StepResult {
+  phase: 'warm-up' | 'ladder' | 'bisect'
+  ratePerSec: number
+  measure: StepMeasure
+  checks: SloCheck[]
+  pass: boolean
+}
+
+export interface CapacityResult {
+  /** Highest rate that passed, msg/s; null when even the first judged step failed. */
+  sustainedRate: number | null
+  /** Lowest rate that failed; null when the ladder reached maxRate passing. */
+  firstFailingRate: number | null
+  steps: StepResult[]
+  /** Why the search stopped. */
+  stoppedBecause: 'resolution' | 'max-rate' | 'max-steps' | 'first-step-failed'
+}
+
+export type RunStep = (ratePerSec: number, phase: StepResult['phase']) => Promise<StepMeasure>
+
+const roundRate = (r: number): number => (r >= 100 ? Math.round(r / 10) * 10 : Math.round(r))
+
+export async function findCapacity(
+  options: SearchOptions,
+  runStep: RunStep,
+  slo?: CapacitySlo,
+  onStep: (step: StepResult) => void = () => undefined,
+): Promise<CapacityResult> {
+  const steps: StepResult[] = []
+  const run = async (rate: number, phase: StepResult['phase']): Promise<StepResult> => {
+    const measure = await runStep(rate, phase)
+    const checks = judgeStep(measure, slo)
+    const step = { phase, ratePerSec: rate, measure, checks, pass: stepPasses(checks) }
+    steps.push(step)
+    onStep(step)
+    return step
+  }
+  if (options.warmUpRate > 0) await run(roundRate(options.warmUpRate), 'warm-up')
+
+  let pass: number | null = null
+  let fail: number | null = null
+  let rate = roundRate(options.startRate)
+  const judged = (): number => steps.filter((s) => s.phase !== 'warm-up').length
+  for (;;) {
+    if (judged() >= options.maxSteps) return done('max-steps')
+    const step = await run(rate, 'ladder')
+    if (!step.pass) {
+      fail = rate
+      break
+    }
+    pass = rate
+    if (rate >= options.maxRate) return done('max-rate')
+    rate = roundRate(Math.min(options.maxRate, rate * options.ladderFactor))
+  }
+  if (pass === null) return done('first-step-failed')
+  while ((fail - pass) / pass > options.resolution) {
+    if (judged() >= options.maxSteps) return done('max-steps')
+    const mid = roundRate((pass + fail) / 2)
+    if (mid <= pass || mid >= fail) break
+    const step = await run(mid, 'bisect')
+    if (step.pass) pass = mid
+    else fail = mid
+  }
+  return done('resolution')
+
+  function done(stoppedBecause: CapacityResult['stoppedBecause']): CapacityResult {
+    return { sustainedRate: pass, firstFailingRate: fail, steps, stoppedBecause }
+  }
+}

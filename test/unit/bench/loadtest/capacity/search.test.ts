@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { findCapacity, type SearchOptions } from '../../../../../bench/loadtest/capacity/search.js'
+import type { StepMeasure } from '../../../../../bench/loadtest/capacity/slo.js'
+
+/** A pipeline whose PUBACK p99 is 20 ms up to `knee` msg/s and explodes beyond it. */
+function pipeline(knee: number) {
+  const rates: Array<[number, string]> = []
+  const run = (rate: number, phase: string): Promise<StepMeasure> => {
+    rates.push([rate, phase])
+    const over = rate > knee
+    return Promise.resolve({
+      ratePerSec: rate,
+      steadySeconds: 60,
+      scheduled: rate * 60,
+      acknowledged: rate * 60,
+      pubackP99Ms: over ? 2_500 : 20,
+      influxVisibleP99Ms: over ? 9_000 : 400,
+      alertP99Ms: 80,
+      lagRecords: { storage: over ? rate * 10 : 5 },
+      lost: 0,
+      loadAlarms: {},
+      generatorLagP99Ms: 3,
+    })
+  }
+  return { run, rates }
+}
+
+const options: SearchOptions = {
+  startRate: 1_000,
+  maxRate: 50_000,
+  ladderFactor: 2,
+  resolution: 0.1,
+  warmUpRate: 500,
+  maxSteps: 20,
+}
+
+describe('findCapacity', () => {
+  it('climbs the ladder, then bisects to within the resolution of the knee', async () => {
+    const p = pipeline(6_300)
+    const result = await findCapacity(options, p.run)
+    expect(p.rates[0]).toEqual([500, 'warm-up'])
+    expect(p.rates.filter(([, ph]) => ph === 'ladder').map(([r]) => r)).toEqual([1_000, 2_000, 4_000, 8_000])
+    expect(result.sustainedRate).not.toBeNull()
+    const sustained = result.sustainedRate as number
+    const failing = result.firstFailingRate as number
+    expect(sustained).toBeLessThanOrEqual(6_300)
+    expect(failing).toBeGreaterThan(6_300)
+    expect((failing - sustained) / sustained).toBeLessThanOrEqual(0.1)
+    expect(result.stoppedBecause).toBe('resolution')
+  })
+
+  it('never counts the warm-up step, even when it fails', async () => {
+    let first = true
+    const result = await findCapacity({ ...options, maxRate: 1_000 }, (rate) => {
+      const cold = first
+      first = false
+      return pipeline(cold ? 0 : 10_000).run(rate, '')
+    })
+    expect(result.steps[0]?.pass).toBe(false)
+    expect(result.sustainedRate).toBe(1_000)
+    expect(result.stoppedBecause).toBe('max-rate')
+  })
+
+  it('reports no capacity when the first judged step fails, rather than a rate that never held', async () => {
+    const result = await findCapacity(options, pipeline(100).run)
+    expect(result.sustainedRate).toBeNull()
+    expect(result.firstFailingRate).toBe(1_000)
+    expect(result.stoppedBecause).toBe('first-step-failed')
+  })
+
+  it('stops at maxSteps', async () => {
+    const result = await findCapacity({ ...options, maxSteps: 2, warmUpRate: 0 }, pipeline(1e9).run)
+    expect(result.steps).toHaveLength(2)
+    expect(result.stoppedBecause).toBe('max-steps')
+  })
+})
