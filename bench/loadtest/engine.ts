@@ -19,6 +19,7 @@ import type { StoreLocation } from './stored-readings.js'
 import { createAlertTap, createTelemetryTap, type Tap } from './taps.js'
 import type { LoadTarget } from './target.js'
 import { createVisibilityProbes } from './visibility-probes.js'
+import { groupLag } from './group-lag.js'
 
 export interface LoadtestHooks {
   /** About once a second, during the load and while draining. */
@@ -104,7 +105,13 @@ export async function runLoadtest(
 
     const startMs = Math.ceil(fine.now()) + 200
     const clock = readingClock(schedule, startMs)
-    const run = new RunLedger(schedule, clock)
+    const isAlarmDevice = (d: number): boolean => options.alarmEvery > 0 && d % options.alarmEvery === 0
+    // The desaturation the load injects raises SpO2 rules and, through SpO2, the early-warning score.
+    const run = new RunLedger(
+      schedule,
+      clock,
+      (d, e) => isAlarmDevice(d) && (e.metric === 'spo2' || e.kind === 'score'),
+    )
     current.ledger = run
     const ql = createInfluxQl(endpoints.influx.url, endpoints.influx.database)
     const store: StoreLocation = {
@@ -120,6 +127,7 @@ export async function runLoadtest(
       field: store.field,
       clock: fine,
       pollMs: options.probePollMs,
+      steadyFromMs: startMs + schedule.rampUpMs,
     })
     probes = probeSet
     const alarm: AlarmPattern = {
@@ -133,7 +141,7 @@ export async function runLoadtest(
       const seq = schedule.seqOf(n)
       const id = deviceIds[d] as string
       const readingTimesMs = Array.from({ length: options.samples }, (_, i) => clock.readingTimeMs(n, i))
-      const isAlarm = options.alarmEvery > 0 && d % options.alarmEvery === 0
+      const isAlarm = isAlarmDevice(d)
       const bytes = encodeLoadMessage(profile, {
         deviceId: id,
         bootId,
@@ -145,7 +153,7 @@ export async function runLoadtest(
       const probed = n % options.probeEvery === 0
       const sendTime = clock.sendTimeMs(n)
       if (probed) probeSet.add({ deviceId: id, timeMs: sendTime, scheduledMs })
-      run.published(n)
+      run.published(n, fine.now() - scheduledMs)
       clients[d]?.publish(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
         run.settled(n, fine.now(), err)
         if (err && probed) probeSet.cancel(id, sendTime)
@@ -200,6 +208,17 @@ export async function runLoadtest(
     hooks.signal?.removeEventListener('abort', abort)
     const loadEnd = fine.now()
     monitor.markLoadEnd()
+    const groups = endpoints.consumerGroups ?? []
+    const lagRecords =
+      groups.length === 0
+        ? null
+        : await groupLag(
+            { brokers: endpoints.kafka.brokers, clientId: 'pulsewire-loadtest', librdkafka: {} },
+            groups,
+          ).catch((err: unknown) => {
+            log(`consumer lag not measured: ${err instanceof Error ? err.message : String(err)}`)
+            return null
+          })
     phase = 'drain'
     const deadlineMs = loadEnd + options.drainTimeoutS * 1000
     while (run.awaitingAck() > 0 && fine.now() < deadlineMs) await sleep(100)
@@ -271,6 +290,7 @@ export async function runLoadtest(
         influxVisible: { ...probeSet.histogram.summary(), probes: { ...probeSet.stats } },
         alert: endpoints.alertTopic ? run.alertLatency() : null,
       },
+      steady: run.steadyWindow({ influxVisible: probeSet.steadyHistogram.summary(), lagRecords }),
       resources: monitor.usage(run.sent, loadSeconds),
       notes: [
         ...(endpoints.notes ?? []),

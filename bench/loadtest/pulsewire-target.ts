@@ -21,6 +21,8 @@ import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from './targe
 export const PULSEWIRE_PROCESSES = ['gateway', 'storage', 'alerting'] as const
 export type PulsewireProcess = (typeof PULSEWIRE_PROCESSES)[number]
 
+const ALERTING_INPUTS = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.status]
+
 type ConfigOverrides = Partial<Record<PulsewireProcess, Record<string, unknown>>>
 
 export interface PulsewireTargetOptions {
@@ -170,11 +172,7 @@ export class PulsewireTarget implements LoadTarget {
       log(`pulsewire target: gateway on mqtt://127.0.0.1:${mqttPort}, logs in ${dir}`)
       await gateway.start() // creates the channels the groups are set on
       await startGroupAtEnd(this.kafka, storageGroup, Object.keys(STORAGE_MEASUREMENTS))
-      await startGroupAtEnd(this.kafka, alertingGroup, [
-        CHANNELS.vitals,
-        CHANNELS.environment,
-        CHANNELS.status,
-      ])
+      await startGroupAtEnd(this.kafka, alertingGroup, ALERTING_INPUTS)
       await Promise.all([storage.start(), alerting.start()])
     } catch (err) {
       await this.stop()
@@ -193,6 +191,10 @@ export class PulsewireTarget implements LoadTarget {
         measurement: STORAGE_MEASUREMENTS[topic as keyof typeof STORAGE_MEASUREMENTS],
       },
       alertTopic: CHANNELS.alertEvents,
+      consumerGroups: [
+        { name: 'storage', groupId: storageGroup, topics: Object.keys(STORAGE_MEASUREMENTS) },
+        { name: 'alerting', groupId: alertingGroup, topics: ALERTING_INPUTS },
+      ],
       processes: [
         ...PULSEWIRE_PROCESSES.map((name) => ({ name, pid: this.#service(name).pid })),
         ...processes,

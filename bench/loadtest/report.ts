@@ -32,6 +32,27 @@ export interface AlertLatency extends LatencySummary {
   unmatchedRules: Record<string, number>
 }
 
+/**
+ * The steady window: from the end of the ramp-up to the end of the load, the part of a run that
+ * capacity is judged on (bench/loadtest/capacity). Latencies count messages scheduled in it.
+ */
+export interface SteadyWindow {
+  fromS: number
+  toS: number
+  /** Messages the schedule called for in the window (not what the generator managed to send). */
+  scheduled: number
+  acknowledged: number
+  puback: LatencySummary
+  influxVisible: LatencySummary
+  alert: LatencySummary
+  /** How late the generator sent the window's messages behind their schedule. */
+  generatorLateness: LatencySummary
+  /** Alert raises the load did not inject, by rule id: communication loss under overload, say. */
+  loadAlarms: Record<string, number>
+  /** Records each consumer group had not committed when the load ended; null: not measured. */
+  lagRecords: Record<string, number> | null
+}
+
 /** What `runLoadtest` returns and `--json` prints: one run, self-describing. */
 export interface LoadReport {
   kind: 'pulsewire-loadtest'
@@ -65,6 +86,7 @@ export interface LoadReport {
     influxVisible: LatencySummary & { probes: ProbeStats }
     alert: AlertLatency | null
   }
+  steady: SteadyWindow
   resources: ProcessUsage[]
   /** Caveats from the target: processes not measured, processes shared with other clients. */
   notes: string[]

@@ -1,7 +1,7 @@
 import type { AlertEvent } from '../../core/alerts/alert-event.js'
 import { LatencyHistogram } from './histogram.js'
 import type { DeviceLedger } from './reconcile.js'
-import type { AlertLatency } from './report.js'
+import type { AlertLatency, SteadyWindow } from './report.js'
 import type { LoadSchedule, ReadingClock } from './schedule.js'
 
 /**
@@ -25,11 +25,26 @@ export class RunLedger {
   readonly #awaiting = new Set<number>()
   readonly #failed = new Set<number>()
   readonly #kafkaCounts: Uint8Array[]
+  /**
+   * The steady window (issue #11): messages from the end of the ramp-up on. Capacity is judged
+   * on these only, so the ramp's low rates cannot dilute a p99.
+   */
+  readonly steadyFrom: number
+  readonly #steady = {
+    acked: 0,
+    puback: new LatencyHistogram(),
+    alert: new LatencyHistogram(),
+    lateness: new LatencyHistogram(),
+  }
+  readonly loadAlarms: Record<string, number> = {}
 
   constructor(
     readonly schedule: LoadSchedule,
     readonly clock: ReadingClock,
+    /** Whether a raise on this device by this event was injected by the load (else the load caused it). */
+    readonly expectedAlarm: (device: number, event: AlertEvent) => boolean = () => true,
   ) {
+    this.steadyFrom = Math.min(schedule.total, Math.ceil(schedule.dueBy(schedule.rampUpMs) - 1e-9))
     this.#kafkaCounts = Array.from(
       { length: schedule.devices },
       (_, d) => new Uint8Array(schedule.lastSeq(d) + 1),
@@ -40,9 +55,11 @@ export class RunLedger {
     return this.#awaiting.size
   }
 
-  published(n: number): void {
+  /** Message n went out `latenessMs` after its scheduled time (the generator's own lag). */
+  published(n: number, latenessMs = 0): void {
     this.sent++
     this.#awaiting.add(n)
+    if (n >= this.steadyFrom) this.#steady.lateness.record(latenessMs)
   }
 
   /** The publish of message n completed at `nowMs` (PUBACK for QoS 1), or failed. */
@@ -54,7 +71,12 @@ export class RunLedger {
       return
     }
     this.acked++
-    this.puback.record(nowMs - this.clock.scheduledMs(n))
+    const ms = nowMs - this.clock.scheduledMs(n)
+    this.puback.record(ms)
+    if (n >= this.steadyFrom) {
+      this.#steady.acked++
+      this.#steady.puback.record(ms)
+    }
   }
 
   /** A record of (device, seq) became readable in Kafka at `arrivedMs`; the first copy carries the latency. */
@@ -77,12 +99,33 @@ export class RunLedger {
   alerted(device: number, event: AlertEvent, arrivedMs: number): void {
     this.alertEvents[event.transition] = (this.alertEvents[event.transition] ?? 0) + 1
     this.alertRules[event.ruleId] = (this.alertRules[event.ruleId] ?? 0) + 1
+    if (event.transition === 'raised' && !this.expectedAlarm(device, event))
+      this.loadAlarms[event.ruleId] = (this.loadAlarms[event.ruleId] ?? 0) + 1
     const located = this.clock.locate(device, event.eventTsMs)
     if (!located) {
       this.alertsUnmatched[event.ruleId] = (this.alertsUnmatched[event.ruleId] ?? 0) + 1
       return
     }
-    this.alert.record(arrivedMs - this.clock.scheduledMs(this.schedule.indexOf(device, located.seq)))
+    const n = this.schedule.indexOf(device, located.seq)
+    const ms = arrivedMs - this.clock.scheduledMs(n)
+    this.alert.record(ms)
+    if (n >= this.steadyFrom) this.#steady.alert.record(ms)
+  }
+
+  /** The steady window's figures; `influxVisible` and the lag come from the probes and Kafka. */
+  steadyWindow(extra: Pick<SteadyWindow, 'influxVisible' | 'lagRecords'>): SteadyWindow {
+    const { schedule } = this
+    return {
+      fromS: Math.round(schedule.rampUpMs) / 1000,
+      toS: Math.round(schedule.durationMs) / 1000,
+      scheduled: schedule.total - this.steadyFrom,
+      acknowledged: this.#steady.acked,
+      puback: this.#steady.puback.summary(),
+      alert: this.#steady.alert.summary(),
+      generatorLateness: this.#steady.lateness.summary(),
+      loadAlarms: { ...this.loadAlarms },
+      ...extra,
+    }
   }
 
   alertLatency(): AlertLatency {

@@ -1,3 +1,5 @@
+import type { TargetGroup } from './group-lag.js'
+
 /**
  * What a load test runs against: our pipeline, or a peer (bench/peer) driven by the same load
  * generator and reconciled the same way. A target starts its processes, says where devices
@@ -27,6 +29,8 @@ export interface LoadTargetEndpoints {
    * client's flush interval). The drain waits past it, so buffering is reported as latency, not loss.
    */
   storeFlushIntervalMs?: number
+  /** Consumer groups whose lag at the end of the load is reported (and judged by the capacity search). */
+  consumerGroups?: readonly TargetGroup[]
   /** Caveats shown with the figures: a process that could not be measured, one shared with other clients. */
   notes?: readonly string[]
 }

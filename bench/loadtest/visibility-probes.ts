@@ -22,6 +22,8 @@ export interface ProbeOptions {
   timeoutMs?: number
   /** Probes in one query; older ones are asked first. */
   perQuery?: number
+  /** Probes scheduled at or after this time also count in `steadyHistogram` (the steady window). */
+  steadyFromMs?: number
   /** Beyond this many waiting probes new ones are skipped (counted), so a stalled store cannot grow the query. */
   maxPending?: number
 }
@@ -48,6 +50,8 @@ export function createVisibilityProbes(options: ProbeOptions) {
   const maxPending = options.maxPending ?? 2_000
   const pending = new Map<string, Probe>()
   const histogram = new LatencyHistogram()
+  const steadyHistogram = new LatencyHistogram()
+  const steadyFromMs = options.steadyFromMs ?? Number.POSITIVE_INFINITY
   const stats: ProbeStats = {
     probes: 0,
     visible: 0,
@@ -89,6 +93,7 @@ export function createVisibilityProbes(options: ProbeOptions) {
           pending.delete(k)
           stats.visible++
           histogram.record(arrived - probe.scheduledMs)
+          if (probe.scheduledMs >= steadyFromMs) steadyHistogram.record(arrived - probe.scheduledMs)
         }
       }
     } catch {
@@ -107,6 +112,7 @@ export function createVisibilityProbes(options: ProbeOptions) {
 
   return {
     histogram,
+    steadyHistogram,
     stats,
     add(probe: Probe): void {
       if (pending.size >= maxPending) {

@@ -8,8 +8,9 @@ import { LOAD_PROFILE_NAMES } from '../../bench/loadtest/readings.js'
 import { formatReport, type LoadReport } from '../../bench/loadtest/report.js'
 import { writeResultFile } from '../../bench/loadtest/results-file.js'
 import { say } from '../context.js'
+import { runCapacityCommand } from './loadtest-capacity.js'
 
-interface LoadtestFlags {
+export interface LoadtestFlags {
   devices?: string
   rate?: string
   interval?: string
@@ -29,6 +30,13 @@ interface LoadtestFlags {
   json?: boolean
   out?: string
   keepData?: boolean
+  findCapacity?: boolean
+  maxRate?: string
+  warmUpRate?: string
+  resolution?: string
+  ladderFactor?: string
+  maxSteps?: string
+  steady?: string
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value]
@@ -68,8 +76,43 @@ export function registerLoadtest(program: Command): void {
     .option('--json', 'print the report as JSON on stdout (progress stays on stderr)')
     .option('--out <file|dir>', 'result file (default bench/results/loadtest-<timestamp>.json)')
     .option('--keep-data', "keep the run's InfluxDB database and the target's logs")
+    .option(
+      '--find-capacity',
+      'search the sustained capacity under the latency SLO: a warm-up, a ladder from --rate, then bisection; ' +
+        'each step a whole run judged on its steady window (PUBACK p99 ≤ 100 ms, visible in InfluxDB p99 ≤ 1 s, ' +
+        'alert p99 ≤ 250 ms, ≥ 99.9 % acknowledged, lag ≤ 1 s of load, 0 lost, no alarm caused by the load)',
+    )
+    .option('--max-rate <msgs/s>', 'with --find-capacity: highest rate tried (default 50000)')
+    .option('--steady <s>', 'with --find-capacity: steady window per step after --ramp-up, ≥ 60 (default 60)')
+    .option(
+      '--warm-up-rate <msgs/s>',
+      'with --find-capacity: rate of the unjudged first step (default: --rate / 2)',
+    )
+    .option('--ladder-factor <x>', 'with --find-capacity: rate multiplier between ladder steps (default 2)')
+    .option(
+      '--resolution <fraction>',
+      'with --find-capacity: stop bisecting within this fraction (default 0.1)',
+    )
+    .option('--max-steps <n>', 'with --find-capacity: judged steps at most (default 12)')
     .action(async (flags: LoadtestFlags) => {
-      const { fault, json, out, keepData, ...numbers } = flags
+      const { findCapacity, maxRate, warmUpRate, resolution, ladderFactor, maxSteps, steady, ...rest } = flags
+      if (findCapacity) {
+        await runCapacityCommand(rest, { maxRate, warmUpRate, resolution, ladderFactor, maxSteps, steady })
+        return
+      }
+      const given = Object.entries({ maxRate, warmUpRate, resolution, ladderFactor, maxSteps, steady })
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k)
+      if (given.length > 0) {
+        throw new ConfigError(
+          'loadtest options',
+          given.map((k) => ({
+            path: `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+            message: 'only with --find-capacity',
+          })),
+        )
+      }
+      const { fault, json, out, keepData, ...numbers } = rest
       const options = parseLoadtestOptions({ ...numbers, faults: fault })
       const unknown = options.faults.filter(
         (f) => !(PULSEWIRE_PROCESSES as readonly string[]).includes(f.process),

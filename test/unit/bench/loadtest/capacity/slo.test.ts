@@ -48,12 +48,9 @@ describe('judgeStep', () => {
   })
 
   it('never passes what it could not measure', () => {
-    expect(failing({ pubackP99Ms: null, alertP99Ms: null, lagRecords: null, generatorLagP99Ms: null })).toEqual([
-      'puback',
-      'alert-emitted',
-      'consumer-lag',
-      'generator',
-    ])
+    expect(
+      failing({ pubackP99Ms: null, alertP99Ms: null, lagRecords: null, generatorLagP99Ms: null }),
+    ).toEqual(['puback', 'alert-emitted', 'consumer-lag', 'generator'])
     expect(failing({ scheduled: 0, acknowledged: 0 })).toEqual(['acknowledged'])
   })
 

@@ -1,0 +1,32 @@
+import type { KafkaConfig } from '../../core/config/shared.js'
+import { committedOffsets, endOffsets } from '../../core/kafka/admin.js'
+
+/** A consumer group of the target whose lag the capacity search judges. */
+export interface TargetGroup {
+  /** Role shown in the report: "storage", "alerting". */
+  name: string
+  groupId: string
+  topics: readonly string[]
+}
+
+/**
+ * Records each group has not yet committed, summed over its partitions: what it still owes when
+ * the load ends. A partition without a commit is left out: the targets set every partition of
+ * their groups at the end of the channel before starting (group-offsets.ts), so none should be.
+ */
+export async function groupLag(
+  kafka: KafkaConfig,
+  groups: readonly TargetGroup[],
+): Promise<Record<string, number>> {
+  const lag: Record<string, number> = {}
+  for (const group of groups) {
+    const ends = (await Promise.all(group.topics.map((topic) => endOffsets(kafka, topic)))).flat()
+    const committed = await committedOffsets(kafka, group.groupId, ends)
+    const at = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]))
+    lag[group.name] = ends.reduce((sum, e) => {
+      const done = at.get(`${e.topic}/${e.partition}`)
+      return done === undefined ? sum : sum + Math.max(0, e.offset - done)
+    }, 0)
+  }
+  return lag
+}
