@@ -2,6 +2,9 @@ import type { KafkaConfig } from '../../core/config/shared.js'
 import { PipelineError } from '../../core/errors.js'
 import { endOffsets } from '../../core/kafka/admin.js'
 import { Kafka, baseRdConfig, withOverrides } from '../../core/kafka/rdkafka.js'
+import { retry } from '../../core/retry.js'
+
+const COORDINATOR_NOT_READY = /coordinator load in progress|not coordinator|coordinator not available/i
 
 /**
  * Gives a new consumer group committed offsets at the current end of its topics, before any
@@ -34,10 +37,29 @@ export async function startGroupAtEnd(
   )
   try {
     // A commit with explicit offsets needs no membership: it goes straight to the group coordinator.
-    client.commitSync(offsets)
-  } catch (err) {
-    throw new PipelineError('KAFKA_COMMIT_FAILED', `cannot set the start offsets of group ${groupId}`, {
-      cause: err,
+    // On a fresh broker the coordinator is still loading __consumer_offsets for a few seconds
+    // ("Coordinator load in progress", "Not coordinator"): those are waited out, others are not.
+    await retry(
+      () => {
+        try {
+          client.commitSync(offsets)
+          return Promise.resolve()
+        } catch (err) {
+          return Promise.reject(
+            new PipelineError('KAFKA_COMMIT_FAILED', `cannot set the start offsets of group ${groupId}`, {
+              cause: err,
+              retriable: COORDINATOR_NOT_READY.test(String((err as Error | undefined)?.message ?? err)),
+            }),
+          )
+        }
+      },
+      { attempts: 20, initialDelayMs: 250, maxDelayMs: 2_000 },
+    ).catch((err: unknown) => {
+      throw err instanceof PipelineError &&
+        err.code === 'RETRY_EXHAUSTED' &&
+        err.cause instanceof PipelineError
+        ? err.cause
+        : err
     })
   } finally {
     await new Promise<void>((resolve) => client.disconnect(() => resolve()))

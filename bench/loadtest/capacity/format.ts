@@ -1,4 +1,4 @@
-import type { CpuShares } from './measure.js'
+import { SHARES, type CpuShares } from './measure.js'
 import type { CapacityResult, StepResult } from './search.js'
 
 const rate = (r: number): string => Math.round(r).toLocaleString('en-US')
@@ -12,9 +12,11 @@ export function formatStep(index: number, step: StepResult, samples: number, cpu
   for (const c of step.checks) lines.push(`  ${c.pass ? 'pass' : 'FAIL'}  ${c.name.padEnd(15)} ${c.detail}`)
   if (cpu) {
     lines.push(
-      `  cpu µs/msg  pulsewire ${cpu.pulsewire} (${Object.entries(cpu.perProcess)
-        .map(([n, v]) => `${n} ${v}`)
-        .join(', ')}); servers ${cpu.servers}; generator ${cpu.generator}`,
+      `  cpu µs/msg  pulsewire ${cpu.pulsewire} (${SHARES.pulsewire
+        .map((n) => `${n} ${cpu.perProcess[n] ?? '-'}`)
+        .join(', ')}); servers ${cpu.servers} (${SHARES.servers
+        .map((n) => `${n} ${cpu.perProcess[n] ?? 'not measured'}`)
+        .join(', ')}); generator ${cpu.generator}`,
     )
   }
   return lines

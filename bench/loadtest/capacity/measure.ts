@@ -21,7 +21,7 @@ export function stepMeasure(report: LoadReport): StepMeasure {
 }
 
 /** Process roles by who they belong to: what Pulsewire costs, apart from the servers and the load generator. */
-const SHARES = {
+export const SHARES = {
   pulsewire: ['gateway', 'storage', 'alerting'],
   servers: ['kafka', 'influxdb'],
   generator: ['loadgen'],
