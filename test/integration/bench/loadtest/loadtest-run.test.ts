@@ -53,6 +53,19 @@ describe('integration > loadtest > a short run through the Pulsewire target', ()
     expect(report.latency.alert?.events.raised).toBeGreaterThanOrEqual(5)
     expect(report.latency.alert?.p50Ms).toBeGreaterThan(0)
 
+    // No ramp-up: the whole run is the steady window the capacity search judges.
+    const steady = report.steady
+    expect(steady.scheduled).toBe(report.schedule.messages)
+    expect(steady.acknowledged).toBe(steady.scheduled)
+    expect(steady.puback.count).toBe(steady.scheduled)
+    expect(steady.generatorLateness.count).toBe(steady.scheduled)
+    expect(steady.alert.count).toBe(report.latency.alert?.count)
+    expect(steady.influxVisible.count).toBe(report.latency.influxVisible.count)
+    expect(Object.keys(steady.lagRecords ?? {}).sort()).toEqual(['alerting', 'storage'])
+    for (const lag of Object.values(steady.lagRecords ?? {})) expect(lag).toBeGreaterThanOrEqual(0)
+    // Only the injected desaturations raise; nothing on the other 45 devices, nothing but SpO2 rules.
+    expect(steady.loadAlarms).toEqual({})
+
     const names = report.resources.map((p) => p.name)
     expect(names).toEqual(['gateway', 'storage', 'alerting', 'kafka', 'influxdb', 'loadgen'])
     for (const p of report.resources) {
