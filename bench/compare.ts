@@ -19,6 +19,8 @@ import type { LoadReport } from './loadtest/report.js'
 import type { LoadTarget } from './loadtest/target.js'
 import { renderComparison, summarise, type RunSummary } from './compare-report.js'
 import { createPeerTarget } from './peer/peer-target.js'
+import { compareCapacity } from './capacity-compare.js'
+import { renderCapacity } from './capacity-report.js'
 import { machine } from './proc-stats.js'
 
 const root = findRepoRoot(import.meta.url)
@@ -37,6 +39,13 @@ const { values } = parseArgs({
     'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
     'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
     'no-results-md': { type: 'boolean', default: false },
+    // Sustained capacity under the latency SLO instead of fixed rates (bench/capacity-compare.ts):
+    // one search per target and --samples value (a list here, e.g. 5,10), steps taking turns.
+    'find-capacity': { type: 'boolean', default: false },
+    'start-rate': { type: 'string', default: '1000' },
+    'max-rate': { type: 'string', default: '40000' },
+    steady: { type: 'string', default: '60' },
+    'max-steps': { type: 'string', default: '8' },
   },
 })
 const rates = values.rates.split(',').map(Number)
@@ -48,6 +57,7 @@ const targets: Record<string, () => LoadTarget> = {
   peer: () => createPeerTarget({ log }),
 }
 const chosen = values.targets.split(',')
+const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()
 
 // Ctrl-C / SIGTERM end the current run early (it still drains, reconciles and stops its target's
 // processes by PID) and skip the rest, so no Mosquitto, bridge or gateway is left behind.
@@ -59,7 +69,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()
+if (values['find-capacity']) {
+  await capacityMode()
+  process.exit(process.exitCode ?? 0)
+}
+
 const summaries: RunSummary[] = []
 const reports: LoadReport[] = []
 const faultsOf: Record<string, string> = {
@@ -144,9 +158,15 @@ const section = renderComparison({
 })
 process.stdout.write(`${section}\n`)
 if (!values['no-results-md']) {
+  await writeResultsBlock('compare', section)
+  log(`comparison written to bench/RESULTS.md and ${resultFile}`)
+}
+
+/** Replaces the block between `<!-- name:begin -->` and `<!-- name:end -->` of bench/RESULTS.md (or appends it). */
+async function writeResultsBlock(name: string, section: string): Promise<void> {
   const file = join(root, 'bench/RESULTS.md')
-  const begin = '<!-- compare:begin -->'
-  const end = '<!-- compare:end -->'
+  const begin = `<!-- ${name}:begin -->`
+  const end = `<!-- ${name}:end -->`
   const text = readFileSync(file, 'utf8')
   const block = `${begin}\n${section}\n${end}`
   const next =
@@ -156,5 +176,55 @@ if (!values['no-results-md']) {
   // Formatted as the repository's check expects (the table's columns aligned by prettier).
   const style = (await resolveConfig(file)) ?? {}
   writeFileSync(file, await format(next, { ...style, filepath: file }))
-  log(`comparison written to bench/RESULTS.md and ${resultFile}`)
+}
+
+async function capacityMode(): Promise<void> {
+  const samples = values.samples.split(',').map(Number)
+  const unknown = chosen.filter((name) => !targets[name])
+  if (unknown.length > 0 || samples.some((k) => !Number.isInteger(k) || k < 1)) {
+    process.stderr.write(
+      `${formatError(
+        new ConfigError('compare options', [
+          ...unknown.map((name) => ({ path: '--targets', message: `unknown target ${name}` })),
+          ...(samples.some((k) => !Number.isInteger(k) || k < 1)
+            ? [{ path: '--samples', message: 'a list of whole numbers ≥ 1, e.g. 5,10' }]
+            : []),
+        ]),
+      )}\n`,
+    )
+    process.exitCode = 78
+    return
+  }
+  const comparison = await compareCapacity({
+    targets: Object.fromEntries(chosen.map((name) => [name, () => targets[name]!()])),
+    samples,
+    loadInput: {
+      devices: values.devices,
+      rate: values['start-rate'],
+      rampUp: values['ramp-up'],
+      drainTimeout: values['drain-timeout'],
+      alarmEvery: 20,
+    },
+    capacityInput: { maxRate: values['max-rate'], steady: values.steady, maxSteps: values['max-steps'] },
+    command,
+    signal: interrupted.signal,
+    log,
+  })
+  const stamp = new Date().toISOString().replaceAll(':', '').slice(0, 17)
+  mkdirSync(join(root, 'bench/results'), { recursive: true })
+  const resultFile = join(root, `bench/results/capacity-compare-${stamp}.json`)
+  writeFileSync(resultFile, `${JSON.stringify({ command, machine: machine(), comparison }, null, 2)}\n`)
+  const section = renderCapacity({
+    comparison,
+    command,
+    machine: machine(),
+    resultFile: resultFile.slice(root.length + 1),
+    when: new Date().toISOString().slice(0, 10),
+  })
+  process.stdout.write(`${section}\n`)
+  if (!values['no-results-md']) {
+    await writeResultsBlock('capacity', section)
+    log(`capacity comparison written to bench/RESULTS.md and ${resultFile}`)
+  }
+  process.exitCode = comparison.reports.some((r) => r.error) ? 1 : 0
 }

@@ -164,6 +164,7 @@ export function createPeerTarget(options: PeerTargetOptions = {}): LoadTarget {
           credentials: mosquittoFiles.deviceSecrets,
           kafka: { brokers, topics: [topic] },
           influx: { url: influxUrl, database, measurement: 'vitals' },
+          consumerGroups: [{ name: 'bridge', groupId: run.groupId, topics: [topic] }],
           processes: [run.processes.mosquitto, run.processes.bridge, ...stack.processes],
           notes: stack.notes,
           // The InfluxDB client's default flushInterval: a partial batch waits this long, by design.

@@ -13,6 +13,7 @@ export function stepMeasure(report: LoadReport): StepMeasure {
     pubackP99Ms: s.puback.p99Ms,
     influxVisibleP99Ms: s.influxVisible.p99Ms,
     alertP99Ms: s.alert.p99Ms,
+    alerting: report.latency.alert !== null,
     lagRecords: s.lagRecords,
     lost: report.lost,
     loadAlarms: s.loadAlarms,

@@ -36,6 +36,13 @@ export const capacityInputSchema = z.strictObject({
     .optional()
     .describe('Rate of the unjudged warm-up step (default: half the start rate).'),
   maxSteps: z.coerce.number().int().min(1).max(50).default(12).describe('Judged steps at most.'),
+  climbPastFailures: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(2)
+    .describe('Ladder steps tried above a failing first step before "no capacity".'),
   steady: z.coerce
     .number()
     .min(60)
@@ -64,6 +71,8 @@ export interface CapacityReport {
 
 export interface CapacityHooks extends Pick<LoadtestHooks, 'onProgress' | 'log' | 'signal' | 'command'> {
   onStep?: (index: number, step: CapacityStepRecord) => void
+  /** Waits for the machine before each step and returns its release (the comparison's turns). */
+  beforeStep?: () => Promise<() => void>
 }
 
 /**
@@ -115,6 +124,7 @@ export async function runCapacitySearch(
     resolution: c.resolution,
     warmUpRate: c.warmUpRate ?? first.ratePerSec / 2,
     maxSteps: c.maxSteps,
+    climbPastFailures: c.climbPastFailures,
   }
   const startedAt = new Date().toISOString()
   const records: CapacityStepRecord[] = []
@@ -124,9 +134,14 @@ export async function runCapacitySearch(
     async (rate) => {
       if (hooks.signal?.aborted) throw new Error('capacity search interrupted')
       const options = parseLoadtestOptions(stepInput(rate))
-      const report = await runLoadtest(options, newTarget(options), hooks)
-      reports.push(report)
-      return stepMeasure(report)
+      const release = (await hooks.beforeStep?.()) ?? (() => undefined)
+      try {
+        const report = await runLoadtest(options, newTarget(options), hooks)
+        reports.push(report)
+        return stepMeasure(report)
+      } finally {
+        release()
+      }
     },
     DEFAULT_SLO,
     (step) => {

@@ -17,6 +17,12 @@ export interface SearchOptions {
   /** The warm-up step's rate; 0 = no warm-up. */
   warmUpRate: number
   maxSteps: number
+  /**
+   * Ladder steps tried above a failing first step before there is "no capacity". A store that
+   * batches by size or time (a client's batch of 1,000 points or its flush interval) is slower
+   * at low rates than at higher ones, so a failure at the bottom does not yet mean one above.
+   */
+  climbPastFailures: number
 }
 
 export interface StepResult {
@@ -30,7 +36,7 @@ export interface StepResult {
 export interface CapacityResult {
   /** Highest rate that passed, msg/s; null when even the first judged step failed. */
   sustainedRate: number | null
-  /** Lowest rate that failed; null when the ladder reached maxRate passing. */
+  /** The failing rate above the sustained one (or the first failure when none held); null when the ladder reached maxRate passing. */
   firstFailingRate: number | null
   steps: StepResult[]
   /** Why the search stopped. */
@@ -62,15 +68,20 @@ export async function findCapacity(
   let fail: number | null = null
   let rate = roundRate(options.startRate)
   const judged = (): number => steps.filter((s) => s.phase !== 'warm-up').length
+  let failuresBelow = 0
   for (;;) {
     if (judged() >= options.maxSteps) return done('max-steps')
     const step = await run(rate, 'ladder')
-    if (!step.pass) {
+    if (step.pass) pass = rate
+    else if (pass !== null) {
       fail = rate
       break
+    } else {
+      fail ??= rate
+      failuresBelow++
+      if (failuresBelow > options.climbPastFailures) return done('first-step-failed')
     }
-    pass = rate
-    if (rate >= options.maxRate) return done('max-rate')
+    if (rate >= options.maxRate) return done(pass === null ? 'first-step-failed' : 'max-rate')
     rate = roundRate(Math.min(options.maxRate, rate * options.ladderFactor))
   }
   if (pass === null) return done('first-step-failed')

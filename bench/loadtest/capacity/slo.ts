@@ -34,6 +34,8 @@ export interface StepMeasure {
   influxVisibleP99Ms: number | null
   /** null when the step raised no alert to time (then the check cannot pass). */
   alertP99Ms: number | null
+  /** False for a target that raises no alerts (the peers): the alert check does not apply. */
+  alerting: boolean
   /** Records behind per consumer group at the end of the window; null: not reported. */
   lagRecords: Record<string, number> | null
   lost: number
@@ -71,7 +73,9 @@ export function judgeStep(m: StepMeasure, slo: CapacitySlo = DEFAULT_SLO): SloCh
     },
     latency('puback', m.pubackP99Ms, slo.pubackP99Ms),
     latency('influx-visible', m.influxVisibleP99Ms, slo.influxVisibleP99Ms),
-    latency('alert-emitted', m.alertP99Ms, slo.alertP99Ms),
+    m.alerting
+      ? latency('alert-emitted', m.alertP99Ms, slo.alertP99Ms)
+      : { name: 'alert-emitted', detail: 'n/a: the target raises no alerts', pass: true },
     m.lagRecords === null
       ? { name: 'consumer-lag', detail: 'not reported by the processes', pass: false }
       : {

@@ -16,6 +16,7 @@ function pipeline(knee: number) {
       pubackP99Ms: over ? 2_500 : 20,
       influxVisibleP99Ms: over ? 9_000 : 400,
       alertP99Ms: 80,
+      alerting: true,
       lagRecords: { storage: over ? rate * 10 : 5 },
       lost: 0,
       loadAlarms: {},
@@ -32,6 +33,7 @@ const options: SearchOptions = {
   resolution: 0.1,
   warmUpRate: 500,
   maxSteps: 20,
+  climbPastFailures: 0,
 }
 
 describe('findCapacity', () => {
@@ -66,6 +68,26 @@ describe('findCapacity', () => {
     expect(result.sustainedRate).toBeNull()
     expect(result.firstFailingRate).toBe(1_000)
     expect(result.stoppedBecause).toBe('first-step-failed')
+  })
+
+  it('climbs past failures at the bottom when told to: a store batching by size is slow at low rates', async () => {
+    const rates: number[] = []
+    const batching = (rate: number) => {
+      rates.push(rate)
+      return pipeline(rate < 2_000 ? 0 : 5_000).run(rate, '')
+    }
+    const result = await findCapacity({ ...options, warmUpRate: 0, climbPastFailures: 2 }, batching)
+    expect(rates.slice(0, 4)).toEqual([1_000, 2_000, 4_000, 8_000])
+    expect(result.sustainedRate).toBeGreaterThanOrEqual(4_000)
+    expect(result.sustainedRate).toBeLessThanOrEqual(5_000)
+    expect((result.firstFailingRate as number) > 5_000).toBe(true)
+    const stuck = await findCapacity({ ...options, warmUpRate: 0, climbPastFailures: 2 }, pipeline(100).run)
+    expect(stuck.steps).toHaveLength(3)
+    expect(stuck).toMatchObject({
+      sustainedRate: null,
+      firstFailingRate: 1_000,
+      stoppedBecause: 'first-step-failed',
+    })
   })
 
   it('stops at maxSteps', async () => {

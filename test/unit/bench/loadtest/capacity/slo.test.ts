@@ -9,6 +9,7 @@ const good: StepMeasure = {
   pubackP99Ms: 40,
   influxVisibleP99Ms: 600,
   alertP99Ms: 120,
+  alerting: true,
   lagRecords: { storage: 300, alerting: 10 },
   lost: 0,
   loadAlarms: {},
@@ -52,6 +53,14 @@ describe('judgeStep', () => {
       failing({ pubackP99Ms: null, alertP99Ms: null, lagRecords: null, generatorLagP99Ms: null }),
     ).toEqual(['puback', 'alert-emitted', 'consumer-lag', 'generator'])
     expect(failing({ scheduled: 0, acknowledged: 0 })).toEqual(['acknowledged'])
+  })
+
+  it('does not ask a target without alerting for alert latency', () => {
+    const checks = judgeStep({ ...good, alerting: false, alertP99Ms: null })
+    expect(checks.find((c) => c.name === 'alert-emitted')).toMatchObject({
+      pass: true,
+      detail: expect.stringMatching(/^n\/a/) as string,
+    })
   })
 
   it('ignores rules with zero load alarms', () => {
