@@ -11,12 +11,13 @@ export function formatStep(index: number, step: StepResult, samples: number, cpu
   ]
   for (const c of step.checks) lines.push(`  ${c.pass ? 'pass' : 'FAIL'}  ${c.name.padEnd(15)} ${c.detail}`)
   if (cpu) {
+    const others = new Set<string>([...SHARES.servers, ...SHARES.generator])
+    const own = Object.entries(cpu.perProcess).filter(([name]) => !others.has(name))
     lines.push(
-      `  cpu µs/msg  pulsewire ${cpu.pulsewire} (${SHARES.pulsewire
-        .map((n) => `${n} ${cpu.perProcess[n] ?? '-'}`)
-        .join(', ')}); servers ${cpu.servers} (${SHARES.servers
-        .map((n) => `${n} ${cpu.perProcess[n] ?? 'not measured'}`)
-        .join(', ')}); generator ${cpu.generator}`,
+      `  cpu µs/msg  own ${own.reduce((a, [, v]) => a + v, 0)} (${own.map(([n, v]) => `${n} ${v}`).join(', ')}); ` +
+        `servers ${cpu.servers} (${SHARES.servers
+          .map((n) => `${n} ${cpu.perProcess[n] ?? 'not measured'}`)
+          .join(', ')}); generator ${cpu.generator}`,
     )
   }
   return lines

@@ -46,7 +46,7 @@ describe('integration > loadtest --find-capacity', () => {
     expect([0, 1], result.stderr).toContain(result.status)
     expect(result.stderr).toMatch(/^step 1 ladder 100 msg\/s × 2 readings: (PASS|FAIL)$/m)
     for (const name of CHECKS) expect(result.stderr).toMatch(new RegExp(`^  (pass|FAIL)  ${name} `, 'm'))
-    expect(result.stderr).toMatch(/cpu µs\/msg {2}pulsewire \d+ \(gateway \d+, storage \d+, alerting \d+\)/)
+    expect(result.stderr).toMatch(/cpu µs\/msg {2}own \d+ \(gateway \d+, storage \d+, alerting \d+\)/)
     const report = JSON.parse(readFileSync(file, 'utf8')) as CapacityReport
     expect(report.kind).toBe('pulsewire-capacity')
     expect(report.steps).toHaveLength(1)
