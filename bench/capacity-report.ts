@@ -42,7 +42,7 @@ export function renderCapacity(input: {
       `| ${row.target} | ${row.samples} | ${n(r.result.sustainedRate)} | ${n(
         r.result.sustainedRate === null ? null : r.result.sustainedRate * row.samples,
       )} | ${n(r.result.firstFailingRate)} | ${n(m?.pubackP99Ms, 1)} ms | ${n(m?.influxVisibleP99Ms)} ms | ${
-        m?.alerting ? `${n(m.alertP99Ms)} ms` : 'n/a'
+        m === undefined ? '–' : m.alerting ? `${n(m.alertP99Ms)} ms` : 'n/a'
       } | ${step ? cpuCell(step) : '–'} |`,
     )
   }
