@@ -2,7 +2,7 @@
  * Stable error codes. An operator greps logs and alerts for these, so a code is never renamed
  * or reused once released: retire it by leaving it here with a comment (fastify's FST_ERR_*).
  * Area prefixes: CFG config, KAFKA, INFLUX, GW gateway, STACK local stack, SINK alert sinks,
- * LIFECYCLE, RETRY, LOADTEST load tester.
+ * LIFECYCLE, RETRY, LOADTEST load tester, REPLAY replay and DLQ tools.
  */
 export const ERROR_CODES = [
   'CFG_INVALID',
@@ -47,6 +47,12 @@ export const ERROR_CODES = [
   'RETRY_ABORTED',
   'LOADTEST_CONNECT_FAILED',
   'LOADTEST_TARGET_FAILED',
+  'REPLAY_LIVE_ALERTS_REFUSED',
+  'REPLAY_GROUP_EXISTS',
+  'REPLAY_INVALID_RANGE',
+  'REPLAY_UNKNOWN_CHANNEL',
+  'REPLAY_TARGET_MISMATCH',
+  'DLQ_RECORD_NOT_FOUND',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -109,6 +115,17 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   RETRY_ABORTED: 'Retrying stopped because the process is stopping.',
   LOADTEST_CONNECT_FAILED: 'The load tester could not connect its MQTT clients.',
   LOADTEST_TARGET_FAILED: 'A process under load test failed or could not be started.',
+  REPLAY_LIVE_ALERTS_REFUSED:
+    'A replay would re-evaluate telemetry into the live alerts.events.v1 (live sinks would see the same alert ids again); refused.',
+  REPLAY_GROUP_EXISTS:
+    'replay --to-group names a consumer group that already has committed offsets; only a new group is positioned.',
+  REPLAY_INVALID_RANGE:
+    'A replay or DLQ position (offset, timestamp, partition, device) is malformed or its end is before its start.',
+  REPLAY_UNKNOWN_CHANNEL: 'The channel named to replay does not exist in Kafka, or has no partitions.',
+  REPLAY_TARGET_MISMATCH:
+    'The replay target cannot take this channel (storage takes telemetry.vitals/environment, an alert sink takes alerts.events.v1).',
+  DLQ_RECORD_NOT_FOUND:
+    'No DLQ record at the partition:offset given (out of range, or deleted by retention).',
 }
 
 export interface PipelineErrorOptions {

@@ -3,10 +3,12 @@ import { registerAlarm } from './alarm.js'
 import { registerAlerts } from './alerts.js'
 import { registerCatalog } from './catalog.js'
 import { registerDevices } from './devices.js'
+import { registerDlq } from './dlq.js'
 import { registerGateway } from './gateway.js'
 import { registerLoadtest } from './loadtest.js'
 import { registerProcessors } from './processors.js'
 import { registerQuery } from './query.js'
+import { registerReplay } from './replay.js'
 import { registerScore } from './score.js'
 import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
@@ -28,5 +30,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerLoadtest,
   registerStack,
   registerQuery,
+  registerReplay,
+  registerDlq,
   registerCatalog,
 ]

@@ -16,7 +16,8 @@ export interface TransactionalProducer extends Component {
   commit(
     records: readonly OutgoingRecord[],
     offsets: ReadonlyArray<TopicPartition & { offset: number }>,
-    consumer: KafkaConsumer,
+    /** The consumer whose offsets are sent; only needed when there are offsets (a tool producing records alone has none). */
+    consumer?: KafkaConsumer,
   ): Promise<void>
   ping(timeoutMs: number): Promise<boolean>
 }
@@ -85,8 +86,8 @@ export function createTransactionalProducer(options: TransactionalProducerOption
       await call('initTransactions', (cb) => client.initTransactions(30_000, cb))
     },
     async commit(records, offsets, consumer) {
-      const native = nativeConsumer(consumer)
-      if (!native)
+      const native = consumer && nativeConsumer(consumer)
+      if (!native && offsets.length > 0)
         throw new PipelineError('KAFKA_TRANSACTION_FAILED', 'consumer is not a core/kafka consumer')
       await call('beginTransaction', (cb) => client.beginTransaction(cb))
       try {
@@ -101,7 +102,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
             toRdHeaders(r.headers),
           )
         }
-        if (offsets.length > 0) {
+        if (native && offsets.length > 0) {
           await call('sendOffsetsToTransaction', (cb) =>
             client.sendOffsetsToTransaction(
               offsets.map((o) => ({ ...o })),

@@ -19,6 +19,11 @@ export const HEADERS = {
   payloadSize: 'pw-payload-size',
   /** DLQ only: the MQTT topic it arrived on. */
   mqttTopic: 'pw-mqtt-topic',
+  /**
+   * Telemetry channels: the record is a DLQ record re-driven after a fix (`pulsewire dlq redrive`),
+   * value `telemetry.dlq.v1/<partition>@<offset>`; its bytes, key and receive time are the original's.
+   */
+  redrivenFrom: 'pw-redriven-from',
   /** Status channel: lifecycle event kind (connected, disconnected, status). */
   lifecycle: 'pw-lifecycle',
   /** Status channel, disconnected records: why (gateway_shutdown when the gateway stops gracefully). */

@@ -13,6 +13,8 @@ export const CHANNELS = {
   environment: 'telemetry.environment.v2',
   status: 'telemetry.status.v2',
   dlq: 'telemetry.dlq.v1',
+  /** Which DLQ records `pulsewire dlq redrive` has re-driven, and where to (ADR 0020). */
+  dlqRedriven: 'telemetry.dlq.redriven.v1',
   alertEvents: 'alerts.events.v1',
   alertState: 'alerts.state.v1',
   alertCommands: 'alerts.commands.v1',
@@ -52,7 +54,7 @@ const TELEMETRY_PAYLOAD: ChannelPayload = {
   message: 'Telemetry',
   contentType: 'application/x-protobuf',
   protobuf: TELEMETRY_SCHEMA,
-  headers: ['gatewayRxTs', 'schema', 'deviceType', 'site', 'subject', 'heartbeat', 'graceMs'],
+  headers: ['gatewayRxTs', 'schema', 'deviceType', 'site', 'subject', 'heartbeat', 'graceMs', 'redrivenFrom'],
   description:
     'The device’s own protobuf bytes, unchanged; what the gateway knows travels in headers. Besides, a gateway heartbeat on every partition each second: no key, an empty value, pw-heartbeat (gateway id) and pw-gateway-rx-ts (pw-grace-ms on the final ones of a graceful stop); consumers skip it.',
 }
@@ -118,6 +120,22 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
       contentType: 'application/octet-stream',
       headers: ['gatewayRxTs', 'deviceType', 'site', 'subject', 'rejectReason', 'rejectDetail', 'mqttTopic'],
       description: 'The rejected bytes as received, so they can be inspected and replayed after a fix.',
+    },
+  },
+  {
+    name: CHANNELS.dlqRedriven,
+    partitions: 3,
+    // Compacted, no time limit: the ledger that makes a re-drive idempotent must outlive the DLQ.
+    config: { 'cleanup.policy': 'compact', 'segment.ms': String(60 * 60_000) },
+    description:
+      'Ledger of re-driven DLQ records (`pulsewire dlq redrive`, a command, not a service): key = "<dlq partition>:<offset>", latest wins.',
+    producedBy: [],
+    payload: {
+      message: 'RedrivenRecord',
+      contentType: 'application/json',
+      headers: [],
+      description:
+        '{"v":1,"dlq":{"partition","offset"},"to":{"topic","partition","offset"},"atMs"}: where the re-driven copy was written (processors/dlq/ledger.ts).',
     },
   },
   {

@@ -30,7 +30,7 @@ describe('integration > cli > pulsewire stack', () => {
     expect(up.status).toBe(0)
     expect(up.stdout).toContain('kafka     ready on 127.0.0.1:19192')
     expect(up.stdout).toContain('influxdb  ready on http://127.0.0.1:18186')
-    expect(up.stdout).toContain('channels  7 ready (7 created)')
+    expect(up.stdout).toContain('channels  8 ready (8 created)')
 
     const status = runCli(['stack', 'status', '--json'], env)
     expect(status.status).toBe(0)
@@ -41,7 +41,7 @@ describe('integration > cli > pulsewire stack', () => {
     const influxPid = pidOf('influxdb')
     const again = runCli(['stack', 'up'], env)
     expect(again.status).toBe(0)
-    expect(again.stdout).toContain('channels  7 ready\n')
+    expect(again.stdout).toContain('channels  8 ready\n')
     expect([pidOf('kafka'), pidOf('influxdb')]).toEqual([kafkaPid, influxPid])
 
     const down = runCli(['stack', 'down'], env)
