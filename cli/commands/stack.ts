@@ -66,8 +66,10 @@ export function registerStack(program: Command): void {
       ) => {
         const config = loadStackConfig(options.config)
         const services = await stackStatus({ config, repoRoot: repoRoot(), log: say })
-        const lag =
-          options.json && !options.lag ? undefined : await stackLag(config, options.group, options.topic)
+        // Only with Kafka answering: a stopped stack's status stays instant.
+        const kafkaReady = services.some((s) => s.name.startsWith('kafka') && s.ready)
+        const wanted = kafkaReady && !(options.json && !options.lag)
+        const lag = wanted ? await stackLag(config, options.group, options.topic) : undefined
         if (options.json) {
           say(JSON.stringify(lag ? { services, lag } : services, null, 2))
         } else {

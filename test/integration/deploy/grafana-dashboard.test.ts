@@ -132,6 +132,16 @@ describe('integration > deploy > grafana dashboard', () => {
     )
 
     step('prometheus ready')
+    // Every series must exist in Prometheus before its first increment: rate() of a series first
+    // seen with its final value is 0, and histogram_quantile of that NaN (no data on a panel).
+    await waitFor(
+      async () => {
+        const up = await query(promPort ?? 0, 'up')
+        return up.length === 3 && up.every((s) => s.value[1] === '1')
+      },
+      { timeoutMs: 60_000, what: 'Prometheus to scrape all three processes' },
+    )
+    step('all targets up')
     const devices = new Map(
       Object.entries(JSON.parse(readFileSync(credentials, 'utf8')) as Record<string, string>),
     )
@@ -147,7 +157,6 @@ describe('integration > deploy > grafana dashboard', () => {
     })
     await bad.publishAsync(`devices/${deviceId}/telemetry`, Buffer.from('not protobuf'), { qos: 1 })
     await bad.endAsync()
-    publishers = startPublishers(`mqtt://127.0.0.1:${mqttPort}`, devices, 200)
     // Storage reads new records only: it must own the channel (its lag series shows) before the bad record.
     await waitFor(
       async () =>
@@ -161,15 +170,8 @@ describe('integration > deploy > grafana dashboard', () => {
     await producer.start()
     await producer.produce({ topic: CHANNELS.vitals, key: deviceId, value: Buffer.from('garbage') })
     await producer.stop()
+    publishers = startPublishers(`mqtt://127.0.0.1:${mqttPort}`, devices, 200)
 
-    await waitFor(
-      async () => {
-        const up = await query(promPort ?? 0, 'up')
-        return up.length === 3 && up.every((s) => s.value[1] === '1')
-      },
-      { timeoutMs: 60_000, what: 'Prometheus to scrape all three processes' },
-    )
-    step('all targets up')
     const empty = async (): Promise<string[]> => {
       const missing: string[] = []
       for (const panel of dashboard.panels) {
