@@ -71,7 +71,7 @@ export function registerStack(program: Command): void {
         const wanted = kafkaReady && !(options.json && !options.lag)
         const lag = wanted ? await stackLag(config, options.group, options.topic) : undefined
         if (options.json) {
-          say(JSON.stringify(lag ? { services, lag } : services, null, 2))
+          say(JSON.stringify(options.lag ? { services, lag: lag ?? null } : services, null, 2))
         } else {
           for (const s of services) {
             const state = s.ready ? 'ready' : s.pid ? 'running, not answering' : 'stopped'
