@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { PipelineError } from '../../core/errors.js'
-import { runningPid, startDetached, stopByPid, type ManagedProcess } from '../../core/process/pid-file.js'
+import {
+  isAlive,
+  isOurs,
+  runningPid,
+  startDetached,
+  stopByPid,
+  type ManagedProcess,
+} from '../../core/process/pid-file.js'
 import type { StackConfig, StackPaths } from './config.js'
 import { portOpen } from './host.js'
 import { waitUntilReady } from './kafka.js'
@@ -81,12 +88,13 @@ export async function startPrometheus(
         `port ${settings.port} is taken by another program; stop it or set prometheus.port`,
       )
     }
-    startDetached(proc, settings.binary, [
+    const started = startDetached(proc, settings.binary, [
       `--config.file=${own.configFile}`,
       `--storage.tsdb.path=${own.data}`,
       `--storage.tsdb.retention.time=${settings.retention}`,
       `--web.listen-address=127.0.0.1:${settings.port}`,
     ])
+    await execDone(started, proc.marker)
   } else if (changed) {
     process.kill(pid, 'SIGHUP')
     log('prometheus scrape config changed; reloaded')
@@ -96,6 +104,17 @@ export async function startPrometheus(
     `prometheus ready on ${prometheusUrl(config)} (${settings.targets.length} targets every ${settings.scrapeIntervalSeconds} s, retention ${settings.retention})`,
   )
   return pid === undefined
+}
+
+/**
+ * Until the child has exec'd, /proc/PID/cmdline is still node's: the PID check (`runningPid`) would
+ * take it for a recycled PID and drop the PID file. Seen on a loaded machine.
+ */
+async function execDone(pid: number, marker: string): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!isOurs(pid, marker) && isAlive(pid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
 
 /** Stops it by PID; with `forget`, later `stack up`s no longer start it. */
