@@ -21,6 +21,8 @@ const group = unique('it-lag-group')
 let admin: KafkaAdmin
 let producer: KafkaProducer
 const started: Array<{ stop(): Promise<void> }> = []
+/** Lets the held batch finish (also in afterAll, so a failed test still stops its consumer). */
+let release = (): void => undefined
 
 /** The lag series of one /metrics page: "partition" → value. */
 async function lagSeries(server: ObservabilityServer): Promise<Map<number, number>> {
@@ -88,6 +90,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  release()
   for (const s of started.reverse()) await s.stop().catch(() => undefined)
   await producer?.stop()
   await admin?.deleteTopic(topic).catch(() => undefined)
@@ -110,12 +113,15 @@ describe('integration > core > kafka > consumer lag', () => {
       new RegExp(`${group}\\s+${topic.replace(/\./g, '\\.')}\\s+0\\s+3\\s+10\\s+7`),
     )
 
-    let release = (): void => undefined
     const gate = new Promise<void>((resolve) => (release = resolve))
     const a = await member(gate)
     await waitForAssignment(() => a.consumer, { [topic]: 2 })
     // The handler holds its first batch: nothing is finished, the group stands at its commit.
     await waitFor(() => sameSeries({ 0: 7, 1: 3 })(a.server), { what: 'lag 7 and 3 in /metrics' })
+    // Still held (over a second, so its partitions are paused and not fetched): records written
+    // meanwhile count all the same (the end comes from the leader, not from stale fetch statistics).
+    for (let i = 0; i < 5; i++) await producer.produce({ topic, partition: 0, value: Buffer.from(`c${i}`) })
+    await waitFor(() => sameSeries({ 0: 12, 1: 3 })(a.server), { what: 'lag 12 while paused' })
 
     // The cost of one statistics document, as this consumer's librdkafka emits it.
     const native = nativeConsumer(a.consumer)
