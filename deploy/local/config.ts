@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
+import { prometheusSchema } from './prometheus-config.js'
 
 /**
  * The local stack: real Apache Kafka (KRaft, single node) and InfluxDB 1.8 with the v2 API,
@@ -49,6 +50,11 @@ export const stackConfigSchema = z.strictObject({
       readyTimeoutMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
+  prometheus: prometheusSchema.prefault({}),
+  lagGroups: z
+    .array(z.string().min(1))
+    .default(['pulsewire-storage', 'pulsewire-alerting'])
+    .describe('Consumer groups whose lag `stack status` shows (add a sink group per sink you run).'),
 })
 export type StackConfig = z.output<typeof stackConfigSchema>
 

@@ -8,6 +8,13 @@ import { installInfluxdb, influxProcess, startInfluxdb } from './influxdb.js'
 import { installKafka, kafkaProcess, startKafka } from './kafka.js'
 import { runningPid, stopByPid, type ManagedProcess } from '../../core/process/pid-file.js'
 import { commandExists } from './host.js'
+import {
+  prometheusEnabled,
+  prometheusPaths,
+  prometheusStatus,
+  startPrometheus,
+  stopPrometheus,
+} from './prometheus.js'
 
 export interface StackOptions {
   config: StackConfig
@@ -39,7 +46,7 @@ function requireCommands(paths: StackPaths): void {
   }
 }
 
-export type StackServer = 'kafka' | 'influxdb'
+export type StackServer = 'kafka' | 'influxdb' | 'prometheus'
 
 /**
  * Installs what is missing (once), starts Kafka and InfluxDB, waits for real readiness, creates
@@ -47,7 +54,11 @@ export type StackServer = 'kafka' | 'influxdb'
  * caller stops only what it started.
  */
 export async function stackUp(
-  options: StackOptions & { fresh?: boolean },
+  options: StackOptions & {
+    fresh?: boolean
+    /** true: run Prometheus and remember it; false: stop it and forget; absent: as remembered. */
+    prometheus?: boolean
+  },
 ): Promise<{ started: StackServer[] }> {
   const { config, repoRoot, log } = options
   const paths = stackPaths(config, repoRoot)
@@ -55,6 +66,7 @@ export async function stackUp(
     await stackDown(options)
     rmSync(paths.kafkaData, { recursive: true, force: true })
     rmSync(paths.influxData, { recursive: true, force: true })
+    rmSync(prometheusPaths(paths).data, { recursive: true, force: true })
     log('fresh start: data directories removed')
   }
   requireCommands(paths)
@@ -80,6 +92,12 @@ export async function stackUp(
   } finally {
     admin.close()
   }
+  if (options.prometheus === false) await stopPrometheus(paths, log, { forget: true })
+  else if (options.prometheus === true || prometheusEnabled(paths)) {
+    if (options.prometheus === undefined)
+      log('prometheus kept (an earlier --with-prometheus; --no-prometheus drops it)')
+    if (await startPrometheus(config, paths, log)) started.push('prometheus')
+  }
   return { started }
 }
 
@@ -90,6 +108,8 @@ export async function stackDown(options: StackOptions & { only?: readonly StackS
     ['kafka', kafkaProcess(paths)],
     ['influxdb', influxProcess(paths)],
   ]
+  // Stopped, not forgotten: the next `stack up` starts it again (ADR 0019).
+  if (!options.only || options.only.includes('prometheus')) await stopPrometheus(paths, options.log)
   const procs = all.filter(([name]) => !options.only || options.only.includes(name)).map(([, proc]) => proc)
   await Promise.all(
     procs.map(async (proc) => {
@@ -120,6 +140,9 @@ export async function stackStatus(options: StackOptions): Promise<ServiceStatus[
       (r) => r.status === 204,
       () => false,
     ))
+  // Listed while the stack is meant to run it (or it runs anyway), so a stack without it stays as it was.
+  const prometheus = await prometheusStatus(config, paths)
+  const extra = prometheusEnabled(paths) || prometheus.pid !== undefined ? [prometheus] : []
   return [
     {
       name: `kafka ${STACK_VERSIONS.kafka}`,
@@ -135,6 +158,7 @@ export async function stackStatus(options: StackOptions): Promise<ServiceStatus[
       ready: influxReady,
       logFile: influx.logFile,
     },
+    ...extra,
   ]
 }
 
