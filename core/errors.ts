@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'STACK_START_FAILED',
   'STACK_PORT_IN_USE',
   'STACK_STOP_FAILED',
+  'STACK_SHAPE_MISMATCH',
   'SINK_DELIVERY_FAILED',
   'SINK_DELIVERY_REJECTED',
   'SINK_DELIVERY_TIMEOUT',
@@ -102,6 +103,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   STACK_START_FAILED: 'A local stack server did not start or did not become ready in time.',
   STACK_PORT_IN_USE: 'A port the local stack needs is taken by another program.',
   STACK_STOP_FAILED: 'A local stack server did not stop.',
+  STACK_SHAPE_MISMATCH:
+    'The local stack runs another number of Kafka nodes than `stack up --brokers` asked for; stop it first.',
   SINK_DELIVERY_FAILED: 'A sink could not deliver an alert; another attempt may succeed.',
   SINK_DELIVERY_REJECTED: 'The sink’s target refused an alert for good (a 4xx); it is dead-lettered.',
   SINK_DELIVERY_TIMEOUT: 'A delivery attempt took longer than the sink’s timeout.',

@@ -1,5 +1,6 @@
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { METRIC_PREFIX } from '../../core/metrics.js'
+import { registerConsumerLagGauge } from '../../core/kafka/consumer-lag.js'
 import { cell } from './markdown.js'
 import { processFacts } from './processes.js'
 
@@ -58,6 +59,14 @@ export async function renderMetricsReference(): Promise<string> {
     )
     lines.push(...table(await metricRows(process.registerMetrics)), '')
   }
+  lines.push(
+    '## Kafka consumers (every consuming process: storage, alerting, alert sinks)',
+    '',
+    'Reported by each consumer built in `core/kafka/consumer.ts`, on its process’s registry (ADR 0019).',
+    '',
+    ...table(await metricRows((registry) => void registerConsumerLagGauge(registry))),
+    '',
+  )
   const defaults = await metricRows((registry) =>
     collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX }),
   )

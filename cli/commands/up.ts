@@ -12,6 +12,8 @@ import {
   type ServiceParts,
 } from '../../core/lifecycle.js'
 import { stackDown, stackUp } from '../../deploy/local/stack.js'
+import { stackPaths } from '../../deploy/local/config.js'
+import { stackClientEnv } from '../../deploy/local/stack-shape.js'
 import { createSimComponent } from '../../devices-sim/component.js'
 import { loadFleetFile, type Fleet } from '../../devices-sim/fleet/fleet-file.js'
 import { planDevices } from '../../devices-sim/runtime/fleet-runner.js'
@@ -73,7 +75,12 @@ export function registerUp(program: Command): void {
       const storeFile = defaultDeviceStorePath(root)
       const credentialsFile = join(root, '.pulsewire', 'demo-credentials.json')
       const fleet = loadFleetFile(options.fleet)
-      const quietEnv = { ...process.env, PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn' }
+      // A three-node stack (`stack up --brokers 3`) tells its processes all three brokers.
+      const quietEnv = {
+        ...stackClientEnv(stackConfig, stackPaths(stackConfig, root)),
+        ...process.env,
+        PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn',
+      }
       const fatal = createFatalSlot()
       const components: Component[] = [
         localStackComponent({

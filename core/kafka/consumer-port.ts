@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { KafkaConfig } from '../config/shared.js'
 import type { Component } from '../lifecycle.js'
 import type { RdConfigValue } from './rdkafka.js'
@@ -78,4 +79,11 @@ export interface ConsumerOptions {
    */
   assignmentStrategy?: 'cooperative-sticky' | 'range'
   tuning?: Record<string, RdConfigValue>
+  /**
+   * The process's metrics registry: when given, the member reports
+   * `pulsewire_kafka_consumer_lag{group,topic,partition}` there (core/kafka/consumer-lag.ts).
+   */
+  registry?: Registry
+  /** How often librdkafka emits the statistics the lag gauge reads (statistics.interval.ms). */
+  lagIntervalMs?: number
 }

@@ -5,6 +5,7 @@ import { Kafka, baseRdConfig, withOverrides, type RdMessage } from './rdkafka.js
 import type { KafkaRecord } from './records.js'
 import { registerNativeConsumer } from './native.js'
 import { createOffsetBook } from './offset-book.js'
+import { trackConsumerLag } from './consumer-lag.js'
 
 export type {
   BatchContext,
@@ -46,6 +47,8 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       'heartbeat.interval.ms': 2_000,
       rebalance_cb: true,
       offset_commit_cb: true,
+      // Statistics feed the lag gauge: one JSON document per interval, parsed off the hot path.
+      ...(options.registry ? { 'statistics.interval.ms': options.lagIntervalMs ?? 5_000 } : {}),
       ...options.tuning,
     },
     options.kafka.librdkafka,
@@ -72,6 +75,13 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     assignmentCache ??= client.assignments()
     return assignmentCache
   }
+  // Partitions a long batch paused (see handleKeepingMembership), for the lag gauge.
+  let batchPaused: readonly TopicPartition[] = []
+  const lag = options.registry
+    ? trackConsumerLag({ ...options, registry: options.registry }, client, book, () =>
+        pausedByCaller ? assignments() : batchPaused,
+      )
+    : undefined
 
   client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
   client.on('offset.commit', (err, offsets) => {
@@ -81,9 +91,17 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     }
     book.committed(offsets)
   })
-  client.on('partition.eof', (eof) =>
-    options.onPartitionEnd?.({ topic: eof.topic, partition: eof.partition, offset: eof.offset }),
-  )
+  client.on('partition.eof', (eof) => {
+    lag?.endReached(eof)
+    options.onPartitionEnd?.({ topic: eof.topic, partition: eof.partition, offset: eof.offset })
+  })
+  client.on('event.stats', (stats: { message: string }) => {
+    try {
+      lag?.onStats(stats.message)
+    } catch (err) {
+      log.warn({ err }, 'unreadable librdkafka statistics; consumer lag not updated')
+    }
+  })
   // Emitted by node-rdkafka before it calls assign/unassign (incremental ones for cooperative).
   client.on('rebalance', (err, assignment) => {
     rebalancing = true
@@ -101,6 +119,9 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       book.forget(assignment)
       for (const tp of assignment) revokedInBatch?.add(partitionKey(tp.topic, tp.partition))
     }
+    // Either way the partition starts over: a revoked one is no longer reported, an assigned one
+    // is measured from what librdkafka fetches for it now.
+    lag?.forget(assignment)
     const partitions = assignment.map((tp) => partitionKey(tp.topic, tp.partition))
     log.info({ event, partitions }, 'rebalance')
     options.onRebalance?.(
@@ -133,6 +154,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
           resolve([])
           return
         }
+        lag?.delivered(messages)
         resolve(messages)
       })
     })
@@ -157,6 +179,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     )
     const carried: RdMessage[] = []
     const paused: TopicPartition[] = []
+    batchPaused = paused
     try {
       for (;;) {
         let timer: NodeJS.Timeout | undefined
@@ -179,6 +202,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       }
     } finally {
       revokedInBatch = undefined
+      batchPaused = []
       // Partitions revoked meanwhile are no longer ours to resume; a pause() of the port's own
       // (a caller holding the consumer) outlives the batch.
       const ours = assignments().filter((tp) => paused.some((p) => samePartition(p, tp)))
@@ -247,6 +271,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       running = false
       await loopDone
       commitProcessed(undefined, true)
+      lag?.close()
       await new Promise<void>((resolve) => client.disconnect(() => resolve()))
     },
     pause: () => {

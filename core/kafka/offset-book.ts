@@ -20,6 +20,8 @@ export interface OffsetBook {
    */
   forget(partitions: readonly TopicPartition[]): void
   committedOffsets(): ReadonlyMap<string, number>
+  /** Next offset after what the handler finished, per "topic/partition" (the lag gauge's position). */
+  processedOffsets(): ReadonlyMap<string, number>
 }
 
 export function createOffsetBook(): OffsetBook {
@@ -50,5 +52,6 @@ export function createOffsetBook(): OffsetBook {
       for (const tp of partitions) done.delete(keyOf(tp.topic, tp.partition))
     },
     committedOffsets: () => confirmed,
+    processedOffsets: () => done,
   }
 }

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
+import { prometheusSchema } from './prometheus-config.js'
 
 /**
- * The local stack: real Apache Kafka (KRaft, single node) and InfluxDB 1.8 with the v2 API,
+ * The local stack: real Apache Kafka (KRaft, one node or three) and InfluxDB 1.8 with the v2 API,
  * installed from package registries and bound to 127.0.0.1. Versions are pinned here and
  * nowhere else.
  */
@@ -37,6 +38,27 @@ export const stackConfigSchema = z.strictObject({
       readyTimeoutMs: z.number().int().positive().default(120_000),
     })
     .prefault({}),
+  kafkaCluster: z
+    .strictObject({
+      portStep: z
+        .number()
+        .int()
+        .min(2)
+        .default(2)
+        .describe(
+          'Node n of `stack up --brokers 3` listens on kafkaBroker.port + (n-1) × portStep and its controller on kafkaBroker.controllerPort + (n-1) × portStep (default: 19092/19093, 19094/19095, 19096/19097).',
+        ),
+      heapMb: z
+        .number()
+        .int()
+        .min(256)
+        .default(512)
+        .describe(
+          'JVM heap (-Xmx) of each node of `stack up --brokers 3`: three nodes and the pipeline share one machine.',
+        ),
+    })
+    .prefault({})
+    .describe('The three-node Kafka of `pulsewire stack up --brokers 3` (ADR 0021).'),
   influxdbServer: z
     .strictObject({
       port: z.number().int().min(1024).max(65_535).default(18_086).describe('HTTP API on 127.0.0.1.'),
@@ -49,6 +71,11 @@ export const stackConfigSchema = z.strictObject({
       readyTimeoutMs: z.number().int().positive().default(60_000),
     })
     .prefault({}),
+  prometheus: prometheusSchema.prefault({}),
+  lagGroups: z
+    .array(z.string().min(1))
+    .default(['pulsewire-storage', 'pulsewire-alerting'])
+    .describe('Consumer groups whose lag `stack status` shows (add a sink group per sink you run).'),
 })
 export type StackConfig = z.output<typeof stackConfigSchema>
 
@@ -58,6 +85,8 @@ export interface StackPaths {
   kafkaHome: string
   kafkaLib: string
   kafkaData: string
+  /** Data directories of the three-node Kafka (node-1, node-2, node-3) and its cluster id. */
+  kafkaClusterData: string
   influxBin: string
   influxData: string
   logs: string
@@ -74,6 +103,7 @@ export function stackPaths(config: StackConfig, repoRoot: string): StackPaths {
     kafkaHome,
     kafkaLib: resolve(kafkaHome, 'lib'),
     kafkaData: resolve(state, 'kafka'),
+    kafkaClusterData: resolve(state, 'kafka-cluster'),
     influxBin: resolve(cache, `influxdb-${STACK_VERSIONS.influxdb}`, 'influxd'),
     influxData: resolve(state, 'influxdb'),
     logs: resolve(state, 'logs'),

@@ -1,5 +1,5 @@
 // Host helpers of the local stack's installer: ports, commands, set-up steps.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createConnection } from 'node:net'
 import { PipelineError } from '../../core/errors.js'
 
@@ -37,6 +37,32 @@ export function runOrThrow(
       },
     )
   }
+}
+
+/**
+ * As runOrThrow, without blocking the event loop: the three Kafka nodes format in parallel while
+ * InfluxDB's readiness requests (with their own timeouts) are in flight.
+ */
+export function runAsyncOrThrow(what: string, command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-16_384)
+    }
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    child.once('error', (err) =>
+      reject(new PipelineError('STACK_INSTALL_FAILED', `${what} failed: ${err.message}`, { cause: err })),
+    )
+    child.once('close', (code) => {
+      if (code === 0) return resolve()
+      const tail = output.trimEnd().split('\n').slice(-30).join('\n')
+      reject(
+        new PipelineError('STACK_INSTALL_FAILED', `${what} failed (${command} exited ${code}):\n${tail}`),
+      )
+    })
+  })
 }
 
 export function commandExists(command: string): boolean {

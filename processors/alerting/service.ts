@@ -192,6 +192,7 @@ export function createAlertingService(deps: AlertingDeps): {
         // records (co-partitioned channels) reach the member that owns its state (ADR 0014).
         assignmentStrategy: 'range',
         fetchWaitMs: 20,
+        registry: deps.registry,
         logger,
         handler,
         // After a revocation too: the devices of revoked partitions must leave the engine before a

@@ -100,6 +100,7 @@ export function createSinksService(deps: SinksServiceDeps): SinksService {
       fromBeginning: config.fromBeginning,
       maxBatchSize: definition.batchSize,
       fetchWaitMs: 50,
+      registry: deps.registry,
       tuning: { 'max.poll.interval.ms': maxPollIntervalMs(definition) },
       onRebalance: (event, partitions) => deps.onRebalance?.(name, event, partitions),
       onFatal(err) {

@@ -65,6 +65,7 @@ export function createStorageService(deps: StorageDeps): StorageService {
     maxBatchSize: config.consumer.maxBatchRecords,
     fetchWaitMs: config.consumer.fetchWaitMs,
     onRebalance: deps.onRebalance,
+    registry: deps.registry,
     onFatal(err) {
       if (stopping) return // the batch in progress was abandoned on purpose; it will be consumed again
       log.fatal({ err }, 'storage stopped consuming; the failed batch stays uncommitted')

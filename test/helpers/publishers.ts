@@ -13,6 +13,8 @@ export interface PublisherStats {
 export interface Publishers extends PublisherStats {
   /** Connections lost after they were up (gateway or device side), across all devices. */
   connectionsLost(): number
+  /** Per acknowledged reading: when it was first sent and how long its PUBACK took (resends included). */
+  ackTimes(): ReadonlyArray<{ sentAt: number; latencyMs: number }>
   /** Stops publishing, waits (bounded) for every outstanding PUBACK, then disconnects. */
   stop(drainTimeoutMs: number): Promise<void>
 }
@@ -34,14 +36,23 @@ export function startPublishers(
   const clients: MqttClient[] = []
   const timers: NodeJS.Timeout[] = []
   let resending = true
+  const times: Array<{ sentAt: number; latencyMs: number }> = []
   // A device keeps a reading until it is acknowledged. MQTT.js gives up on a QoS 1 publish with
   // "Connection closed" when the connection drops while it is replaying its outgoing store
   // (publishes queued meanwhile are failed, not kept: MQTT.js issue #2015), so, as firmware does,
   // a failed publish is sent again with the same seq until it is acknowledged.
-  const send = (client: MqttClient, deviceId: string, seq: number, payload: Buffer): void => {
+  const send = (
+    client: MqttClient,
+    deviceId: string,
+    seq: number,
+    payload: Buffer,
+    sentAt = Date.now(),
+  ): void => {
     client.publish(`devices/${deviceId}/telemetry`, payload, { qos: 1 }, (err) => {
-      if (!err) acked.get(deviceId)?.add(seq)
-      else if (resending) setTimeout(() => send(client, deviceId, seq, payload), 200).unref()
+      if (!err) {
+        acked.get(deviceId)?.add(seq)
+        times.push({ sentAt, latencyMs: Date.now() - sentAt })
+      } else if (resending) setTimeout(() => send(client, deviceId, seq, payload, sentAt), 200).unref()
     })
   }
   for (const [deviceId, secret] of devices) {
@@ -91,6 +102,7 @@ export function startPublishers(
     totalAcked,
     totalPublished,
     connectionsLost: () => lost,
+    ackTimes: () => times,
     async stop(drainTimeoutMs) {
       for (const timer of timers) clearInterval(timer)
       const deadline = Date.now() + drainTimeoutMs

@@ -13,6 +13,7 @@ const env = {
   PULSEWIRE__KAFKA_BROKER__HEAP_MB: '384',
   PULSEWIRE__INFLUXDB_SERVER__PORT: '18186',
   PULSEWIRE__INFLUXDB_SERVER__RPC_PORT: '18188',
+  PULSEWIRE__PROMETHEUS__PORT: '19190',
 }
 const pidOf = (name: string): number => Number(readFileSync(join(stateDir, 'pids', `${name}.pid`), 'utf8'))
 const alive = (pid: number): boolean =>
@@ -44,10 +45,32 @@ describe('integration > cli > pulsewire stack', () => {
     expect(again.stdout).toContain('channels  8 ready\n')
     expect([pidOf('kafka'), pidOf('influxdb')]).toEqual([kafkaPid, influxPid])
 
+    // --with-prometheus: Debian's Prometheus on its own port and data dir, remembered by later `stack up`s.
+    const withProm = runCli(['stack', 'up', '--with-prometheus'], env)
+    expect(withProm.stderr).toBe('')
+    expect(withProm.stdout).toContain('prometheus ready on http://127.0.0.1:19190 (5 targets every 5 s')
+    const promPid = pidOf('prometheus')
+    expect(alive(promPid)).toBe(true)
+    expect(readFileSync(join(stateDir, 'prometheus', 'prometheus.yml'), 'utf8')).toContain('"127.0.0.1:9101"')
+    const withStatus = JSON.parse(runCli(['stack', 'status', '--json'], env).stdout) as Array<{
+      name: string
+      ready: boolean
+    }>
+    expect(withStatus.map((s) => [s.name.split(' ')[0], s.ready])).toEqual([
+      ['kafka', true],
+      ['influxdb', true],
+      ['prometheus', true],
+    ])
+    const kept = runCli(['stack', 'up'], env)
+    expect(kept.stdout).toContain('prometheus kept')
+    expect(pidOf('prometheus')).toBe(promPid)
+
     const down = runCli(['stack', 'down'], env)
     expect(down.status).toBe(0)
+    expect(down.stdout).toContain(`prometheus stopped (pid ${promPid})`)
     expect(alive(kafkaPid)).toBe(false)
     expect(alive(influxPid)).toBe(false)
+    expect(alive(promPid)).toBe(false)
     const after = runCli(['stack', 'status'], env)
     expect(after.status).toBe(3)
     expect(after.stdout).toMatch(/kafka 4\.1\.1\s+stopped/)
