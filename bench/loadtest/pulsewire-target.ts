@@ -36,6 +36,8 @@ export interface PulsewireTargetOptions {
   keepData?: boolean
   env?: NodeJS.ProcessEnv
   log?: (line: string) => void
+  /** Run each process under `node --cpu-prof`, its profiles in `<dir>/<process>/` (written when it stops). */
+  cpuProfileDir?: string
 }
 
 const merge = (
@@ -112,6 +114,7 @@ export class PulsewireTarget implements LoadTarget {
           cli: join(this.#root, 'dist/cli/main.js'),
           cwd: this.#root,
           env: this.#env,
+          nodeArgs: this.#nodeArgs(name),
           logFile: join(dir, `${name}.log`),
         },
       )
@@ -226,6 +229,11 @@ export class PulsewireTarget implements LoadTarget {
       .exec(`DROP DATABASE ${ident(this.database)}`)
       .catch(() => undefined)
     if (this.#dir) rmSync(this.#dir, { recursive: true, force: true })
+  }
+
+  #nodeArgs(name: PulsewireProcess): string[] {
+    const profiles = this.options.cpuProfileDir
+    return profiles === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profiles, name)}`]
   }
 
   #service(name: PulsewireProcess): ServiceProcess {

@@ -17,6 +17,8 @@ export interface ServiceContext {
   cwd: string
   env: NodeJS.ProcessEnv
   logFile: string
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+  nodeArgs?: readonly string[]
 }
 
 /** A TCP port nothing listens on right now (the OS picks it). */
@@ -60,7 +62,7 @@ export class ServiceProcess {
     const child = spawnChild({
       name: this.name,
       command: process.execPath,
-      args: [this.context.cli, ...this.spec.args],
+      args: [...(this.context.nodeArgs ?? []), this.context.cli, ...this.spec.args],
       cwd: this.context.cwd,
       env: this.context.env,
       output: { logFile: this.context.logFile },

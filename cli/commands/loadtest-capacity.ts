@@ -2,6 +2,7 @@ import { createProgressWriter } from '../../bench/loadtest/progress.js'
 import { PulsewireTarget } from '../../bench/loadtest/pulsewire-target.js'
 import { formatStep, formatVerdict } from '../../bench/loadtest/capacity/format.js'
 import { runCapacitySearch, writeCapacityReport } from '../../bench/loadtest/capacity/run-capacity.js'
+import { ConfigError } from '../../core/errors.js'
 import { say } from '../context.js'
 import type { LoadtestFlags } from './loadtest.js'
 
@@ -15,7 +16,12 @@ export async function runCapacityCommand(
   flags: CapacityFlags,
   capacity: Record<string, string | undefined>,
 ): Promise<void> {
-  const { fault, json, out, keepData, ...numbers } = flags
+  const { fault, json, out, keepData, cpuProf, ...numbers } = flags
+  if (cpuProf !== undefined) {
+    throw new ConfigError('loadtest --find-capacity options', [
+      { path: '--cpu-prof', message: 'profile one run at the rate of interest, not a search' },
+    ])
+  }
   const note = (line: string): void => {
     process.stderr.write(`${line}\n`)
   }

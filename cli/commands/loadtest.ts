@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { type Command } from 'commander'
 import { ConfigError } from '../../core/errors.js'
 import { runLoadtest } from '../../bench/loadtest/engine.js'
@@ -30,6 +31,7 @@ export interface LoadtestFlags {
   json?: boolean
   out?: string
   keepData?: boolean
+  cpuProf?: string
   findCapacity?: boolean
   maxRate?: string
   warmUpRate?: string
@@ -77,6 +79,11 @@ export function registerLoadtest(program: Command): void {
     .option('--out <file|dir>', 'result file (default bench/results/loadtest-<timestamp>.json)')
     .option('--keep-data', "keep the run's InfluxDB database and the target's logs")
     .option(
+      '--cpu-prof <dir>',
+      'profile the gateway, storage and alerting (node --cpu-prof) into <dir>/<process>/; ' +
+        'summarise with node dist/bench/profiles/summarise.js <dir>',
+    )
+    .option(
       '--find-capacity',
       'search the sustained capacity under the latency SLO: a warm-up, a ladder from --rate, then bisection; ' +
         'each step a whole run judged on its steady window (PUBACK p99 ≤ 100 ms, visible in InfluxDB p99 ≤ 1 s, ' +
@@ -112,7 +119,7 @@ export function registerLoadtest(program: Command): void {
           })),
         )
       }
-      const { fault, json, out, keepData, ...numbers } = rest
+      const { fault, json, out, keepData, cpuProf, ...numbers } = rest
       const options = parseLoadtestOptions({ ...numbers, faults: fault })
       const unknown = options.faults.filter(
         (f) => !(PULSEWIRE_PROCESSES as readonly string[]).includes(f.process),
@@ -134,6 +141,7 @@ export function registerLoadtest(program: Command): void {
         deviceType: options.profile,
         keepData: keepData ?? false,
         log: note,
+        cpuProfileDir: cpuProf === undefined ? undefined : resolve(cpuProf),
       })
       const controller = new AbortController()
       const stop = (): void => controller.abort()

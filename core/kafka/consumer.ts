@@ -63,11 +63,23 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   let running = false
   let pausedByCaller = false
   let loopDone: Promise<void> = Promise.resolve()
+  // node-rdkafka's assignments() builds its array natively on every call (6-8 % of storage's and
+  // alerting's CPU when asked once per batch, bench/profiles/README.md). The assignment changes
+  // only in a rebalance callback (node-rdkafka assigns right after emitting 'rebalance', in the
+  // same callback) or by assign() at start, so it is cached between them; inside the callback,
+  // before the assign has happened, it is read afresh.
+  let assignmentCache: ReturnType<typeof client.assignments> | undefined
+  let rebalancing = false
+  const assignments = (): ReturnType<typeof client.assignments> => {
+    if (rebalancing) return client.assignments()
+    assignmentCache ??= client.assignments()
+    return assignmentCache
+  }
   // Partitions a long batch paused (see handleKeepingMembership), for the lag gauge.
   let batchPaused: readonly TopicPartition[] = []
   const lag = options.registry
     ? trackConsumerLag({ ...options, registry: options.registry }, client, book, () =>
-        pausedByCaller ? client.assignments() : batchPaused,
+        pausedByCaller ? assignments() : batchPaused,
       )
     : undefined
 
@@ -92,6 +104,13 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   })
   // Emitted by node-rdkafka before it calls assign/unassign (incremental ones for cooperative).
   client.on('rebalance', (err, assignment) => {
+    rebalancing = true
+    assignmentCache = undefined
+    // Microtasks run once the native callback has returned, that is after node-rdkafka's assign.
+    queueMicrotask(() => {
+      rebalancing = false
+      assignmentCache = undefined
+    })
     const event = err.code === -175 ? 'assigned' : 'revoked'
     if (event === 'revoked') {
       // Revoked partitions go to another member: hand over what this member finished, and
@@ -173,7 +192,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
           if (!outcome.ok) throw outcome.err
           return carried
         }
-        const fresh = client.assignments().filter((tp) => !paused.some((p) => samePartition(p, tp)))
+        const fresh = assignments().filter((tp) => !paused.some((p) => samePartition(p, tp)))
         if (fresh.length > 0) {
           if (paused.length === 0) log.info('batch still in progress; pausing fetches and polling on')
           client.pause(fresh.map(({ topic, partition }) => ({ topic, partition })))
@@ -186,7 +205,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       batchPaused = []
       // Partitions revoked meanwhile are no longer ours to resume; a pause() of the port's own
       // (a caller holding the consumer) outlives the batch.
-      const ours = client.assignments().filter((tp) => paused.some((p) => samePartition(p, tp)))
+      const ours = assignments().filter((tp) => paused.some((p) => samePartition(p, tp)))
       if (ours.length > 0 && !pausedByCaller) {
         try {
           client.resume(ours.map(({ topic, partition }) => ({ topic, partition })))
@@ -206,7 +225,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       const records = messages.map(toRecord)
       // Only records of partitions this member still holds: a poll that served a rebalance can
       // return records fetched before it (they are fetched again from the committed offset).
-      const held = new Set(client.assignments().map((tp) => partitionKey(tp.topic, tp.partition)))
+      const held = new Set(assignments().map((tp) => partitionKey(tp.topic, tp.partition)))
       const mine = records.filter((r) => held.has(partitionKey(r.topic, r.partition)))
       if (mine.length === 0) continue
       const revokedMeanwhile = new Set<string>()
@@ -239,6 +258,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
             )
             return
           }
+          assignmentCache = undefined
           if (options.assign) client.assign(options.assign.map((tp) => ({ ...tp })))
           else client.subscribe([...options.topics])
           running = true
@@ -256,13 +276,13 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     },
     pause: () => {
       pausedByCaller = true
-      client.pause(client.assignments())
+      client.pause(assignments())
     },
     resume: () => {
       pausedByCaller = false
-      client.resume(client.assignments())
+      client.resume(assignments())
     },
-    assignments: () => client.assignments().map(({ topic, partition }) => ({ topic, partition })),
+    assignments: () => assignments().map(({ topic, partition }) => ({ topic, partition })),
     committedOffsets: () => book.committedOffsets(),
   }
   registerNativeConsumer(port, client)

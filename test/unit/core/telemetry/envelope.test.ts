@@ -66,8 +66,32 @@ describe('core > telemetry > envelope', () => {
   })
 
   it('rejects 64-bit integers that a JS number cannot hold exactly', () => {
-    const writer = pulsewire.telemetry.v1.Telemetry.encode({ deviceId: 'd' })
-    writer.uint32(24).uint64('18446744073709551615') // field 3 (seq), varint: 2^64 - 1
-    expect(decodeTelemetry(writer.finish())).toMatchObject({ ok: false, error: { reason: 'unsafe_integer' } })
+    // Raw varints, as a hostile device would write them (protobufjs decodes int64 as numbers).
+    const varint = (v: bigint): number[] => {
+      const out: number[] = []
+      do {
+        const low = Number(v & 0x7fn)
+        v >>= 7n
+        out.push(v > 0n ? low | 0x80 : low)
+      } while (v > 0n)
+      return out
+    }
+    const withSeq = (seq: bigint): Uint8Array => {
+      const head = pulsewire.telemetry.v1.Telemetry.encode({
+        deviceId: 'd',
+        deviceType: pulsewire.telemetry.v1.DeviceType.DEVICE_TYPE_BEDSIDE_MONITOR,
+      }).finish()
+      return Uint8Array.from([...head, 24, ...varint(seq)]) // field 3 (seq), wire type 0
+    }
+    for (const seq of [2n ** 64n - 1n, 2n ** 53n + 1n, 2n ** 53n]) {
+      expect(decodeTelemetry(withSeq(seq)), String(seq)).toMatchObject({
+        ok: false,
+        error: { reason: 'unsafe_integer' },
+      })
+    }
+    expect(decodeTelemetry(withSeq(2n ** 53n - 1n))).toMatchObject({
+      ok: true,
+      value: { seq: Number.MAX_SAFE_INTEGER },
+    })
   })
 })
