@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'fault-rate': { type: 'string', default: '1000' },
     'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
     'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
+    'telegraf-faults': { type: 'string', default: 'telegraf-edge@10,telegraf-store@20' },
     'no-results-md': { type: 'boolean', default: false },
     // Sustained capacity under the latency SLO instead of fixed rates (bench/capacity-compare.ts):
     // one search per target and --samples value (a list here, e.g. 5,10), steps taking turns.
@@ -82,6 +83,7 @@ const reports: LoadReport[] = []
 const faultsOf: Record<string, string> = {
   pulsewire: values['pulsewire-faults'],
   peer: values['peer-faults'],
+  telegraf: values['telegraf-faults'],
 }
 const rounds = [
   ...rates.map((rate) => ({ rate, faulty: false })),

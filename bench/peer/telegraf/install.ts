@@ -55,7 +55,17 @@ export async function ensureTelegraf(options: EnsureTelegrafOptions): Promise<st
     throw new PipelineError(
       'STACK_PREREQUISITE_MISSING',
       `the Telegraf peer needs ${binary} (Telegraf ${TELEGRAF_VERSION})${found ? `, found ${found}` : ''}; ` +
-        'building it needs Go (https://go.dev/dl/, or apt-get install golang-go ≥ 1.24)',
+        'building it needs Go ≥ 1.21 (https://go.dev/dl/)',
+    )
+  }
+  // Telegraf 1.37.2's go.mod needs Go 1.25.5. A go ≥ 1.21 fetches that toolchain itself
+  // (GOTOOLCHAIN=auto, the default); an older one (Debian bookworm's golang-go is 1.19) cannot.
+  const goVersion = /go(\d+)\.(\d+)/.exec(spawnSync('go', ['version'], { encoding: 'utf8' }).stdout)
+  if (!goVersion || Number(goVersion[1]) * 100 + Number(goVersion[2]) < 121) {
+    throw new PipelineError(
+      'STACK_PREREQUISITE_MISSING',
+      `building Telegraf ${TELEGRAF_VERSION} needs Go ≥ 1.21 (it then fetches Go 1.25.5 itself); ` +
+        `found ${goVersion?.[0] ?? 'no version'} (https://go.dev/dl/)`,
     )
   }
   const gobin = join(binary, '..')

@@ -8,6 +8,7 @@ import { createInfluxAdapter } from '../../../core/influx/client.js'
 import { createKafkaAdmin } from '../../../core/kafka/admin.js'
 import { spawnChild, waitReady, type Child } from '../../../core/process/child-process.js'
 import { findRepoRoot } from '../../../core/repo-root.js'
+import { retry } from '../../../core/retry.js'
 import { CHANNEL_SPECS, CHANNELS } from '../../../core/telemetry/topics.js'
 import { startGroupAtEnd } from '../../loadtest/group-offsets.js'
 import { localStackProcesses } from '../../loadtest/stack-processes.js'
@@ -124,7 +125,14 @@ export function createTelegrafPeerTarget(options: TelegrafPeerOptions = {}): Loa
           influxSchema.parse({ url: influxUrl, bucket: `${database}/autogen` }),
         ).ensureBucket()
         // Committed offsets before the agent joins, so its lag is measured from the first record.
-        await startGroupAtEnd(kafkaSchema.parse({ brokers, clientId: 'pulsewire-peer' }), groupId, [topic])
+        // A topic created a moment ago may have no partition leaders yet ("Not leader for
+        // partition"): reading its end offsets is retried until they are elected.
+        const kafka = kafkaSchema.parse({ brokers, clientId: 'pulsewire-peer' })
+        await retry(() => startGroupAtEnd(kafka, groupId, [topic]), {
+          attempts: 20,
+          initialDelayMs: 250,
+          maxDelayMs: 2_000,
+        })
         writeFileSync(
           join(dir, 'telegraf-edge.conf'),
           edgeConfig({
