@@ -35,6 +35,12 @@ export function telegrafBinaryVersion(binary: string): string | undefined {
   return line.exec(`${info.stdout}`)?.[1]
 }
 
+/** Whether `go version` output names a Go that can build Telegraf 1.37.2 (≥ 1.21: toolchain switching). */
+export function goCanBuildTelegraf(goVersionOutput: string): boolean {
+  const version = /\bgo(\d+)\.(\d+)/.exec(goVersionOutput)
+  return version !== null && Number(version[1]) * 100 + Number(version[2]) >= 121
+}
+
 export interface EnsureTelegrafOptions {
   root: string
   env?: NodeJS.ProcessEnv
@@ -60,12 +66,12 @@ export async function ensureTelegraf(options: EnsureTelegrafOptions): Promise<st
   }
   // Telegraf 1.37.2's go.mod needs Go 1.25.5. A go ≥ 1.21 fetches that toolchain itself
   // (GOTOOLCHAIN=auto, the default); an older one (Debian bookworm's golang-go is 1.19) cannot.
-  const goVersion = /go(\d+)\.(\d+)/.exec(spawnSync('go', ['version'], { encoding: 'utf8' }).stdout)
-  if (!goVersion || Number(goVersion[1]) * 100 + Number(goVersion[2]) < 121) {
+  const goSays = spawnSync('go', ['version'], { encoding: 'utf8' }).stdout
+  if (!goCanBuildTelegraf(goSays)) {
     throw new PipelineError(
       'STACK_PREREQUISITE_MISSING',
       `building Telegraf ${TELEGRAF_VERSION} needs Go ≥ 1.21 (it then fetches Go 1.25.5 itself); ` +
-        `found ${goVersion?.[0] ?? 'no version'} (https://go.dev/dl/)`,
+        `found "${goSays.trim()}" (https://go.dev/dl/)`,
     )
   }
   const gobin = join(binary, '..')
