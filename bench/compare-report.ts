@@ -107,6 +107,17 @@ export function highestZeroLoss(summaries: readonly RunSummary[]): Record<string
   return out
 }
 
+/** What each peer target of bench:compare is, for the heading. */
+const PEER_NAMES: Record<string, string> = {
+  peer: 'Mosquitto + naive bridge',
+  telegraf: 'Mosquitto + Telegraf',
+}
+
+function peersIn(summaries: readonly RunSummary[]): string {
+  const peers = [...new Set(summaries.map((s) => s.target))].filter((t) => t !== 'pulsewire')
+  return peers.length === 0 ? 'its peers' : peers.map((t) => PEER_NAMES[t] ?? t).join(' and ')
+}
+
 export function renderComparison(input: {
   command: string
   machine: string
@@ -132,7 +143,7 @@ export function renderComparison(input: {
     ].join(' | '),
   )
   return [
-    '## Pulsewire vs. Mosquitto + naive bridge (same load generator, same reconciliation)',
+    `## Pulsewire vs. ${peersIn(input.summaries)} (same load generator, same reconciliation)`,
     '',
     `Command: \`${input.command}\` on ${input.machine}; raw reports in \`${input.resultFile}\`.`,
     'Open-loop QoS 1 load, latencies from the scheduled send time (ms); loss = readings acknowledged to the device but',

@@ -19,6 +19,7 @@ import type { LoadReport } from './loadtest/report.js'
 import type { LoadTarget } from './loadtest/target.js'
 import { renderComparison, summarise, type RunSummary } from './compare-report.js'
 import { createPeerTarget } from './peer/peer-target.js'
+import { createTelegrafPeerTarget } from './peer/telegraf/telegraf-target.js'
 import { compareCapacity } from './capacity-compare.js'
 import { renderCapacity } from './capacity-report.js'
 import { machine } from './proc-stats.js'
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'fault-rate': { type: 'string', default: '1000' },
     'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
     'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
+    'telegraf-faults': { type: 'string', default: 'telegraf-edge@10,telegraf-store@20' },
     'no-results-md': { type: 'boolean', default: false },
     // Sustained capacity under the latency SLO instead of fixed rates (bench/capacity-compare.ts):
     // one search per target and --samples value (a list here, e.g. 5,10), steps taking turns.
@@ -55,6 +57,8 @@ const log = (line: string): void => {
 const targets: Record<string, () => LoadTarget> = {
   pulsewire: () => new PulsewireTarget({ log }),
   peer: () => createPeerTarget({ log }),
+  // Mosquitto + Telegraf (bench/peer/telegraf); its start builds Telegraf into .cache if missing.
+  telegraf: () => createTelegrafPeerTarget({ log }),
 }
 const chosen = values.targets.split(',')
 const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()
@@ -79,6 +83,7 @@ const reports: LoadReport[] = []
 const faultsOf: Record<string, string> = {
   pulsewire: values['pulsewire-faults'],
   peer: values['peer-faults'],
+  telegraf: values['telegraf-faults'],
 }
 const rounds = [
   ...rates.map((rate) => ({ rate, faulty: false })),
@@ -92,7 +97,10 @@ const plans = (() => {
     if (unknown.length > 0) {
       throw new ConfigError(
         'compare options',
-        unknown.map((name) => ({ path: '--targets', message: `unknown target ${name}: pulsewire or peer` })),
+        unknown.map((name) => ({
+          path: '--targets',
+          message: `unknown target ${name}: pulsewire, peer or telegraf`,
+        })),
       )
     }
     return rounds.flatMap(({ rate, faulty }) =>
@@ -185,7 +193,10 @@ async function capacityMode(): Promise<void> {
     process.stderr.write(
       `${formatError(
         new ConfigError('compare options', [
-          ...unknown.map((name) => ({ path: '--targets', message: `unknown target ${name}` })),
+          ...unknown.map((name) => ({
+            path: '--targets',
+            message: `unknown target ${name}: pulsewire, peer or telegraf`,
+          })),
           ...(samples.some((k) => !Number.isInteger(k) || k < 1)
             ? [{ path: '--samples', message: 'a list of whole numbers ≥ 1, e.g. 5,10' }]
             : []),

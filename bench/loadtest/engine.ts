@@ -78,8 +78,9 @@ export async function runLoadtest(
     const current: { ledger?: RunLedger } = {}
     const tapOptions = { brokers: endpoints.kafka.brokers, devices, clock: fine }
     taps.push(
-      createTelemetryTap({ ...tapOptions, topics: endpoints.kafka.topics }, (d, seq, at) =>
-        current.ledger?.inKafka(d, seq, at),
+      createTelemetryTap(
+        { ...tapOptions, topics: endpoints.kafka.topics, format: endpoints.kafka.format },
+        (d, seq, at) => current.ledger?.inKafka(d, seq, at),
       ),
     )
     if (endpoints.alertTopic) {

@@ -7,6 +7,7 @@ import { createKafkaConsumer, type KafkaConsumer } from '../../core/kafka/consum
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import { decodeTelemetry } from '../../core/telemetry/envelope.js'
 import { isHeartbeat } from '../../core/telemetry/heartbeat.js'
+import { decodeLineRecord } from './line-protocol.js'
 import type { FineClock } from './open-loop.js'
 
 export interface Tap {
@@ -78,11 +79,36 @@ function createTap(
   }
 }
 
-/** Telemetry as it lands in Kafka: (device, seq) and the time a consumer could first read it. */
+/** How a target's telemetry records are encoded (LoadTargetEndpoints.kafka.format). */
+export type TelemetryFormat = 'protobuf' | 'influx-line'
+
+/**
+ * Telemetry as it lands in Kafka: (device, seq) and the time a consumer could first read it.
+ * 'protobuf': one record per message, our payload. 'influx-line': one record per point, each
+ * carrying tag device_id and field seq; a message counts when its first point arrives, later
+ * points of the same (device, seq) are the rest of that message, not copies (so a peer's
+ * redelivered duplicates are not counted in this format).
+ */
 export function createTelemetryTap(
-  options: TapOptions,
+  options: TapOptions & { format?: TelemetryFormat },
   onTelemetry: (device: number, seq: number, arrivedMs: number) => void,
 ): Tap {
+  if (options.format === 'influx-line') {
+    const seen = new Map<number, Set<number>>()
+    return createTap(options, (device, record, arrived) => {
+      const points = decodeLineRecord(record.value)
+      if (!points) return false
+      for (const point of points) {
+        if (point.deviceId !== record.key) return false
+        let seqs = seen.get(device)
+        if (!seqs) seen.set(device, (seqs = new Set()))
+        if (seqs.has(point.seq)) continue
+        seqs.add(point.seq)
+        onTelemetry(device, point.seq, arrived)
+      }
+      return true
+    })
+  }
   return createTap(options, (device, record, arrived) => {
     const decoded = decodeTelemetry(record.value)
     if (!decoded.ok) return false

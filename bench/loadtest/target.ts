@@ -1,4 +1,5 @@
 import type { TargetGroup } from './group-lag.js'
+import type { TelemetryFormat } from './taps.js'
 
 /**
  * What a load test runs against: our pipeline, or a peer (bench/peer) driven by the same load
@@ -16,8 +17,12 @@ export interface LoadTargetEndpoints {
   mqttUrl: string
   /** MQTT password per device id; undefined when the broker takes anonymous clients. */
   credentials?: Readonly<Record<string, string>>
-  /** Kafka bootstrap servers and the topics the target writes the raw telemetry payload to (key = device id). */
-  kafka: { brokers: string; topics: readonly string[] }
+  /**
+   * Kafka bootstrap servers and the topics the target writes telemetry to (key = device id):
+   * our protobuf payload ('protobuf', the default) or InfluxDB line protocol with tag device_id
+   * and integer field seq ('influx-line': one record per point, as Telegraf's outputs.kafka writes).
+   */
+  kafka: { brokers: string; topics: readonly string[]; format?: TelemetryFormat }
   /** InfluxDB 1.8 database where readings land: measurement per family, tag device_id, field per metric, time = reading time. */
   influx: { url: string; database: string; measurement: string }
   /** Kafka topic of alert events (pulsewire.alerts.v1 AlertEvent) when the target raises alerts; absent for peers without alerting. */

@@ -46,3 +46,21 @@ describe('unit > bench > comparison report', () => {
     expect(text).toContain('**peer**: highest offered rate with zero loss: **none of the rates tried**')
   })
 })
+
+describe('unit > bench > comparison report heading', () => {
+  it('names the peers in the run', () => {
+    const render = (targets: string[]): string =>
+      renderComparison({
+        command: 'node dist/bench/compare.js',
+        machine: '2 cores',
+        resultFile: 'bench/results/compare-x.json',
+        summaries: targets.map((t) => run(t, 500, true)),
+      }).split('\n')[0]!
+    expect(render(['pulsewire', 'peer'])).toBe(
+      '## Pulsewire vs. Mosquitto + naive bridge (same load generator, same reconciliation)',
+    )
+    expect(render(['pulsewire', 'peer', 'telegraf'])).toBe(
+      '## Pulsewire vs. Mosquitto + naive bridge and Mosquitto + Telegraf (same load generator, same reconciliation)',
+    )
+  })
+})
