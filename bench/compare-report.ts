@@ -112,6 +112,8 @@ export function renderComparison(input: {
   machine: string
   resultFile: string
   summaries: readonly RunSummary[]
+  /** Markdown image lines (bench/report/compare-images.ts), shown under the headline. */
+  images?: readonly string[]
 }): string {
   const best = highestZeroLoss(input.summaries)
   const rows = input.summaries.map((s) =>
@@ -146,6 +148,7 @@ export function renderComparison(input: {
         `- **${target}**: highest offered rate with zero loss: **${rate === null ? 'none of the rates tried' : `${rate.toLocaleString('en')} msg/s`}**`,
     ),
     '',
+    ...(input.images && input.images.length > 0 ? [...input.images, ''] : []),
     '| target | rate msg/s | offered / acked msg/s (avg, ramp incl.) | stored / acked readings | lost readings | PUBACK p50 / p99 | → Kafka p99 | → InfluxDB p50 / p99 | → alert p99 | CPU µs/msg all / without alerting | CPU % by process |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map((r) => `| ${r} |`),

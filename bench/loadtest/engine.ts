@@ -18,6 +18,7 @@ import { storedPerDevice, waitUntilSettled } from './settle.js'
 import type { StoreLocation } from './stored-readings.js'
 import { createAlertTap, createTelemetryTap, type Tap } from './taps.js'
 import type { LoadTarget } from './target.js'
+import { RunTimeline, percentileCurve } from './timeline.js'
 import { createVisibilityProbes } from './visibility-probes.js'
 import { groupLag } from './group-lag.js'
 
@@ -113,6 +114,8 @@ export async function runLoadtest(
       (d, e) => isAlarmDevice(d) && (e.metric === 'spo2' || e.kind === 'score'),
     )
     current.ledger = run
+    const timeline = new RunTimeline(startMs, options.probeEvery)
+    run.onLatency = (hop, ms) => timeline.record(hop, ms)
     const ql = createInfluxQl(endpoints.influx.url, endpoints.influx.database)
     const store: StoreLocation = {
       ql,
@@ -128,6 +131,7 @@ export async function runLoadtest(
       clock: fine,
       pollMs: options.probePollMs,
       steadyFromMs: startMs + schedule.rampUpMs,
+      onVisible: (ms) => timeline.record('influxVisible', ms),
     })
     probes = probeSet
     const alarm: AlarmPattern = {
@@ -169,6 +173,8 @@ export async function runLoadtest(
     progressTimer = setInterval(() => {
       const now = fine.now()
       const dt = Math.max(0.001, (now - last.at) / 1000)
+      const totals = { sent: run.sent, acked: run.acked, kafka: run.kafkaDistinct }
+      timeline.tick(now, { ...totals, visible: probeSet.stats.visible }, monitor.cpuWindow(dt))
       hooks.onProgress?.({
         phase,
         elapsedS: (now - startMs) / 1000,
@@ -292,6 +298,13 @@ export async function runLoadtest(
       },
       steady: run.steadyWindow({ influxVisible: probeSet.steadyHistogram.summary(), lagRecords }),
       resources: monitor.usage(run.sent, loadSeconds),
+      timeline: timeline.points(),
+      distribution: {
+        puback: percentileCurve(run.puback),
+        kafka: percentileCurve(run.kafka),
+        influxVisible: percentileCurve(probeSet.histogram),
+        alert: percentileCurve(run.alert),
+      },
       notes: [
         ...(endpoints.notes ?? []),
         'loadgen: the load generator, with its Kafka taps and InfluxDB probes',

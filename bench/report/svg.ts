@@ -22,6 +22,7 @@ export interface LineChartSpec {
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf']
 const MARGIN = { left: 64, right: 16, top: 32, bottom: 48 }
+const LEGEND_WIDTH = 130
 
 export function escapeXml(text: string): string {
   // Characters XML 1.0 forbids outright are replaced, not escaped: they have no escape.
@@ -75,15 +76,34 @@ export function lineChart(spec: LineChartSpec): string {
     ),
     `<text transform="translate(12 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text></g>`,
   ]
+  // Legend entries wrap onto further rows rather than run off the right edge.
+  const perRow = Math.max(1, Math.floor((plotW - 8) / LEGEND_WIDTH))
   for (const [i, s] of spec.series.entries()) {
     const colour = COLOURS[i % COLOURS.length] ?? '#000'
+    const lx = MARGIN.left + 8 + (i % perRow) * LEGEND_WIDTH
+    const ly = MARGIN.top + 12 + Math.floor(i / perRow) * 13
     parts.push(
       `<g class="series" data-name="${escapeXml(s.name)}"><path fill="none" stroke="${colour}" stroke-width="1.5" d="${path(s, px, py)}"/>`,
-      `<text x="${MARGIN.left + 8 + i * 120}" y="${MARGIN.top + 12}" fill="${colour}">${escapeXml(s.name)}</text></g>`,
+      ...isolated(s).map(
+        ([x, y]) => `<circle cx="${fmt(px(x))}" cy="${fmt(py(y))}" r="2.5" fill="${colour}"/>`,
+      ),
+      `<text x="${lx}" y="${ly}" fill="${colour}">${escapeXml(s.name)}</text></g>`,
     )
   }
   parts.push('</svg>')
   return parts.join('\n')
+}
+
+/** Points with a gap (or the end) on both sides: a path draws nothing there, so they get a dot. */
+function isolated(s: LineSeries): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  s.points.forEach(([x, y], i) => {
+    if (y === null) return
+    const before = s.points[i - 1]?.[1]
+    const after = s.points[i + 1]?.[1]
+    if ((before === undefined || before === null) && (after === undefined || after === null)) out.push([x, y])
+  })
+  return out
 }
 
 /** M/L path commands; a null y ends a segment, so a gap is drawn as a gap. */
@@ -99,4 +119,59 @@ function path(s: LineSeries, px: (x: number) => number, py: (y: number) => numbe
     pen = 'L'
   }
   return commands.join(' ')
+}
+
+export interface BarChartSpec {
+  title: string
+  yLabel: string
+  bars: ReadonlyArray<{ label: string; value: number | null }>
+  width?: number
+  height?: number
+}
+
+/** Vertical bars with their value above; a null value is a labelled empty slot ("none"). */
+export function barChart(spec: BarChartSpec): string {
+  const width = spec.width ?? 640
+  const height = spec.height ?? 320
+  const values = spec.bars.flatMap((b) => (b.value === null ? [] : [b.value]))
+  const y1 = Math.max(1, ...values)
+  const ticks = niceTicks(0, y1)
+  const top = Math.max(y1, ...ticks)
+  const plotW = width - MARGIN.left - MARGIN.right
+  const plotH = height - MARGIN.top - MARGIN.bottom
+  const py = (y: number): number => MARGIN.top + plotH - (y / top) * plotH
+  const slot = plotW / Math.max(1, spec.bars.length)
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(spec.title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${escapeXml(spec.title)}</text>`,
+    `<g class="axis y-axis"><line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${MARGIN.top + plotH}" stroke="#333"/>`,
+    ...ticks.map(
+      (t) =>
+        `<text x="${MARGIN.left - 4}" y="${fmt(py(t) + 4)}" text-anchor="end">${escapeXml(fmt(t))}</text>` +
+        `<line x1="${MARGIN.left}" y1="${fmt(py(t))}" x2="${MARGIN.left + plotW}" y2="${fmt(py(t))}" stroke="#eee"/>`,
+    ),
+    `<text transform="translate(12 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text></g>`,
+    `<g class="axis x-axis"><line x1="${MARGIN.left}" y1="${MARGIN.top + plotH}" x2="${MARGIN.left + plotW}" y2="${MARGIN.top + plotH}" stroke="#333"/></g>`,
+  ]
+  for (const [i, b] of spec.bars.entries()) {
+    const colour = COLOURS[i % COLOURS.length] ?? '#000'
+    const cx = MARGIN.left + slot * (i + 0.5)
+    const barW = Math.min(80, slot * 0.6)
+    const label = `<text x="${fmt(cx)}" y="${MARGIN.top + plotH + 14}" text-anchor="middle">${escapeXml(b.label)}</text>`
+    if (b.value === null) {
+      parts.push(
+        `<g class="bar" data-name="${escapeXml(b.label)}">${label}<text x="${fmt(cx)}" y="${fmt(py(0) - 4)}" text-anchor="middle">none</text></g>`,
+      )
+      continue
+    }
+    parts.push(
+      `<g class="bar" data-name="${escapeXml(b.label)}" data-value="${b.value}">` +
+        `<rect x="${fmt(cx - barW / 2)}" y="${fmt(py(b.value))}" width="${fmt(barW)}" height="${fmt(py(0) - py(b.value))}" fill="${colour}"/>` +
+        `<text x="${fmt(cx)}" y="${fmt(py(b.value) - 4)}" text-anchor="middle">${escapeXml(b.value.toLocaleString('en-US'))}</text>${label}</g>`,
+    )
+  }
+  parts.push('</svg>')
+  return parts.join('\n')
 }

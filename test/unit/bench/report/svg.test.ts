@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { escapeXml, lineChart, niceTicks } from '../../../../bench/report/svg.js'
+import { barChart, escapeXml, lineChart, niceTicks } from '../../../../bench/report/svg.js'
 import { findAll, parseXml } from '../../../helpers/xml.js'
 
 const chart = (title = 'throughput', name = 'offered') =>
@@ -67,6 +67,65 @@ describe('bench > report > svg', () => {
       `<script>alert("x")</script> & 'q' \uFFFD`,
     )
     expect(escapeXml('a&b<c>"\'')).toBe('a&amp;b&lt;c&gt;&quot;&apos;')
+  })
+
+  it('draws a point alone between gaps as a dot (a path alone would draw nothing there)', () => {
+    const svg = parseXml(
+      lineChart({
+        title: 'alerts',
+        xLabel: 's',
+        yLabel: 'ms',
+        series: [
+          {
+            name: 'p99',
+            points: [
+              [0, null],
+              [1, 120],
+              [2, null],
+              [3, 90],
+              [4, 95],
+            ],
+          },
+        ],
+      }),
+    )
+    const dots = findAll(svg, (e) => e.name === 'circle')
+    expect(dots).toHaveLength(1)
+    expect(findAll(svg, (e) => e.name === 'path')[0]?.attributes.d?.match(/L/g)).toHaveLength(1)
+  })
+
+  it('wraps a long legend onto further rows inside the chart', () => {
+    const series = Array.from({ length: 8 }, (_, i) => ({
+      name: `process-${i}`,
+      points: [[0, i]] as Array<[number, number]>,
+    }))
+    const svg = parseXml(lineChart({ title: 'cpu', xLabel: 's', yLabel: '%', series, width: 640 }))
+    const legend = findAll(svg, (e) => e.attributes.class === 'series').map(
+      (g) => findAll(g, (e) => e.name === 'text')[0]!,
+    )
+    for (const t of legend) expect(Number(t.attributes.x)).toBeLessThan(640 - 16)
+    expect(new Set(legend.map((t) => t.attributes.y)).size).toBeGreaterThan(1)
+  })
+
+  it('draws bars with their values, and an empty slot for none', () => {
+    const svg = parseXml(
+      barChart({
+        title: 'capacity',
+        yLabel: 'msg/s',
+        bars: [
+          { label: 'pulsewire ×5', value: 2_000 },
+          { label: 'peer ×5', value: 1_000 },
+          { label: 'telegraf <x>', value: null },
+        ],
+      }),
+    )
+    const bars = findAll(svg, (e) => e.attributes.class === 'bar')
+    expect(bars.map((b) => b.attributes['data-name'])).toEqual(['pulsewire ×5', 'peer ×5', 'telegraf <x>'])
+    const heights = bars.map((b) => Number(findAll(b, (e) => e.name === 'rect')[0]?.attributes.height ?? 0))
+    expect(heights[0]).toBeCloseTo(2 * (heights[1] ?? 0), 0)
+    expect(heights[2]).toBe(0)
+    expect(findAll(bars[0]!, (e) => e.name === 'text').map((t) => t.text)).toContain('2,000')
+    expect(findAll(bars[2]!, (e) => e.name === 'text').map((t) => t.text)).toContain('none')
   })
 
   it('picks round ticks', () => {
