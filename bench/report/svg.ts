@@ -51,9 +51,14 @@ export function lineChart(spec: LineChartSpec): string {
   const xs = spec.series.flatMap((s) => s.points.map(([x]) => x))
   const ys = spec.series.flatMap((s) => s.points.flatMap(([, y]) => (y === null ? [] : [y])))
   const [x0, x1] = [Math.min(...xs, 0), Math.max(...xs, 1)]
-  const [y0, y1] = [Math.min(0, ...ys), Math.max(1, ...ys)]
   const plotW = width - MARGIN.left - MARGIN.right
   const plotH = height - MARGIN.top - MARGIN.bottom
+  // Legend entries wrap onto further rows rather than run off the right edge; the y range
+  // gets headroom for them, so the highest line does not run through the legend.
+  const perRow = Math.max(1, Math.floor((plotW - 8) / LEGEND_WIDTH))
+  const legendH = Math.ceil(spec.series.length / perRow) * 13 + 6
+  const yMin = Math.min(0, ...ys)
+  const [y0, y1] = [yMin, yMin + (Math.max(1, ...ys) - yMin) * (plotH / Math.max(1, plotH - legendH))]
   const px = (x: number): number => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * plotW
   const py = (y: number): number => MARGIN.top + plotH - ((y - y0) / (y1 - y0 || 1)) * plotH
   const formatX = spec.formatX ?? fmt
@@ -76,8 +81,6 @@ export function lineChart(spec: LineChartSpec): string {
     ),
     `<text transform="translate(12 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}</text></g>`,
   ]
-  // Legend entries wrap onto further rows rather than run off the right edge.
-  const perRow = Math.max(1, Math.floor((plotW - 8) / LEGEND_WIDTH))
   for (const [i, s] of spec.series.entries()) {
     const colour = COLOURS[i % COLOURS.length] ?? '#000'
     const lx = MARGIN.left + 8 + (i % perRow) * LEGEND_WIDTH
