@@ -137,7 +137,8 @@ export function barChart(spec: BarChartSpec): string {
   const width = spec.width ?? 640
   const height = spec.height ?? 320
   const values = spec.bars.flatMap((b) => (b.value === null ? [] : [b.value]))
-  const y1 = Math.max(1, ...values)
+  // Headroom above the highest bar for its value label.
+  const y1 = Math.max(1, ...values) * 1.12
   const ticks = niceTicks(0, y1)
   const top = Math.max(y1, ...ticks)
   const plotW = width - MARGIN.left - MARGIN.right
