@@ -18,7 +18,7 @@ import { storedPerDevice, waitUntilSettled } from './settle.js'
 import type { StoreLocation } from './stored-readings.js'
 import { createAlertTap, createTelemetryTap, type Tap } from './taps.js'
 import type { LoadTarget } from './target.js'
-import { RunTimeline, percentileCurve } from './timeline.js'
+import { RunTimeline, percentileCurves } from './timeline.js'
 import { createVisibilityProbes } from './visibility-probes.js'
 import { groupLag } from './group-lag.js'
 
@@ -173,8 +173,13 @@ export async function runLoadtest(
     progressTimer = setInterval(() => {
       const now = fine.now()
       const dt = Math.max(0.001, (now - last.at) / 1000)
-      const totals = { sent: run.sent, acked: run.acked, kafka: run.kafkaDistinct }
-      timeline.tick(now, { ...totals, visible: probeSet.stats.visible }, monitor.cpuWindow(dt))
+      const totals = {
+        sent: run.sent,
+        acked: run.acked,
+        kafka: run.kafkaDistinct,
+        visible: probeSet.stats.visible,
+      }
+      timeline.tick(now, totals, monitor.cpuWindow(dt))
       hooks.onProgress?.({
         phase,
         elapsedS: (now - startMs) / 1000,
@@ -252,6 +257,7 @@ export async function runLoadtest(
       options.qos,
     )
 
+    const { puback, kafka, alert } = run
     const loadSeconds = Math.max(0.001, (loadEnd - startMs) / 1000)
     const settledAfterS = round((lastStoredAtMs - startMs) / 1000)
     const rate = (messages: number, seconds = loadSeconds): Throughput => ({
@@ -299,12 +305,7 @@ export async function runLoadtest(
       steady: run.steadyWindow({ influxVisible: probeSet.steadyHistogram.summary(), lagRecords }),
       resources: monitor.usage(run.sent, loadSeconds),
       timeline: timeline.points(),
-      distribution: {
-        puback: percentileCurve(run.puback),
-        kafka: percentileCurve(run.kafka),
-        influxVisible: percentileCurve(probeSet.histogram),
-        alert: percentileCurve(run.alert),
-      },
+      distribution: percentileCurves({ puback, kafka, alert, influxVisible: probeSet.histogram }),
       notes: [
         ...(endpoints.notes ?? []),
         'loadgen: the load generator, with its Kafka taps and InfluxDB probes',

@@ -140,3 +140,14 @@ export function percentileCurve(h: LatencyHistogram): Array<[number, number]> {
   if (max !== null) curve.push([1, max])
   return curve
 }
+
+/** The percentile curve of each named histogram (the report's `distribution`). */
+export function percentileCurves<K extends string>(
+  histograms: Record<K, LatencyHistogram>,
+): Record<K, Array<[number, number]>> {
+  const entries = Object.entries(histograms) as Array<[K, LatencyHistogram]>
+  return Object.fromEntries(entries.map(([k, h]) => [k, percentileCurve(h)])) as Record<
+    K,
+    Array<[number, number]>
+  >
+}
