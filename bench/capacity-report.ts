@@ -15,6 +15,8 @@ export function renderCapacity(input: {
   machine: string
   resultFile: string
   when: string
+  /** Markdown image lines (bench/report/compare-images.ts), shown under the table. */
+  images?: readonly string[]
 }): string {
   const rows = input.comparison.reports
   const sustainedStep = (steps: readonly CapacityStepRecord[], rate: number | null) =>
@@ -48,6 +50,7 @@ export function renderCapacity(input: {
   }
   const ratios = ratioLines(input.comparison)
   if (ratios.length > 0) lines.push('', ...ratios)
+  if (input.images && input.images.length > 0) lines.push('', ...input.images)
   lines.push(
     '',
     '| target | readings/msg | step | msg/s | verdict | failed checks |',

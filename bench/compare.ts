@@ -4,6 +4,9 @@
 // noise falls on both alike. Writes bench/results/compare-<time>.json and the comparison section
 // of bench/RESULTS.md.
 //   npm run build && node dist/bench/compare.js [--rates 500,1000,2000,4000] [--duration 30] [--devices 500] [--samples 5]
+// Images of the comparison go to bench/images/ and are embedded in the section. `--from FILE`
+// re-renders the section and its images from a recorded compare-*.json or capacity-compare-*.json
+// without running anything.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -23,6 +26,7 @@ import { createTelegrafPeerTarget } from './peer/telegraf/telegraf-target.js'
 import { compareCapacity } from './capacity-compare.js'
 import { renderCapacity } from './capacity-report.js'
 import { machine } from './proc-stats.js'
+import { capacityImages, comparisonImages, imageMarkdown, type ResultImage } from './report/compare-images.js'
 
 const root = findRepoRoot(import.meta.url)
 const { values } = parseArgs({
@@ -48,6 +52,7 @@ const { values } = parseArgs({
     'max-rate': { type: 'string', default: '40000' },
     steady: { type: 'string', default: '60' },
     'max-steps': { type: 'string', default: '8' },
+    from: { type: 'string' },
   },
 })
 const rates = values.rates.split(',').map(Number)
@@ -71,6 +76,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log(`${signal}: ending the current run; its target is stopped after the drain`)
     interrupted.abort()
   })
+}
+
+if (values.from) {
+  await fromRecorded(values.from)
+  process.exit(process.exitCode ?? 0)
 }
 
 if (values['find-capacity']) {
@@ -163,6 +173,7 @@ const section = renderComparison({
   machine: machine(),
   resultFile: resultFile.slice(root.length + 1),
   summaries,
+  images: writeImages(comparisonImages(summaries)),
 })
 process.stdout.write(`${section}\n`)
 if (!values['no-results-md']) {
@@ -231,6 +242,7 @@ async function capacityMode(): Promise<void> {
     machine: machine(),
     resultFile: resultFile.slice(root.length + 1),
     when: new Date().toISOString().slice(0, 10),
+    images: writeImages(capacityImages(comparison)),
   })
   process.stdout.write(`${section}\n`)
   if (!values['no-results-md']) {
@@ -238,4 +250,50 @@ async function capacityMode(): Promise<void> {
     log(`capacity comparison written to bench/RESULTS.md and ${resultFile}`)
   }
   process.exitCode = comparison.reports.some((r) => r.error) ? 1 : 0
+}
+
+/** Writes the images into bench/images/ and returns the Markdown lines that embed them. */
+function writeImages(images: readonly ResultImage[]): string[] {
+  mkdirSync(join(root, 'bench/images'), { recursive: true })
+  for (const image of images) writeFileSync(join(root, 'bench/images', image.file), `${image.svg}\n`)
+  return imageMarkdown(images)
+}
+
+/** `--from FILE`: the section and its images again from recorded results, nothing run. */
+async function fromRecorded(file: string): Promise<void> {
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as {
+    command: string
+    machine: string
+    summaries?: RunSummary[]
+    comparison?: Parameters<typeof capacityImages>[0]
+  }
+  const resultFile = file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file
+  const note = `Images regenerated from the recorded results by \`npm run bench:compare -- --from ${resultFile}\`.`
+  const [name, section] = recorded.comparison
+    ? [
+        'capacity',
+        renderCapacity({
+          comparison: recorded.comparison,
+          command: recorded.command,
+          machine: recorded.machine,
+          resultFile,
+          when: /(\d{4}-\d\d-\d\d)/.exec(resultFile)?.[1] ?? 'recorded',
+          images: [...writeImages(capacityImages(recorded.comparison)), '', note],
+        }),
+      ]
+    : [
+        'compare',
+        renderComparison({
+          command: recorded.command,
+          machine: recorded.machine,
+          resultFile,
+          summaries: recorded.summaries ?? [],
+          images: [...writeImages(comparisonImages(recorded.summaries ?? [])), '', note],
+        }),
+      ]
+  process.stdout.write(`${section}\n`)
+  if (!values['no-results-md']) {
+    await writeResultsBlock(name, section)
+    log(`${name} section and images written to bench/RESULTS.md and bench/images/`)
+  }
 }

@@ -18,6 +18,7 @@ import { storedPerDevice, waitUntilSettled } from './settle.js'
 import type { StoreLocation } from './stored-readings.js'
 import { createAlertTap, createTelemetryTap, type Tap } from './taps.js'
 import type { LoadTarget } from './target.js'
+import { RunTimeline, percentileCurves } from './timeline.js'
 import { createVisibilityProbes } from './visibility-probes.js'
 import { groupLag } from './group-lag.js'
 
@@ -114,6 +115,8 @@ export async function runLoadtest(
       (d, e) => isAlarmDevice(d) && (e.metric === 'spo2' || e.kind === 'score'),
     )
     current.ledger = run
+    const timeline = new RunTimeline(startMs, options.probeEvery)
+    run.onLatency = (hop, ms) => timeline.record(hop, ms)
     const ql = createInfluxQl(endpoints.influx.url, endpoints.influx.database)
     const store: StoreLocation = {
       ql,
@@ -129,6 +132,7 @@ export async function runLoadtest(
       clock: fine,
       pollMs: options.probePollMs,
       steadyFromMs: startMs + schedule.rampUpMs,
+      onVisible: (ms) => timeline.record('influxVisible', ms),
     })
     probes = probeSet
     const alarm: AlarmPattern = {
@@ -170,6 +174,13 @@ export async function runLoadtest(
     progressTimer = setInterval(() => {
       const now = fine.now()
       const dt = Math.max(0.001, (now - last.at) / 1000)
+      const totals = {
+        sent: run.sent,
+        acked: run.acked,
+        kafka: run.kafkaDistinct,
+        visible: probeSet.stats.visible,
+      }
+      timeline.tick(now, totals, monitor.cpuWindow(dt))
       hooks.onProgress?.({
         phase,
         elapsedS: (now - startMs) / 1000,
@@ -247,6 +258,7 @@ export async function runLoadtest(
       options.qos,
     )
 
+    const { puback, kafka, alert } = run
     const loadSeconds = Math.max(0.001, (loadEnd - startMs) / 1000)
     const settledAfterS = round((lastStoredAtMs - startMs) / 1000)
     const rate = (messages: number, seconds = loadSeconds): Throughput => ({
@@ -293,6 +305,8 @@ export async function runLoadtest(
       },
       steady: run.steadyWindow({ influxVisible: probeSet.steadyHistogram.summary(), lagRecords }),
       resources: monitor.usage(run.sent, loadSeconds),
+      timeline: timeline.points(),
+      distribution: percentileCurves({ puback, kafka, alert, influxVisible: probeSet.histogram }),
       notes: [
         ...(endpoints.notes ?? []),
         'loadgen: the load generator, with its Kafka taps and InfluxDB probes',

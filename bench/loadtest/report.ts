@@ -4,7 +4,10 @@ import type { ConnectionEvents } from './load-client.js'
 import type { LoadtestOptions } from './options.js'
 import type { Reconciliation } from './reconcile.js'
 import type { ProcessUsage } from './resources.js'
+import type { TimelinePoint } from './timeline.js'
 import type { ProbeStats } from './visibility-probes.js'
+
+export type DistributionHop = 'puback' | 'kafka' | 'influxVisible' | 'alert'
 
 export interface Throughput {
   messages: number
@@ -88,6 +91,13 @@ export interface LoadReport {
   }
   steady: SteadyWindow
   resources: ProcessUsage[]
+  /**
+   * Per second of the run (load and drain): throughput, latency per hop, CPU per process, for
+   * the HTML report (timeline.ts). Absent in results written before it existed.
+   */
+  timeline?: TimelinePoint[]
+  /** Percentile curve per hop, [quantile, ms] pairs from the run's histograms (then [1, max]). */
+  distribution?: Record<DistributionHop, Array<[number, number]>>
   /** Caveats from the target: processes not measured, processes shared with other clients. */
   notes: string[]
   connections: ConnectionEvents

@@ -28,6 +28,8 @@ interface Role {
   atLoadEnd: number | undefined
   rssPeak: number
   rssLast: number
+  /** CPU used when `cpuWindow` was last called, seconds. */
+  atWindow: number
 }
 
 const read = <T>(f: () => T): T | undefined => {
@@ -64,6 +66,7 @@ export class ResourceMonitor {
       atLoadEnd: undefined,
       rssPeak: rss,
       rssLast: rss,
+      atWindow: 0,
     })
   }
 
@@ -94,6 +97,18 @@ export class ResourceMonitor {
     role.pids.push(pid)
     role.baseline = 0
     role.lastCpu = read(() => cpuSeconds(pid)) ?? 0
+  }
+
+  /** CPU of each role since the previous call (or the start), % of one core over `seconds`. */
+  cpuWindow(seconds: number): Record<string, number> {
+    this.sample()
+    const out: Record<string, number> = {}
+    for (const role of this.#roles.values()) {
+      const used = this.#used(role)
+      out[role.name] = ((used - role.atWindow) / Math.max(0.001, seconds)) * 100
+      role.atWindow = used
+    }
+    return out
   }
 
   #used(role: Role): number {

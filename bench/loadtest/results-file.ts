@@ -28,3 +28,15 @@ export function writeResultFile(report: LoadReport, out?: string): string {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
   return file
 }
+
+/** The HTML report's file beside a JSON result: same name, `.html`. */
+export function htmlPathFor(jsonFile: string): string {
+  return jsonFile.endsWith('.json') ? `${jsonFile.slice(0, -'.json'.length)}.html` : `${jsonFile}.html`
+}
+
+/** Writes a rendered HTML report beside the JSON result `jsonFile`; returns the file written. */
+export function writeHtmlBeside(jsonFile: string, html: string): string {
+  const file = htmlPathFor(jsonFile)
+  writeFileSync(file, html)
+  return file
+}

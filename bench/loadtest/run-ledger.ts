@@ -37,6 +37,8 @@ export class RunLedger {
     lateness: new LatencyHistogram(),
   }
   readonly loadAlarms: Record<string, number> = {}
+  /** Each PUBACK and alert latency as it is recorded (the report's per-second timeline). */
+  onLatency: (hop: 'puback' | 'alert', ms: number) => void = () => undefined
 
   constructor(
     readonly schedule: LoadSchedule,
@@ -73,6 +75,7 @@ export class RunLedger {
     this.acked++
     const ms = nowMs - this.clock.scheduledMs(n)
     this.puback.record(ms)
+    this.onLatency('puback', ms)
     if (n >= this.steadyFrom) {
       this.#steady.acked++
       this.#steady.puback.record(ms)
@@ -109,6 +112,7 @@ export class RunLedger {
     const n = this.schedule.indexOf(device, located.seq)
     const ms = arrivedMs - this.clock.scheduledMs(n)
     this.alert.record(ms)
+    this.onLatency('alert', ms)
     if (n >= this.steadyFrom) this.#steady.alert.record(ms)
   }
 

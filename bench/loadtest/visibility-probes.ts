@@ -26,6 +26,8 @@ export interface ProbeOptions {
   steadyFromMs?: number
   /** Beyond this many waiting probes new ones are skipped (counted), so a stalled store cannot grow the query. */
   maxPending?: number
+  /** Each probe's latency as it becomes visible (the report's per-second timeline). */
+  onVisible?: (ms: number) => void
 }
 
 export interface ProbeStats {
@@ -93,6 +95,7 @@ export function createVisibilityProbes(options: ProbeOptions) {
           pending.delete(k)
           stats.visible++
           histogram.record(arrived - probe.scheduledMs)
+          options.onVisible?.(arrived - probe.scheduledMs)
           if (probe.scheduledMs >= steadyFromMs) steadyHistogram.record(arrived - probe.scheduledMs)
         }
       }

@@ -3,6 +3,8 @@ import { PulsewireTarget } from '../../bench/loadtest/pulsewire-target.js'
 import { formatStep, formatVerdict } from '../../bench/loadtest/capacity/format.js'
 import { runCapacitySearch, writeCapacityReport } from '../../bench/loadtest/capacity/run-capacity.js'
 import { ConfigError } from '../../core/errors.js'
+import { writeHtmlBeside } from '../../bench/loadtest/results-file.js'
+import { renderCapacityHtml } from '../../bench/report/capacity-html.js'
 import { say } from '../context.js'
 import type { LoadtestFlags } from './loadtest.js'
 
@@ -51,9 +53,10 @@ export async function runCapacityCommand(
       },
     )
     const file = writeCapacityReport(report, out)
+    const html = writeHtmlBeside(file, renderCapacityHtml(report))
     if (json) say(JSON.stringify(report, null, 2))
     else say(formatVerdict(report.result, report.samples))
-    note(`written to ${file}`)
+    note(`written to ${file} and ${html}`)
     process.exitCode = report.result.sustainedRate === null ? 1 : 0
   } finally {
     progress.end()

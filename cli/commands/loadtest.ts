@@ -7,7 +7,8 @@ import { createProgressWriter } from '../../bench/loadtest/progress.js'
 import { PULSEWIRE_PROCESSES, PulsewireTarget } from '../../bench/loadtest/pulsewire-target.js'
 import { LOAD_PROFILE_NAMES } from '../../bench/loadtest/readings.js'
 import { formatReport, type LoadReport } from '../../bench/loadtest/report.js'
-import { writeResultFile } from '../../bench/loadtest/results-file.js'
+import { writeHtmlBeside, writeResultFile } from '../../bench/loadtest/results-file.js'
+import { renderLoadtestHtml } from '../../bench/report/loadtest-html.js'
 import { say } from '../context.js'
 import { runCapacityCommand } from './loadtest-capacity.js'
 
@@ -164,9 +165,10 @@ export function registerLoadtest(program: Command): void {
         process.removeListener('SIGTERM', stop)
       }
       const file = writeResultFile(report, out)
+      const html = writeHtmlBeside(file, renderLoadtestHtml(report))
       if (json) say(JSON.stringify(report, null, 2))
       else for (const line of formatReport(report)) say(line)
-      note(`written to ${file}`)
+      note(`written to ${file} and ${html}`)
       process.exitCode = report.ok ? 0 : 1
     })
 }

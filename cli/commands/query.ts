@@ -4,6 +4,8 @@ import { applyEnvOverrides, zodIssuesToConfigIssues } from '../../core/config/lo
 import { influxSchema, type InfluxConfig } from '../../core/config/shared.js'
 import { ConfigError, PipelineError, type ConfigIssue } from '../../core/errors.js'
 import { createInfluxAdapter } from '../../core/influx/client.js'
+import { MIN_CHART_HEIGHT, MIN_CHART_WIDTH } from '../../core/influx/query/chart.js'
+import { chartResult } from '../../core/influx/query/chart-result.js'
 import { fluxQuery, fluxTextProblem } from '../../core/influx/query/flux.js'
 import { OUTPUT_FORMATS, formatResult, type OutputFormat } from '../../core/influx/query/format.js'
 import {
@@ -31,6 +33,9 @@ interface QueryOptions {
   format: string
   limit?: string
   quality?: boolean
+  chart?: boolean
+  width?: string
+  height?: string
   flux?: boolean
   influxUrl?: string
   bucket?: string
@@ -49,6 +54,8 @@ Examples:
   $ pulsewire query --site ward-3 --metric ambient_temperature --since 1d --every 1h --group-by site --format csv
   $ pulsewire query --device bed-01 --metric heart_rate --since 5m --quality --format json
   $ pulsewire query --device bed-01 --since 1h --every 1m --flux     # print the Flux, run nothing
+  $ pulsewire query --device bed-01 --metric spo2 heart_rate --since 30m --chart
+  $ pulsewire query --site ward-3 --metric heart_rate --since 6h --every 5m --fn min --chart --width 100
 
 Times: relative to now (15m, -2h, 7d) or ISO-8601 with a zone (2024-05-01T10:00:00Z, 2024-05-01).
 Windows are aligned to the clock; a row is labelled with its window's start, and the first
@@ -77,6 +84,9 @@ export function registerQuery(program: Command): void {
     .option('-f, --format <format>', OUTPUT_FORMATS.join('|'), 'table')
     .option('--limit <n>', 'at most n rows per series')
     .option('--quality', "add each reading's quality (raw readings only)")
+    .option('--chart', 'draw a terminal line chart per series and metric instead of a table')
+    .option('--width <columns>', 'chart width, labels included (default: the terminal width)')
+    .option('--height <rows>', 'chart height in rows (default 10)')
     .option('--flux', 'print the generated Flux query and exit without running it')
     .option('--influx-url <url>', 'InfluxDB base URL (default http://127.0.0.1:18086)')
     .option('--bucket <bucket>', 'bucket, or "database/retention-policy" for v1 (default telemetry/autogen)')
@@ -85,7 +95,7 @@ export function registerQuery(program: Command): void {
     .option('--flavor <flavor>', 'v1 (InfluxDB 1.8) or v2 (default v1)')
     .addHelpText('after', EXAMPLES)
     .action(async (options: QueryOptions) => {
-      const { spec, format, influx } = validate(options)
+      const { spec, format, influx, chart } = validate(options)
       const flux = fluxQuery(spec, influx.bucket)
       if (options.flux) {
         process.stdout.write(flux)
@@ -96,7 +106,15 @@ export function registerQuery(program: Command): void {
           throw explained(err, influx)
         },
       )
-      process.stdout.write(formatResult(result, format, { emptyMessage: emptyMessage(spec) }))
+      process.stdout.write(
+        chart
+          ? chartResult(result, {
+              ...chart,
+              window: spec.window ? `${spec.window.fn} per ${spec.window.every.flux}` : undefined,
+              emptyMessage: emptyMessage(spec),
+            })
+          : formatResult(result, format, { emptyMessage: emptyMessage(spec) }),
+      )
       if (result.truncated)
         process.stderr.write(`note: a series reached --limit ${spec.limit}; later rows were not fetched\n`)
     })
@@ -122,8 +140,14 @@ const FLAGS: Readonly<Record<string, string>> = {
 }
 
 /** Every problem of the command line at once, named by its flag, as one ConfigError (exit 78). */
-function validate(options: QueryOptions): { spec: QuerySpec; format: OutputFormat; influx: InfluxConfig } {
+function validate(options: QueryOptions): {
+  spec: QuerySpec
+  format: OutputFormat
+  influx: InfluxConfig
+  chart: ChartSize | undefined
+} {
   const issues: ConfigIssue[] = []
+  const chart = chartOptions(options, issues)
   if (options.since !== undefined && options.start !== undefined)
     issues.push({ path: '--since/--start', message: 'give one of them: both set the start' })
   const startFlag = options.since !== undefined ? '--since' : '--start'
@@ -151,7 +175,44 @@ function validate(options: QueryOptions): { spec: QuerySpec; format: OutputForma
   if (!influx.ok) issues.push(...influx.issues.map((i) => renamed(i)))
 
   if (issues.length > 0 || !spec.ok || !format.success || !influx.ok) throw new ConfigError(SOURCE, issues)
-  return { spec: spec.spec, format: format.data, influx: influx.config }
+  return { spec: spec.spec, format: format.data, influx: influx.config, chart }
+}
+
+interface ChartSize {
+  width: number
+  height: number
+}
+
+/** --chart's size; the flags that cannot go with a chart are named as issues. */
+function chartOptions(options: QueryOptions, issues: ConfigIssue[]): ChartSize | undefined {
+  if (!options.chart) {
+    for (const flag of ['width', 'height'] as const)
+      if (options[flag] !== undefined)
+        issues.push({ path: `--${flag}`, message: 'applies only with --chart' })
+    return undefined
+  }
+  if (options.format !== 'table')
+    issues.push({
+      path: '--chart',
+      message: `draws for a terminal and cannot be written as ${options.format}: leave out --chart or --format`,
+    })
+  if (options.quality) issues.push({ path: '--quality', message: 'has no chart: leave it out with --chart' })
+  const size = (text: string | undefined, flag: string, min: number, fallback: number): number => {
+    if (text === undefined) return fallback
+    const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN
+    if (!(n >= min && n <= 1000))
+      issues.push({ path: flag, message: `expected a whole number from ${min} to 1000` })
+    return n
+  }
+  return {
+    width: size(
+      options.width,
+      '--width',
+      MIN_CHART_WIDTH,
+      Math.max(MIN_CHART_WIDTH, process.stdout.columns || 80),
+    ),
+    height: size(options.height, '--height', MIN_CHART_HEIGHT, 10),
+  }
 }
 
 /** `2h` and `-2h` both mean two hours ago; anything else is passed on as given. */

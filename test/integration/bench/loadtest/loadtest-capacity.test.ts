@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { CapacityReport } from '../../../../bench/loadtest/capacity/run-capacity.js'
 import { runCli } from '../../../helpers/cli.js'
+import { findAll, parseXml } from '../../../helpers/xml.js'
 
 const CHECKS = [
   'acknowledged',
@@ -62,6 +63,21 @@ describe('integration > loadtest --find-capacity', () => {
       step?.pass ? /^sustained capacity: 100 msg\/s × 2/m : /^sustained capacity: none/m,
     )
     expect(step?.cpu.pulsewire).toBeGreaterThan(0)
+
+    // The HTML report beside the JSON: a well-formed page, the summary charts and the step's throughput.
+    expect(result.stderr).toContain(`written to ${file} and ${join(out, 'capacity.html')}`)
+    const page = parseXml(readFileSync(join(out, 'capacity.html'), 'utf8'))
+    const figures = findAll(page, (e) => e.name === 'figure')
+    expect(figures.map((f) => f.attributes.id)).toEqual(['slo-vs-rate', 'cpu-vs-rate', 'step-1-throughput'])
+    const drawn = (id: string) =>
+      findAll(
+        figures.find((f) => f.attributes.id === id)!,
+        (e) => e.name === 'path' || e.name === 'circle',
+      ).filter((e) => e.name === 'circle' || /^M[\d.]+ [\d.]+/.test(e.attributes.d ?? '')).length
+    // One judged step: a dot per SLO figure and per CPU share; a line per throughput series.
+    expect(drawn('slo-vs-rate')).toBeGreaterThanOrEqual(3)
+    expect(drawn('cpu-vs-rate')).toBeGreaterThanOrEqual(3)
+    expect(drawn('step-1-throughput')).toBeGreaterThanOrEqual(4)
     rmSync(out, { recursive: true, force: true })
   }, 300_000)
 })

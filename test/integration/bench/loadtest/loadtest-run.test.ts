@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { LoadReport } from '../../../../bench/loadtest/report.js'
 import { runCli } from '../../../helpers/cli.js'
+import { findAll, parseXml } from '../../../helpers/xml.js'
 
 describe('integration > loadtest > a short run through the Pulsewire target', () => {
   it('refuses bad options before starting anything, naming each flag (exit 78)', () => {
@@ -76,10 +77,65 @@ describe('integration > loadtest > a short run through the Pulsewire target', ()
     expect(report.machine.cores).toBeGreaterThan(0)
     expect(report.command).toMatch(/^pulsewire loadtest --devices 50 --rate 200/)
 
-    const files = readdirSync(out)
-    expect(files).toHaveLength(1)
-    expect(files[0]).toMatch(/^loadtest-\d{4}-\d\d-\d\dT\d{6}\.json$/)
-    expect(JSON.parse(readFileSync(join(out, files[0] ?? ''), 'utf8'))).toEqual(report)
+    const files = readdirSync(out).sort()
+    expect(files).toHaveLength(2)
+    expect(files[0]).toMatch(/^loadtest-\d{4}-\d\d-\d\dT\d{6}\.html$/)
+    expect(files[1]).toMatch(/^loadtest-\d{4}-\d\d-\d\dT\d{6}\.json$/)
+    expect(files[0]?.replace(/\.html$/, '')).toBe(files[1]?.replace(/\.json$/, ''))
+    expect(JSON.parse(readFileSync(join(out, files[1] ?? ''), 'utf8'))).toEqual(report)
+
+    // The timeline: one point a second through load and drain, the load's seconds at ~200 msg/s.
+    const timeline = report.timeline ?? []
+    expect(timeline.length).toBeGreaterThanOrEqual(10)
+    const loadSeconds = timeline.filter((p) => p.atS <= 10)
+    expect(loadSeconds.reduce((a, p) => a + p.offeredPerSec, 0)).toBeGreaterThan(1_500)
+    expect(timeline.some((p) => p.latency.puback.count > 0 && (p.latency.puback.p99Ms ?? 0) > 0)).toBe(true)
+    expect(timeline.some((p) => p.latency.influxVisible.count > 0)).toBe(true)
+    expect(timeline.some((p) => p.latency.alert.count > 0)).toBe(true)
+    expect(Object.keys(timeline[0]?.cpuPercent ?? {})).toEqual(names)
+    expect(report.distribution?.puback.at(-1)).toEqual([1, report.latency.puback.maxMs])
+
+    // The HTML report beside it: one well-formed page, self-contained, every chart drawn.
+    const html = readFileSync(join(out, files[0] ?? ''), 'utf8')
+    expect(html).not.toMatch(/<script|\b(src|href)=/)
+    const page = parseXml(html)
+    const figures = findAll(page, (e) => e.name === 'figure')
+    expect(figures.map((f) => f.attributes.id)).toEqual([
+      'throughput',
+      'latency-puback',
+      'latency-influxVisible',
+      'latency-alert',
+      'distribution',
+      'cpu',
+    ])
+    for (const figure of figures) {
+      const [svg] = findAll(figure, (e) => e.name === 'svg')
+      expect(svg, figure.attributes.id).toBeDefined()
+      const series = findAll(svg!, (e) => e.attributes.class === 'series')
+      expect(series.length, figure.attributes.id).toBeGreaterThanOrEqual(2)
+      // Each chart draws data: a line segment (a move and a line-to) or, for a second alone between
+      // quiet ones (alerts are sparse), a dot.
+      const drawn = series
+        .flatMap((g) => findAll(g, (e) => e.name === 'path'))
+        .map((p) => p.attributes.d ?? '')
+      const dots = series.flatMap((g) => findAll(g, (e) => e.name === 'circle'))
+      expect(drawn.some((d) => /^M[\d.]+ [\d.]+ L/.test(d)) || dots.length > 0, figure.attributes.id).toBe(
+        true,
+      )
+    }
+    const series = (id: string) =>
+      findAll(
+        figures.find((f) => f.attributes.id === id)!,
+        (e) => e.attributes.class === 'series',
+      ).map((e) => e.attributes['data-name'])
+    expect(series('throughput')).toEqual(['offered', 'acknowledged', 'in Kafka', 'stored (est.)'])
+    expect(series('cpu')).toEqual(names)
+    expect(series('distribution')).toEqual([
+      'PUBACK',
+      'in Kafka (tap)',
+      'visible in InfluxDB',
+      'alert emitted',
+    ])
     rmSync(out, { recursive: true, force: true })
   })
 })
