@@ -23,6 +23,7 @@ COPY proto proto
 COPY deploy deploy
 COPY cli cli
 COPY bench bench
+COPY types types
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: the built tree, production dependencies, the shared libraries librdkafka links
