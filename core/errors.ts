@@ -2,7 +2,7 @@
  * Stable error codes. An operator greps logs and alerts for these, so a code is never renamed
  * or reused once released: retire it by leaving it here with a comment (fastify's FST_ERR_*).
  * Area prefixes: CFG config, KAFKA, INFLUX, GW gateway, STACK local stack, SINK alert sinks,
- * LIFECYCLE, RETRY, LOADTEST load tester.
+ * LIFECYCLE, RETRY, LOADTEST load tester, WEB web console.
  */
 export const ERROR_CODES = [
   'CFG_INVALID',
@@ -47,6 +47,13 @@ export const ERROR_CODES = [
   'RETRY_ABORTED',
   'LOADTEST_CONNECT_FAILED',
   'LOADTEST_TARGET_FAILED',
+  'WEB_BAD_REQUEST',
+  'WEB_UNAUTHENTICATED',
+  'WEB_FORBIDDEN',
+  'WEB_LOGIN_LOCKED',
+  'WEB_NOT_FOUND',
+  'WEB_QUERY_FAILED',
+  'WEB_COMMAND_FAILED',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -109,6 +116,14 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   RETRY_ABORTED: 'Retrying stopped because the process is stopping.',
   LOADTEST_CONNECT_FAILED: 'The load tester could not connect its MQTT clients.',
   LOADTEST_TARGET_FAILED: 'A process under load test failed or could not be started.',
+  WEB_BAD_REQUEST: 'The web console refused a request whose parameters are invalid (400).',
+  WEB_UNAUTHENTICATED: 'The web console needs a sign-in, or the user name or password is wrong (401).',
+  WEB_FORBIDDEN: 'The signed-in user’s role may not do this (403: only clinicians act on alarms).',
+  WEB_LOGIN_LOCKED:
+    'Too many failed sign-ins for this user; sign-in is refused for sessions.lockoutMs (429).',
+  WEB_NOT_FOUND: 'The web console has no such page, API or resource (404).',
+  WEB_QUERY_FAILED: 'The web console could not read stored vitals from InfluxDB (503).',
+  WEB_COMMAND_FAILED: 'The web console could not hand an alarm command to Kafka (503).',
 }
 
 export interface PipelineErrorOptions {
