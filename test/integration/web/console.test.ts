@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +9,6 @@ import { decodeAlertEvent, type AlertEvent } from '../../../core/alerts/alert-ev
 import { createInfluxAdapter } from '../../../core/influx/client.js'
 import { TAGS } from '../../../core/influx/layout.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../core/kafka/producer.js'
-import type { Component } from '../../../core/lifecycle.js'
 import { CHANNELS } from '../../../core/telemetry/topics.js'
 import { parseRuleSet } from '../../../processors/alerting/rules/rule-set.js'
 import { buildWeb, type BuiltWeb } from '../../../processors/web/main.js'
@@ -43,7 +43,7 @@ const run = unique('web')
 const dev = `${run}-bed1`
 const PASSWORD = 'correct horse battery'
 const shots = join(process.cwd(), '.pulsewire', 'screenshots')
-const started: Component[] = []
+const started: Array<{ stop(): Promise<void> }> = []
 const problems: string[] = []
 let alerting: TestAlerting
 let tap: Tap
