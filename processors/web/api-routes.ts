@@ -54,7 +54,7 @@ const ANY = ['viewer', 'clinician'] as const
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const signedIn = { preHandler: requireRole(deps.sessions, ANY) }
 
-  app.get('/api/snapshot', signedIn, async () => ({
+  app.get('/api/snapshot', signedIn, () => ({
     lastEventId: deps.ring.lastId(),
     nowMs: Date.now(),
     silentAfterMs: deps.silentAfterMs,
@@ -177,5 +177,5 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
   })
 
-  app.get('/api/pipeline', signedIn, async () => deps.pipeline() ?? null)
+  app.get('/api/pipeline', signedIn, () => deps.pipeline() ?? null)
 }

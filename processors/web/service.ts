@@ -114,8 +114,8 @@ export function createWebService(
     pipeline: () => scraper.latest(),
     silentAfterMs: config.tap.silentAfterMs,
   })
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', () => ({ status: 'ok' }))
+  app.get('/readyz', (_req, reply) => {
     const reasons = Object.fromEntries(Object.entries(status).filter(([, v]) => v !== 'ok'))
     const ready = Object.keys(reasons).length === 0
     return reply.code(ready ? 200 : 503).send(ready ? { status: 'ready' } : { status: 'not-ready', reasons })

@@ -198,10 +198,7 @@ describe('integration > web > central-station console in a real browser', () => 
     const page = await newPage('ward-display')
     await page.goto(`${base}/#/alarms`)
     await page.waitForSelector(`tr[data-alert="${alarm.alertId}"] button`)
-    const enabled = await page.$$eval(
-      'button[data-action]',
-      (bs) => bs.filter((b) => !(b as HTMLButtonElement).disabled).length,
-    )
+    const enabled = await page.$$eval('button[data-action]', (bs) => bs.filter((b) => !b.disabled).length)
     expect(enabled).toBe(0)
     await page.close()
     const cookie = await login('ward-display')
