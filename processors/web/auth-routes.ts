@@ -83,9 +83,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AuthDeps): void {
     return reply.clearCookie(SESSION_COOKIE, { path: '/' }).send({ ok: true })
   })
 
-  app.get('/api/me', async (request, reply) => {
+  // "Who am I" has an answer when nobody is signed in: a page opening on the sign-in form is not
+  // an error (a 401 here would log a console error in every browser at every first visit).
+  app.get('/api/me', (request) => {
     const session = sessionOf(request, deps.sessions)
-    if (!session) return refuse(reply, 'WEB_UNAUTHENTICATED', 'not signed in')
-    return { user: session.user, role: session.role }
+    return session ? { user: session.user, role: session.role } : { user: null, role: null }
   })
 }

@@ -224,6 +224,10 @@ function wardView() {
     }
   return [
     el('h2', {}, `Central station · ${devices.length} devices · ${state.alarms.size} active alarms`),
+    // Never silently: a ward larger than the page says how many tiles it left off (the quietest).
+    devices.length > 500
+      ? el('p', { class: 'meta' }, `Showing the first 500 of ${devices.length} (alarms first).`)
+      : null,
     el('div', { class: 'tiles' }, devices.slice(0, 500).map(tile)),
   ]
 }
@@ -524,11 +528,12 @@ async function render(routeChanged = true) {
 
 async function start() {
   try {
-    state.me = await api('/api/me')
+    const me = await api('/api/me')
+    state.me = me?.user ? me : null
   } catch {
     state.me = null
-    return render()
   }
+  if (!state.me) return render()
   await loadSnapshot()
   connect()
   await render()
