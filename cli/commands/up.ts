@@ -20,6 +20,7 @@ import { buildGateway } from '../../gateway/main.js'
 import { buildProcessors } from '../../processors/main.js'
 import { buildAlertSinks } from '../../processors/sinks/main.js'
 import { enrolDemoUsers } from '../../processors/web/demo-users.js'
+import { loadWebConfig } from '../../processors/web/config.js'
 import { buildWeb } from '../../processors/web/main.js'
 import { defaultDeviceStorePath } from '../../gateway/device-store/device-store-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
@@ -127,7 +128,15 @@ export function registerUp(program: Command): void {
       }
       components.push({
         name: 'banner',
-        start: () => Promise.resolve(say(banner(stackConfig, options.fleet, fleet, webCredentials))),
+        start: () => {
+          // The address the console really bound to (its config may move it off 8080).
+          const { host, port } = loadWebConfig(undefined, webEnv).http
+          const web = {
+            url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+            credentials: webCredentials,
+          }
+          return Promise.resolve(say(banner(stackConfig, options.fleet, fleet, web)))
+        },
         stop: () => Promise.resolve(),
       })
       const runner = runService({
@@ -200,7 +209,7 @@ function banner(
   config: ReturnType<typeof loadStackConfig>,
   fleetFile: string,
   fleet: Fleet,
-  webCredentials: string,
+  web: { url: string; credentials: string },
 ): string {
   const devices = fleet.groups.reduce((n, g) => n + g.count, 0)
   // A query that returns data at once: the first bedside monitor's SpO2, else the first device's.
@@ -218,7 +227,7 @@ function banner(
     '  Gateway     mqtt://127.0.0.1:1883  ws://127.0.0.1:8083/mqtt   metrics http://127.0.0.1:9101/metrics',
     '  Storage     Kafka → InfluxDB (measurements vitals, environment)   metrics http://127.0.0.1:9102/metrics',
     '  Alerting    deploy/rules/default.yaml → alerts.events.v1         metrics http://127.0.0.1:9103/metrics',
-    `  Web         http://127.0.0.1:8080/   sign in as demo-clinician or demo-viewer, passwords in ${webCredentials}`,
+    `  Web         ${web.url}   sign in as demo-clinician or demo-viewer, passwords in ${web.credentials}`,
     '  Alerts      console sink below, one line per transition; more sinks from another terminal:',
     '              npx pulsewire alerts --webhook http://127.0.0.1:9000/hook --webhook-secret-env HOOK_SECRET --jsonl alerts.jsonl',
     `  Query       npx pulsewire query --device ${example?.deviceId ?? '<id>'} --metric ${metric} --since -10m --every 1m --fn mean`,
