@@ -225,9 +225,9 @@ function wardView() {
   return [
     el('h2', {}, `Central station · ${devices.length} devices · ${state.alarms.size} active alarms`),
     // Never silently: a ward larger than the page says how many tiles it left off (the quietest).
-    devices.length > 500
-      ? el('p', { class: 'meta' }, `Showing the first 500 of ${devices.length} (alarms first).`)
-      : null,
+    ...(devices.length > 500
+      ? [el('p', { class: 'meta' }, `Showing the first 500 of ${devices.length} (alarms first).`)]
+      : []),
     el('div', { class: 'tiles' }, devices.slice(0, 500).map(tile)),
   ]
 }
