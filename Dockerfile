@@ -41,6 +41,8 @@ COPY --from=build /app/proto ./proto
 COPY --from=build /app/deploy/rules ./deploy/rules
 COPY --from=build /app/deploy/fleets ./deploy/fleets
 COPY --from=build /app/deploy/sinks ./deploy/sinks
+# The console's page (HTML, JS, CSS) is served from the source tree, not compiled into dist/.
+COPY --from=build /app/processors/web/public ./processors/web/public
 # State (device store, credentials, dead letters) lives under /app/.pulsewire: a volume in compose.
 RUN mkdir -p /app/.pulsewire && chown node:node /app/.pulsewire
 USER node

@@ -27,4 +27,6 @@ export default tseslint.config(
   },
   ...boundaries,
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The web console's front end is buildless browser code, served as is.
+  { files: ['processors/web/public/**/*.js'], languageOptions: { globals: globals.browser } },
 )

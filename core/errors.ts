@@ -2,7 +2,7 @@
  * Stable error codes. An operator greps logs and alerts for these, so a code is never renamed
  * or reused once released: retire it by leaving it here with a comment (fastify's FST_ERR_*).
  * Area prefixes: CFG config, KAFKA, INFLUX, GW gateway, STACK local stack, SINK alert sinks,
- * LIFECYCLE, RETRY, LOADTEST load tester, REPLAY replay and DLQ tools.
+ * LIFECYCLE, RETRY, LOADTEST load tester, REPLAY replay and DLQ tools, WEB web console.
  */
 export const ERROR_CODES = [
   'CFG_INVALID',
@@ -54,6 +54,13 @@ export const ERROR_CODES = [
   'REPLAY_UNKNOWN_CHANNEL',
   'REPLAY_TARGET_MISMATCH',
   'DLQ_RECORD_NOT_FOUND',
+  'WEB_BAD_REQUEST',
+  'WEB_UNAUTHENTICATED',
+  'WEB_FORBIDDEN',
+  'WEB_LOGIN_LOCKED',
+  'WEB_NOT_FOUND',
+  'WEB_QUERY_FAILED',
+  'WEB_COMMAND_FAILED',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -129,6 +136,14 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     'The replay target cannot take this channel (storage takes telemetry.vitals/environment, an alert sink takes alerts.events.v1).',
   DLQ_RECORD_NOT_FOUND:
     'No DLQ record at the partition:offset given (out of range, or deleted by retention).',
+  WEB_BAD_REQUEST: 'The web console refused a request whose parameters are invalid (400).',
+  WEB_UNAUTHENTICATED: 'The web console needs a sign-in, or the user name or password is wrong (401).',
+  WEB_FORBIDDEN: 'The signed-in user’s role may not do this (403: only clinicians act on alarms).',
+  WEB_LOGIN_LOCKED:
+    'Too many failed sign-ins for this user; sign-in is refused for sessions.lockoutMs (429).',
+  WEB_NOT_FOUND: 'The web console has no such page, API or resource (404).',
+  WEB_QUERY_FAILED: 'The web console could not read stored vitals from InfluxDB (503).',
+  WEB_COMMAND_FAILED: 'The web console could not hand an alarm command to Kafka (503).',
 }
 
 export interface PipelineErrorOptions {

@@ -25,6 +25,12 @@ export const PROCESSES = {
     owner: 'processors/sinks/',
     description: 'The alert sinks (console, webhook, MQTT, JSON lines), one consumer group each.',
   },
+  web: {
+    command: 'pulsewire web',
+    owner: 'processors/web/',
+    description:
+      'Central-station web console: live ward from the alerts channel and a telemetry tap, alarm actions as operator commands.',
+  },
 } as const
 
 export type ProcessName = keyof typeof PROCESSES

@@ -10,6 +10,9 @@ import { ALERTING_INPUT_CHANNELS } from '../../processors/alerting/service.js'
 import { sinksFileSchema } from '../../processors/sinks/config.js'
 import { createSinkMetrics } from '../../processors/sinks/metrics.js'
 import { SINK_TYPES } from '../../processors/sinks/index.js'
+import { webConfigSchema } from '../../processors/web/config.js'
+import { createWebMetrics } from '../../processors/web/metrics.js'
+import { CHANNELS } from '../../core/telemetry/topics.js'
 import { storageConfigSchema } from '../../processors/storage/config.js'
 import { createStorageMetrics } from '../../processors/storage/metrics.js'
 
@@ -47,6 +50,7 @@ export function processFacts(): ProcessFacts[] {
   const alerting = alertingConfigSchema.parse({})
   // The sinks file needs at least one sink to parse; the shared settings do not depend on it.
   const sinks = sinksFileSchema.parse({ sinks: [null] })
+  const web = webConfigSchema.parse({})
   const sinkTypes = SINK_TYPES.map((s) => s.type).join(', ')
   return [
     {
@@ -99,6 +103,27 @@ export function processFacts(): ProcessFacts[] {
         },
       ],
       registerMetrics: (registry) => void createSinkMetrics(registry),
+    },
+    {
+      name: 'web',
+      ...PROCESSES.web,
+      configSchema: webConfigSchema,
+      metricsEndpoint: endpoint(web.http),
+      groups: [
+        {
+          groupId: { exact: `${web.consumerGroup}-alerts` },
+          channels: [CHANNELS.alertEvents],
+          description:
+            "Rebuilds the active alarms from the channel's beginning at each start (assigned, every partition).",
+        },
+        {
+          groupId: { exact: `${web.consumerGroup}-tap` },
+          channels: [CHANNELS.vitals, CHANNELS.environment],
+          description:
+            'Telemetry tap from the end: latest reading and a short trend per device, no history replay.',
+        },
+      ],
+      registerMetrics: (registry) => void createWebMetrics(registry),
     },
   ]
 }

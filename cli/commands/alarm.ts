@@ -1,22 +1,12 @@
-import { randomUUID } from 'node:crypto'
 import { userInfo } from 'node:os'
 import { InvalidArgumentError, type Command } from 'commander'
 import { pino } from 'pino'
 import { z } from 'zod'
-import {
-  alertCommandRecord,
-  alertCommandSchema,
-  MAX_SILENCE_WIRE_MS,
-  type AlertCommand,
-  type AlertCommandKind,
-} from '../../core/alerts/alert-command.js'
+import { MAX_SILENCE_WIRE_MS, type AlertCommandKind } from '../../core/alerts/alert-command.js'
+import { buildAlertCommand, createAlertCommandSender } from '../../core/alerts/command-sender.js'
 import { parseAlertId } from '../../core/alerts/alert-event.js'
 import { loadConfig } from '../../core/config/load.js'
 import { kafkaSchema } from '../../core/config/shared.js'
-import { createKafkaAdmin } from '../../core/kafka/admin.js'
-import { createKafkaProducer } from '../../core/kafka/producer.js'
-import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
-import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
 import { say } from '../context.js'
 
 interface AlarmOptions {
@@ -105,36 +95,22 @@ async function sendCommand(kind: AlertCommandKind, alertId: string, options: Ala
     schema: z.strictObject({ kafka: kafkaSchema.prefault({}) }),
     env: process.env,
   })
-  const command: AlertCommand = alertCommandSchema.parse({
-    v: 1,
-    commandId: randomUUID(),
+  const command = buildAlertCommand({
     command: kind,
     alertId,
     by: options.by ?? userInfo().username,
     atMs: Date.now(),
-    reason: options.reason ?? '',
-    ...(options.for !== undefined && { durationMs: options.for * 1000 }),
+    reason: options.reason,
+    durationMs: options.for !== undefined ? options.for * 1000 : undefined,
     source: 'cli',
   })
-  // The first command on a fresh stack may come before alerting or the gateway created the channel.
-  const admin = createKafkaAdmin(kafka, `${kafka.clientId}-alarm-admin`)
+  const sender = createAlertCommandSender(kafka, `${kafka.clientId}-alarm`, pino({ level: 'silent' }))
+  await sender.start()
   try {
-    const spec = CHANNEL_SPECS.filter((c) => c.name === CHANNELS.alertCommands)
-    await admin.ensureTopics(channelTopicSpecs(spec, kafka.topics))
-  } finally {
-    admin.close()
-  }
-  const producer = createKafkaProducer({
-    kafka: { ...kafka, clientId: `${kafka.clientId}-alarm` },
-    clientId: `${kafka.clientId}-alarm`,
-    logger: pino({ level: 'silent' }),
-  })
-  await producer.start()
-  try {
-    const report = await producer.produce(alertCommandRecord(command))
+    const report = await sender.send(command)
     if (options.json) say(JSON.stringify({ ...command, partition: report.partition, offset: report.offset }))
     else say(`${kind} ${alertId} by ${command.by}: command ${command.commandId} is in ${report.topic}`)
   } finally {
-    await producer.stop()
+    await sender.stop()
   }
 }

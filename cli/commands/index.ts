@@ -13,6 +13,7 @@ import { registerScore } from './score.js'
 import { registerSim } from './sim.js'
 import { registerStack } from './stack.js'
 import { registerUp } from './up.js'
+import { registerWeb } from './web.js'
 
 /**
  * Every subcommand, in the order `--help` lists them. Adding one is a module with a
@@ -24,6 +25,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerProcessors,
   registerAlerts,
   registerAlarm,
+  registerWeb,
   registerDevices,
   registerSim,
   registerScore,

@@ -21,6 +21,9 @@ import { formatProgress } from '../../devices-sim/runtime/progress.js'
 import { buildGateway } from '../../gateway/main.js'
 import { buildProcessors } from '../../processors/main.js'
 import { buildAlertSinks } from '../../processors/sinks/main.js'
+import { enrolDemoUsers } from '../../processors/web/demo-users.js'
+import { loadWebConfig } from '../../processors/web/config.js'
+import { buildWeb } from '../../processors/web/main.js'
 import { defaultDeviceStorePath } from '../../gateway/device-store/device-store-file.js'
 import { loadStackConfig, repoRoot, say } from '../context.js'
 import { localStackComponent } from './up-stack.js'
@@ -81,6 +84,12 @@ export function registerUp(program: Command): void {
         ...process.env,
         PULSEWIRE__LOG__LEVEL: process.env.PULSEWIRE__LOG__LEVEL ?? 'warn',
       }
+      const webCredentials = join(root, '.pulsewire', 'web-demo-credentials.json')
+      const webEnv = {
+        ...quietEnv,
+        PULSEWIRE__USERS__FILE: join(root, '.pulsewire', 'web-users.json'),
+        PULSEWIRE__AUDIT__FILE: join(root, '.pulsewire', 'web-audit.jsonl'),
+      }
       const fatal = createFatalSlot()
       const components: Component[] = [
         localStackComponent({
@@ -104,6 +113,12 @@ export function registerUp(program: Command): void {
         deferred('gateway', fatal.report, () => buildGateway(undefined, quietEnv)),
         deferred('processors', fatal.report, () => buildProcessors({ env: quietEnv })),
         liveAlerts(stackConfig.kafkaBroker.port, fatal.report),
+        {
+          name: 'web-users',
+          start: () => Promise.resolve(enrolDemoUsers(webEnv.PULSEWIRE__USERS__FILE, webCredentials)),
+          stop: () => Promise.resolve(),
+        },
+        deferred('web', fatal.report, () => buildWeb({ env: webEnv })),
       ]
       if (options.sim) {
         components.push(
@@ -120,7 +135,15 @@ export function registerUp(program: Command): void {
       }
       components.push({
         name: 'banner',
-        start: () => Promise.resolve(say(banner(stackConfig, options.fleet, fleet))),
+        start: () => {
+          // The address the console really bound to (its config may move it off 8080).
+          const { host, port } = loadWebConfig(undefined, webEnv).http
+          const web = {
+            url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
+            credentials: webCredentials,
+          }
+          return Promise.resolve(say(banner(stackConfig, options.fleet, fleet, web)))
+        },
         stop: () => Promise.resolve(),
       })
       const runner = runService({
@@ -189,7 +212,12 @@ function progressPrinter(): (s: Parameters<typeof formatProgress>[0]) => void {
   }
 }
 
-function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, fleet: Fleet): string {
+function banner(
+  config: ReturnType<typeof loadStackConfig>,
+  fleetFile: string,
+  fleet: Fleet,
+  web: { url: string; credentials: string },
+): string {
   const devices = fleet.groups.reduce((n, g) => n + g.count, 0)
   // A query that returns data at once: the first bedside monitor's SpO2, else the first device's.
   const planned = planDevices(fleet)
@@ -206,6 +234,7 @@ function banner(config: ReturnType<typeof loadStackConfig>, fleetFile: string, f
     '  Gateway     mqtt://127.0.0.1:1883  ws://127.0.0.1:8083/mqtt   metrics http://127.0.0.1:9101/metrics',
     '  Storage     Kafka → InfluxDB (measurements vitals, environment)   metrics http://127.0.0.1:9102/metrics',
     '  Alerting    deploy/rules/default.yaml → alerts.events.v1         metrics http://127.0.0.1:9103/metrics',
+    `  Web         ${web.url}   sign in as demo-clinician or demo-viewer, passwords in ${web.credentials}`,
     '  Alerts      console sink below, one line per transition; more sinks from another terminal:',
     '              npx pulsewire alerts --webhook http://127.0.0.1:9000/hook --webhook-secret-env HOOK_SECRET --jsonl alerts.jsonl',
     `  Query       npx pulsewire query --device ${example?.deviceId ?? '<id>'} --metric ${metric} --since -10m --every 1m --fn mean`,

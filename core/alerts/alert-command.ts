@@ -18,7 +18,8 @@ export const ALERT_COMMANDS = ['acknowledge', 'silence', 'reset'] as const
 export type AlertCommandKind = (typeof ALERT_COMMANDS)[number]
 
 /** Where a command came from (audit): the CLI, or a clinician app over MQTT through the gateway. */
-export const ALERT_COMMAND_SOURCES = ['cli', 'mqtt'] as const
+export const ALERT_COMMAND_SOURCES = ['cli', 'mqtt', 'web'] as const
+export type AlertCommandSource = (typeof ALERT_COMMAND_SOURCES)[number]
 
 /** Longest audio pause anyone may ask for on the wire; alerting caps it further (alarms.silence.maxMs). */
 export const MAX_SILENCE_WIRE_MS = 15 * 60_000

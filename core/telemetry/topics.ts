@@ -176,8 +176,8 @@ export const CHANNEL_SPECS: readonly ChannelSpec[] = [
     partitions: TELEMETRY_PARTITIONS,
     config: { 'retention.ms': String(30 * DAY_MS) },
     description:
-      'Operator alarm commands (acknowledge, silence, reset) from clinician apps via the gateway and from `pulsewire alarm`, key = the alert’s device id.',
-    producedBy: ['gateway'],
+      'Operator alarm commands (acknowledge, silence, reset) from clinician apps via the gateway, from `pulsewire alarm` and from the web console (`pulsewire web`), key = the alert’s device id.',
+    producedBy: ['gateway', 'web'],
     payload: {
       message: 'AlertCommand',
       contentType: 'application/json',

@@ -19,7 +19,8 @@ import { eventually, testKafka } from '../../helpers/services.js'
 
 // `pulsewire up` with the processors' default groups, on the stack the suite shares (the test
 // command points PULSEWIRE__STATE_DIR at it): up must reuse it and leave it running.
-const UP_PORTS = [1883, 8083, 9101, 9102, 9103]
+const UP_PORTS = [1883, 8083, 8080, 9101, 9102, 9103]
+const WEB = 'http://127.0.0.1:8080'
 const ALERTING_GROUP = 'pulsewire-alerting'
 const STORAGE_GROUP = 'pulsewire-storage'
 
@@ -83,6 +84,21 @@ describe('integration > cli > pulsewire up', () => {
     up = spawnCli(['up', '--no-sim'])
     await up.waitFor('Pulsewire is up.', 120_000)
     await eventually(async () => ((await ready(9102)) && (await ready(9103)) ? true : undefined), 60_000)
+
+    // The web console runs inside `up` too: its URL is in the banner, it answers ready on
+    // loopback, and the demo clinician of the banner's credentials file can sign in.
+    expect(up.stdout()).toContain(`  Web         ${WEB}/   sign in as demo-clinician or demo-viewer`)
+    await eventually(async () => ((await ready(8080)) ? true : undefined), 60_000)
+    const webUsers = JSON.parse(
+      readFileSync(join(repoRoot, '.pulsewire', 'web-demo-credentials.json'), 'utf8'),
+    ) as Record<string, string>
+    const login = await fetch(`${WEB}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'demo-clinician', password: webUsers['demo-clinician'] }),
+    })
+    expect(login.status).toBe(200)
+    expect(await login.json()).toMatchObject({ user: 'demo-clinician', role: 'clinician' })
 
     // alerting runs inside `up`: its transactional id ends in up's process id (ADR 0014).
     await fenceProducer(`${ALERTING_GROUP}-${hostname()}-${up.child.pid}`)

@@ -20,8 +20,10 @@ export async function parseCommand(
   const prepare = (cmd: Command): void => {
     cmd.exitOverride()
     cmd.configureOutput({ writeOut: () => undefined, writeErr: (text) => void errors.push(text.trim()) })
-    // Only leaves get a stand-in action: a parent with one would accept an unknown subcommand.
-    if (cmd !== program && cmd.commands.length === 0) {
+    // Leaves, and parents that run something themselves (`web` beside `web user add`), get a
+    // stand-in action; a parent without one keeps none, so an unknown subcommand still fails.
+    const runsItself = (cmd as unknown as { _actionHandler: unknown })._actionHandler != null
+    if (cmd !== program && (cmd.commands.length === 0 || runsItself)) {
       cmd.action((...args: unknown[]) => {
         reached = args[args.length - 1] as Command
       })

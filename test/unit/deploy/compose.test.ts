@@ -11,6 +11,7 @@ import { gatewayConfigSchema } from '../../../gateway/config.js'
 import { alertingConfigSchema } from '../../../processors/alerting/config.js'
 import { sinksFileSchema } from '../../../processors/sinks/config.js'
 import { storageConfigSchema } from '../../../processors/storage/config.js'
+import { webConfigSchema } from '../../../processors/web/config.js'
 import {
   copyParts,
   dockerIgnored,
@@ -50,6 +51,7 @@ const PROCESS_SCHEMAS: Record<string, (options: Record<string, unknown>) => z.Zo
         ? [alertingConfigSchema]
         : [storageConfigSchema, alertingConfigSchema],
   alerts: () => [sinksFileSchema],
+  web: () => [webConfigSchema],
   sim: () => [],
   'devices provision': () => [],
 }
@@ -76,7 +78,7 @@ const runtimeCopies = dockerfile
 describe('unit > deploy > compose.yaml', () => {
   it('runs the gateway, processors, alert sinks and the simulator from the Pulsewire image', () => {
     const commands = pulsewireServices.map(([, s]) => argvOf(s)[0])
-    expect(commands).toEqual(expect.arrayContaining(['gateway', 'processors', 'alerts', 'sim']))
+    expect(commands).toEqual(expect.arrayContaining(['gateway', 'processors', 'alerts', 'sim', 'web']))
     const build = pulsewireServices[0]?.[1].build as { context: string; dockerfile: string }
     expect(existsSync(resolve(root, 'deploy', build.context, build.dockerfile))).toBe(true)
   })
