@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { influxSchema, kafkaSchema, type KafkaConfig } from '../../core/config/shared.js'
@@ -56,6 +57,24 @@ const merge = (
     out[k] = isObject(b) && isObject(v) ? merge(b, v) : v
   }
   return out
+}
+
+/** Resolves once a TCP connect to 127.0.0.1:port succeeds (polled), rejects after the timeout. */
+async function listening(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`no MQTT listener on port ${port} after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /**
@@ -206,6 +225,9 @@ export class PulsewireTarget implements LoadTarget {
       log(`pulsewire target: gateway on mqtt://127.0.0.1:${mqttPort}, logs in ${dir}`)
       await gateway.start() // creates the channels the groups are set on
       await Promise.all(this.#moreGateways.map((g) => g.start()))
+      // /readyz can answer before the MQTT listener is bound (the listeners start last): a device
+      // refused then would move down its gateway list and the fleet would start unevenly spread.
+      await Promise.all([mqttPort, ...more.map((g) => g.mqttPort)].map((p) => listening(p, 30_000)))
       await startGroupAtEnd(this.kafka, storageGroup, Object.keys(STORAGE_MEASUREMENTS))
       await startGroupAtEnd(this.kafka, alertingGroup, ALERTING_INPUTS)
       await Promise.all([storage.start(), alerting.start()])

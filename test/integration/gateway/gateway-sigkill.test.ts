@@ -22,7 +22,7 @@ import { tapChannels, type Tap } from '../../helpers/kafka-tap.js'
 import { freePort, spawnCli, type CliProcess } from '../../helpers/processes.js'
 import { reconcile, startPublishers, type Publishers } from '../../helpers/publishers.js'
 import { eventually, silentLogger, testKafka, unique } from '../../helpers/services.js'
-import { waitFor, waitForReady } from '../../helpers/wait.js'
+import { waitFor, waitForListening, waitForReady } from '../../helpers/wait.js'
 
 const DEVICES = 50
 const INTERVAL_MS = 200
@@ -58,6 +58,9 @@ async function startGateway(i: number, registry: string) {
   const proc = spawnCli(['gateway', '-c', file])
   gateways.push(proc)
   await waitForReady(`http://127.0.0.1:${httpPort}`, { timeoutMs: 60_000 })
+  // /readyz can answer before the MQTT listener is bound (the listeners start last): a device
+  // refused then would move down its list, and the fleet would not start half on each.
+  await waitForListening(mqttPort, { timeoutMs: 30_000 })
   return { proc, mqttPort, url: `mqtt://127.0.0.1:${mqttPort}` }
 }
 
