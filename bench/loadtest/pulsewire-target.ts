@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { influxSchema, kafkaSchema, type KafkaConfig } from '../../core/config/shared.js'
@@ -14,7 +13,7 @@ import { telemetryChannel } from '../../gateway/forward.js'
 import { STORAGE_MEASUREMENTS } from '../../core/influx/layout.js'
 import { startGroupAtEnd } from './group-offsets.js'
 import { createInfluxQl, ident } from './influx-ql.js'
-import { ServiceProcess, freePort } from './service-process.js'
+import { ServiceProcess, freePort, listening } from './service-process.js'
 import { localStackProcesses } from './stack-processes.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from './target.js'
 
@@ -57,24 +56,6 @@ const merge = (
     out[k] = isObject(b) && isObject(v) ? merge(b, v) : v
   }
   return out
-}
-
-/** Resolves once a TCP connect to 127.0.0.1:port succeeds (polled), rejects after the timeout. */
-async function listening(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1')
-      socket.once('connect', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once('error', () => resolve(false))
-    })
-    if (ok) return
-    if (Date.now() > deadline) throw new Error(`no MQTT listener on port ${port} after ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 /**
