@@ -34,6 +34,7 @@ export async function connectFleet(options: ConnectFleetOptions): Promise<Fleet>
     clients.push(
       createLoadClient({
         url: options.url,
+        index: i,
         deviceId,
         password: options.credentials?.[deviceId],
         qos: options.qos,

@@ -1,4 +1,5 @@
 import { connect as tcpConnect } from 'node:net'
+import { gatewayServer, parseGatewayList, rotateFor } from '../../core/gateway-list.js'
 import { MqttClient } from 'mqtt'
 import { deviceTopic } from '../../core/telemetry/mqtt-topics.js'
 
@@ -19,7 +20,10 @@ export interface ConnectionEvents {
 }
 
 export interface LoadClientOptions {
+  /** One gateway URL or a comma-separated gateway list (core/gateway-list.ts). */
   url: string
+  /** The device's place in the fleet: where it starts in the gateway list. */
+  index: number
   deviceId: string
   password: string | undefined
   qos: 0 | 1
@@ -35,12 +39,14 @@ export interface LoadClientOptions {
  */
 export function createLoadClient(options: LoadClientOptions): LoadClient {
   const { deviceId, events } = options
-  const url = new URL(options.url)
-  const port = Number(url.port || 1883)
-  const host = url.hostname
+  // Our own stream builder (TCP_NODELAY), so MQTT.js's `servers` rotation does not apply: the same
+  // rotation here, the next gateway of the device's list at every (re)connect (ADR 0022).
+  const order = rotateFor(parseGatewayList(options.url).map(gatewayServer), options.index)
+  let connects = 0
   const topic = deviceTopic(deviceId, 'telemetry')
   const client = new MqttClient(
     () => {
+      const { host, port } = order[connects++ % order.length] ?? { host: '127.0.0.1', port: 1883 }
       const socket = tcpConnect({ host, port })
       socket.setNoDelay(true)
       return socket

@@ -13,7 +13,7 @@ import { telemetryChannel } from '../../gateway/forward.js'
 import { STORAGE_MEASUREMENTS } from '../../core/influx/layout.js'
 import { startGroupAtEnd } from './group-offsets.js'
 import { createInfluxQl, ident } from './influx-ql.js'
-import { ServiceProcess, freePort } from './service-process.js'
+import { ServiceProcess, freePort, listening } from './service-process.js'
 import { localStackProcesses } from './stack-processes.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from './target.js'
 
@@ -32,6 +32,12 @@ export interface PulsewireTargetOptions {
   typeOf?: (deviceId: string) => KnownDeviceType | undefined
   /** Merged into each process's generated config (e.g. `{ storage: { batch: { maxWaitMs: 250 } } }`). */
   config?: ConfigOverrides
+  /**
+   * Gateway processes (default 1), sharing the device store, each on its own free ports; devices
+   * get them all as a gateway list, device i starting at gateway i mod n (ADR 0022). A `gateway`
+   * fault kills the first; its devices move to the others.
+   */
+  gateways?: number
   /** Keep the run's InfluxDB database and temp directory (logs, configs) after stop. */
   keepData?: boolean
   env?: NodeJS.ProcessEnv
@@ -55,7 +61,7 @@ const merge = (
 }
 
 /**
- * Pulsewire as a load-test target: the gateway, storage and alerting as separate processes of
+ * Pulsewire as a load-test target: the gateway (or several), storage and alerting as separate processes of
  * the built CLI, with their own ports, a temporary device store, a database and consumer
  * groups unique to the run, on the local stack's Kafka and InfluxDB (measured too).
  */
@@ -66,6 +72,8 @@ export class PulsewireTarget implements LoadTarget {
   readonly #env: NodeJS.ProcessEnv
   readonly #services = new Map<PulsewireProcess, ServiceProcess>()
   readonly #ports = new Map<PulsewireProcess, number>()
+  /** Gateways 2…n (`gateways`), named gateway-2…; the first is the `gateway` service. */
+  readonly #moreGateways: ServiceProcess[] = []
   #dir: string | undefined
   readonly kafka: KafkaConfig
   readonly influxUrl: string
@@ -96,9 +104,16 @@ export class PulsewireTarget implements LoadTarget {
     saveDeviceStoreFile(storeFile, store.toData())
     const mqttPort = await freePort()
     for (const name of PULSEWIRE_PROCESSES) this.#ports.set(name, await freePort())
+    const more: Array<{ name: string; mqttPort: number; httpPort: number }> = []
+    for (let i = 2; i <= (this.options.gateways ?? 1); i++)
+      more.push({ name: `gateway-${i}`, mqttPort: await freePort(), httpPort: await freePort() })
     const port = (name: PulsewireProcess): number => this.#ports.get(name) ?? 0
-    const configFile = (name: PulsewireProcess, base: Record<string, unknown>): string => {
-      const file = join(dir, `${name}.json`)
+    const configFile = (
+      name: PulsewireProcess,
+      base: Record<string, unknown>,
+      fileName: string = name,
+    ): string => {
+      const file = join(dir, `${fileName}.json`)
       // JSON is YAML: the processes read it like any config file (unknown keys are errors).
       writeFileSync(file, JSON.stringify(merge(base, this.options.config?.[name]), null, 2))
       return file
@@ -121,21 +136,40 @@ export class PulsewireTarget implements LoadTarget {
       this.#services.set(name, s)
       return s
     }
-    const gateway = service(
+    const gatewayArgs = (mqtt: number, http: number, fileName = 'gateway'): string[] => [
       'gateway',
-      [
+      '-c',
+      configFile(
         'gateway',
-        '-c',
-        configFile('gateway', {
-          mqtt: { port: mqttPort, websocketPort: false },
-          http: { port: port('gateway') },
+        {
+          mqtt: { port: mqtt, websocketPort: false },
+          http: { port: http },
           registry: { file: storeFile },
           kafka,
           log: log_,
-        }),
-      ],
-      false,
-    )
+        },
+        fileName,
+      ),
+    ]
+    const gateway = service('gateway', gatewayArgs(mqttPort, port('gateway')), false)
+    for (const g of more) {
+      this.#moreGateways.push(
+        new ServiceProcess(
+          {
+            name: g.name,
+            args: gatewayArgs(g.mqttPort, g.httpPort, g.name),
+            httpPort: g.httpPort,
+            waitForAssignment: false,
+          },
+          {
+            cli: join(this.#root, 'dist/cli/main.js'),
+            cwd: this.#root,
+            env: this.#env,
+            logFile: join(dir, `${g.name}.log`),
+          },
+        ),
+      )
+    }
     const storage = service(
       'storage',
       [
@@ -174,6 +208,10 @@ export class PulsewireTarget implements LoadTarget {
     try {
       log(`pulsewire target: gateway on mqtt://127.0.0.1:${mqttPort}, logs in ${dir}`)
       await gateway.start() // creates the channels the groups are set on
+      await Promise.all(this.#moreGateways.map((g) => g.start()))
+      // /readyz can answer before the MQTT listener is bound (the listeners start last): a device
+      // refused then would move down its gateway list and the fleet would start unevenly spread.
+      await Promise.all([mqttPort, ...more.map((g) => g.mqttPort)].map((p) => listening(p, 30_000)))
       await startGroupAtEnd(this.kafka, storageGroup, Object.keys(STORAGE_MEASUREMENTS))
       await startGroupAtEnd(this.kafka, alertingGroup, ALERTING_INPUTS)
       await Promise.all([storage.start(), alerting.start()])
@@ -184,8 +222,9 @@ export class PulsewireTarget implements LoadTarget {
     const type = typeOf(deviceIds[0] ?? '') ?? 'bedside-monitor'
     const topic = telemetryChannel(type)
     const { processes, notes } = this.#stackProcesses()
+    const mqttUrls = [mqttPort, ...more.map((g) => g.mqttPort)].map((p) => `mqtt://127.0.0.1:${p}`)
     return {
-      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      mqttUrl: mqttUrls.join(','),
       credentials,
       kafka: { brokers: this.kafka.brokers, topics: [topic] },
       influx: {
@@ -200,6 +239,7 @@ export class PulsewireTarget implements LoadTarget {
       ],
       processes: [
         ...PULSEWIRE_PROCESSES.map((name) => ({ name, pid: this.#service(name).pid })),
+        ...this.#moreGateways.map((g, i) => ({ name: more[i]?.name ?? 'gateway-n', pid: g.pid })),
         ...processes,
       ],
       notes,
@@ -222,8 +262,10 @@ export class PulsewireTarget implements LoadTarget {
     // Processors first, so nothing they still consume is written after the database is dropped.
     const processors = [this.#services.get('storage'), this.#services.get('alerting')]
     await Promise.all(processors.map((s) => s?.stop() ?? Promise.resolve()))
-    await this.#services.get('gateway')?.stop()
+    const gateways = [this.#services.get('gateway'), ...this.#moreGateways]
+    await Promise.all(gateways.map((g) => g?.stop() ?? Promise.resolve()))
     this.#services.clear()
+    this.#moreGateways.length = 0
     if (this.options.keepData) return
     await createInfluxQl(this.influxUrl, this.database)
       .exec(`DROP DATABASE ${ident(this.database)}`)

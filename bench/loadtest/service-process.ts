@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { spawnChild, waitReady, type Child } from '../../core/process/child-process.js'
 
 /** One Pulsewire process of a load target: `node dist/cli/main.js <args>`, its own ports and log file. */
@@ -115,4 +115,22 @@ function assigned(log: string): boolean {
       return false
     }
   })
+}
+
+/** Resolves once a TCP connect to 127.0.0.1:port succeeds (polled), rejects after the timeout. */
+export async function listening(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`no MQTT listener on port ${port} after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }

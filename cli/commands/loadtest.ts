@@ -25,6 +25,7 @@ export interface LoadtestFlags {
   alarmSpo2?: string
   alarmHold?: string
   fault: string[]
+  gateways?: string
   probeEvery?: string
   probePoll?: string
   drainTimeout?: string
@@ -85,6 +86,11 @@ export function registerLoadtest(program: Command): void {
         'summarise with node dist/bench/profiles/summarise.js <dir>',
     )
     .option(
+      '--gateways <n>',
+      'gateway processes, 1–16 (default 1): devices get them all as a gateway list and move on when theirs dies; ' +
+        'a gateway fault kills the first (ADR 0022)',
+    )
+    .option(
       '--find-capacity',
       'search the sustained capacity under the latency SLO: a warm-up, a ladder from --rate, then bisection; ' +
         'each step a whole run judged on its steady window (PUBACK p99 ≤ 100 ms, visible in InfluxDB p99 ≤ 1 s, ' +
@@ -103,7 +109,30 @@ export function registerLoadtest(program: Command): void {
     )
     .option('--max-steps <n>', 'with --find-capacity: judged steps at most (default 12)')
     .action(async (flags: LoadtestFlags) => {
-      const { findCapacity, maxRate, warmUpRate, resolution, ladderFactor, maxSteps, steady, ...rest } = flags
+      const {
+        findCapacity,
+        maxRate,
+        warmUpRate,
+        resolution,
+        ladderFactor,
+        maxSteps,
+        steady,
+        gateways,
+        ...rest
+      } = flags
+      const gatewayCount = gateways === undefined ? 1 : Number(gateways)
+      if (
+        !Number.isInteger(gatewayCount) ||
+        gatewayCount < 1 ||
+        gatewayCount > 16 ||
+        (findCapacity && gatewayCount > 1)
+      )
+        throw new ConfigError('loadtest options', [
+          {
+            path: '--gateways',
+            message: findCapacity ? 'not with --find-capacity' : 'expected an integer 1–16',
+          },
+        ])
       if (findCapacity) {
         await runCapacityCommand(rest, { maxRate, warmUpRate, resolution, ladderFactor, maxSteps, steady })
         return
@@ -139,6 +168,7 @@ export function registerLoadtest(program: Command): void {
       }
       const progress = createProgressWriter(process.stderr)
       const target = new PulsewireTarget({
+        gateways: gatewayCount,
         deviceType: options.profile,
         keepData: keepData ?? false,
         log: note,

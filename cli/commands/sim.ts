@@ -7,7 +7,10 @@ export function registerSim(program: Command): void {
     .description('Run a fleet of simulated devices (profiles, scenarios, faults) against the MQTT gateway.')
     .argument('[fleet]', 'fleet file (YAML)', 'deploy/fleets/ward-and-factory.yaml')
     .option('-d, --duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', parsePositive)
-    .option('--url <url>', 'broker URL, overriding the fleet file (e.g. mqtt://127.0.0.1:1883)')
+    .option(
+      '--url <url>',
+      'broker URL or comma-separated gateway list, overriding the fleet file (e.g. mqtt://127.0.0.1:1883,mqtt://127.0.0.1:1884)',
+    )
     .option('--credentials <file>', 'deviceId → password map (YAML/JSON), overriding the fleet file')
     .option('--ground-truth <file>', 'write what was injected, for which device, when (JSON lines)')
     .option('--sent <file>', 'write per-device sequence ranges at the end (for reconciliation)')

@@ -43,7 +43,13 @@ export const fleetFileSchema = z.strictObject({
     .describe('Seed of every random choice: the same seed gives the same run.'),
   mqtt: z
     .strictObject({
-      url: z.string().min(1).default('mqtt://127.0.0.1:1883').describe('Broker (the Pulsewire gateway) URL.'),
+      url: z
+        .string()
+        .min(1)
+        .default('mqtt://127.0.0.1:1883')
+        .describe(
+          'Broker (the Pulsewire gateway) URL, or a comma-separated gateway list (mqtt:// or mqtts:// only): device i starts at entry i mod n and moves to the next on connection loss.',
+        ),
       qos: z
         .union([z.literal(0), z.literal(1), z.literal(2)])
         .default(1)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../core/clock.js'
+import { parseGatewayList } from '../../core/gateway-list.js'
 import type { Fleet } from '../fleet/fleet-file.js'
 import { createRng } from '../rng.js'
 import { createDeviceLoop, type DeviceLoop, type SamplesTap } from './device-loop.js'
@@ -64,6 +65,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
   const startMs = clock.now()
   const connectSpacingMs = 1000 / fleet.mqtt.connectRatePerSecond
 
+  const gatewayUrls = parseGatewayList(fleet.mqtt.url)
   const planned = planDevices(fleet)
   const groupStart = fleet.groups.map((_, g) => planned.findIndex((d) => d.groupIndex === g))
   planned.forEach(({ deviceId, groupIndex }, index) => {
@@ -83,7 +85,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetReport> {
         s.scenario.create({ deviceId, config: s.config, rng: rng.fork(s.scenario.type), startMs: connectAt }),
       )
     const transport = createMqttTransport({
-      url: fleet.mqtt.url,
+      urls: gatewayUrls,
+      index,
       deviceId,
       password: options.credentials?.[deviceId],
       qos: fleet.mqtt.qos,

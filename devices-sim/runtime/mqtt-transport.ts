@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt'
+import { gatewayConnectTarget } from '../../core/gateway-list.js'
 import { backoffDelay } from '../../core/retry.js'
 import { deviceTopic } from '../../core/telemetry/mqtt-topics.js'
 import type { Rng } from '../rng.js'
@@ -24,7 +25,10 @@ export interface TransportEvents {
 }
 
 export interface MqttTransportOptions {
-  url: string
+  /** The gateway list (one URL or several, core/gateway-list.ts): several, and the device moves on loss. */
+  urls: readonly string[]
+  /** Where this device starts in the list (its fleet index: a fleet spreads over the gateways). */
+  index: number
   deviceId: string
   password: string | undefined
   qos: 0 | 1 | 2
@@ -66,7 +70,11 @@ export function createMqttTransport(options: MqttTransportOptions): DeviceTransp
   }
 
   function create(): MqttClient {
-    const c = mqtt.connect(options.url, {
+    // With several gateways MQTT.js takes the next entry at every (re)connect: a device whose
+    // gateway died moves on, keeping its outgoing store (unacknowledged QoS 1 publishes are resent).
+    const target = gatewayConnectTarget(options.urls, options.index)
+    const c = mqtt.connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       clientId: deviceId,
       username: deviceId,
       password: options.password,

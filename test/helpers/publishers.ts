@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt'
+import { gatewayConnectTarget } from '../../core/gateway-list.js'
 import { encodeTelemetry } from '../../core/telemetry/envelope.js'
 
 export interface PublisherStats {
@@ -13,15 +14,31 @@ export interface PublisherStats {
 export interface Publishers extends PublisherStats {
   /** Connections lost after they were up (gateway or device side), across all devices. */
   connectionsLost(): number
+  /** Every reconnect after a lost connection: how long the device was off, where it went, its session. */
+  moves(): ReadonlyArray<PublisherMove>
   /** Per acknowledged reading: when it was first sent and how long its PUBACK took (resends included). */
   ackTimes(): ReadonlyArray<{ sentAt: number; latencyMs: number }>
   /** Stops publishing, waits (bounded) for every outstanding PUBACK, then disconnects. */
   stop(drainTimeoutMs: number): Promise<void>
 }
 
-/** Devices as firmware runs them: QoS 1, persistent session, reconnect, a fixed publish schedule. */
+export interface PublisherMove {
+  deviceId: string
+  /** Connection lost → CONNACK from the next gateway. */
+  downMs: number
+  fromPort: number
+  toPort: number
+  /** Session Present of that CONNACK: 0 on a gateway that never saw the device (no shared sessions). */
+  sessionPresent: boolean
+}
+
+/**
+ * Devices as firmware runs them: QoS 1, persistent session, reconnect, a fixed publish schedule.
+ * `url` may be a gateway list: device i starts at entry i mod n and moves on down the list when
+ * its connection is lost (MQTT.js `servers`, ADR 0022).
+ */
 export function startPublishers(
-  url: string,
+  url: string | readonly string[],
   devices: ReadonlyMap<string, string>,
   intervalMs: number,
   options: {
@@ -31,6 +48,8 @@ export function startPublishers(
   } = {},
 ): Publishers {
   let lost = 0
+  const moves: PublisherMove[] = []
+  const urls = typeof url === 'string' ? [url] : url
   const published = new Map<string, number>()
   const acked = new Map<string, Set<number>>()
   const clients: MqttClient[] = []
@@ -55,8 +74,10 @@ export function startPublishers(
       } else if (resending) setTimeout(() => send(client, deviceId, seq, payload, sentAt), 200).unref()
     })
   }
-  for (const [deviceId, secret] of devices) {
-    const client = mqtt.connect(url, {
+  for (const [index, [deviceId, secret]] of [...devices].entries()) {
+    const target = gatewayConnectTarget(urls, index)
+    const client = mqtt.connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       clientId: deviceId,
       username: deviceId,
       password: secret,
@@ -67,9 +88,25 @@ export function startPublishers(
     })
     client.on('error', () => undefined) // refused while the gateway restarts: it reconnects
     let up = false
-    client.on('connect', () => (up = true))
+    let down: { at: number; port: number } | undefined
+    const port = (): number => Number(client.options.port)
+    client.on('connect', (connack) => {
+      up = true
+      if (down)
+        moves.push({
+          deviceId,
+          downMs: Date.now() - down.at,
+          fromPort: down.port,
+          toPort: port(),
+          sessionPresent: connack.sessionPresent,
+        })
+      down = undefined
+    })
     client.on('close', () => {
-      if (up && resending) lost++
+      if (up && resending) {
+        lost++
+        down = { at: Date.now(), port: port() }
+      }
       up = false
     })
     clients.push(client)
@@ -102,6 +139,7 @@ export function startPublishers(
     totalAcked,
     totalPublished,
     connectionsLost: () => lost,
+    moves: () => moves,
     ackTimes: () => times,
     async stop(drainTimeoutMs) {
       for (const timer of timers) clearInterval(timer)
