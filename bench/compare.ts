@@ -4,10 +4,9 @@
 // noise falls on both alike. Writes bench/results/compare-<time>.json and the comparison section
 // of bench/RESULTS.md.
 //   npm run build && node dist/bench/compare.js [--rates 500,1000,2000,4000] [--duration 30] [--devices 500] [--samples 5]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { format, resolveConfig } from 'prettier'
 import { formatError, exitCodeFor } from '../core/report-error.js'
 import { ConfigError } from '../core/errors.js'
 import { findRepoRoot } from '../core/repo-root.js'
@@ -22,6 +21,7 @@ import { createPeerTarget } from './peer/peer-target.js'
 import { compareCapacity } from './capacity-compare.js'
 import { renderCapacity } from './capacity-report.js'
 import { machine } from './proc-stats.js'
+import { writeResultsBlock } from './results-block.js'
 
 const root = findRepoRoot(import.meta.url)
 const { values } = parseArgs({
@@ -158,24 +158,8 @@ const section = renderComparison({
 })
 process.stdout.write(`${section}\n`)
 if (!values['no-results-md']) {
-  await writeResultsBlock('compare', section)
+  await writeResultsBlock(root, 'compare', section)
   log(`comparison written to bench/RESULTS.md and ${resultFile}`)
-}
-
-/** Replaces the block between `<!-- name:begin -->` and `<!-- name:end -->` of bench/RESULTS.md (or appends it). */
-async function writeResultsBlock(name: string, section: string): Promise<void> {
-  const file = join(root, 'bench/RESULTS.md')
-  const begin = `<!-- ${name}:begin -->`
-  const end = `<!-- ${name}:end -->`
-  const text = readFileSync(file, 'utf8')
-  const block = `${begin}\n${section}\n${end}`
-  const next =
-    text.includes(begin) && text.includes(end)
-      ? text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`
-  // Formatted as the repository's check expects (the table's columns aligned by prettier).
-  const style = (await resolveConfig(file)) ?? {}
-  writeFileSync(file, await format(next, { ...style, filepath: file }))
 }
 
 async function capacityMode(): Promise<void> {
@@ -223,7 +207,7 @@ async function capacityMode(): Promise<void> {
   })
   process.stdout.write(`${section}\n`)
   if (!values['no-results-md']) {
-    await writeResultsBlock('capacity', section)
+    await writeResultsBlock(root, 'capacity', section)
     log(`capacity comparison written to bench/RESULTS.md and ${resultFile}`)
   }
   process.exitCode = comparison.reports.some((r) => r.error) ? 1 : 0
