@@ -47,10 +47,9 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     id: 'row5-processor-sigkill',
     fault: 'one storage and one alerting instance SIGKILLed',
     expected: '0 lost, 0 duplicate points, 0 repeated or spurious alert transitions',
-    files: [
-      'test/integration/processors/storage/storage-members-sigkill.test.ts',
-      'test/integration/processors/alerting/copartitioned.test.ts',
-    ],
+    // The alerting half (three members, one SIGKILLed); a storage test with two members, one
+    // SIGKILLed, is not built yet (storage-sigkill.test.ts kills and restarts a single process).
+    files: ['test/integration/processors/alerting/copartitioned.test.ts'],
     scales: false,
   },
   {
