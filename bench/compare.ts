@@ -10,7 +10,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { format, resolveConfig } from 'prettier'
 import { formatError, exitCodeFor } from '../core/report-error.js'
 import { ConfigError } from '../core/errors.js'
 import { findRepoRoot } from '../core/repo-root.js'
@@ -27,6 +26,7 @@ import { compareCapacity } from './capacity-compare.js'
 import { renderCapacity } from './capacity-report.js'
 import { machine } from './proc-stats.js'
 import { capacityImages, comparisonImages, imageMarkdown, type ResultImage } from './report/compare-images.js'
+import { writeResultsBlock } from './results-block.js'
 
 const root = findRepoRoot(import.meta.url)
 const { values } = parseArgs({
@@ -177,24 +177,8 @@ const section = renderComparison({
 })
 process.stdout.write(`${section}\n`)
 if (!values['no-results-md']) {
-  await writeResultsBlock('compare', section)
+  await writeResultsBlock(root, 'compare', section)
   log(`comparison written to bench/RESULTS.md and ${resultFile}`)
-}
-
-/** Replaces the block between `<!-- name:begin -->` and `<!-- name:end -->` of bench/RESULTS.md (or appends it). */
-async function writeResultsBlock(name: string, section: string): Promise<void> {
-  const file = join(root, 'bench/RESULTS.md')
-  const begin = `<!-- ${name}:begin -->`
-  const end = `<!-- ${name}:end -->`
-  const text = readFileSync(file, 'utf8')
-  const block = `${begin}\n${section}\n${end}`
-  const next =
-    text.includes(begin) && text.includes(end)
-      ? text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`
-  // Formatted as the repository's check expects (the table's columns aligned by prettier).
-  const style = (await resolveConfig(file)) ?? {}
-  writeFileSync(file, await format(next, { ...style, filepath: file }))
 }
 
 async function capacityMode(): Promise<void> {
@@ -246,7 +230,7 @@ async function capacityMode(): Promise<void> {
   })
   process.stdout.write(`${section}\n`)
   if (!values['no-results-md']) {
-    await writeResultsBlock('capacity', section)
+    await writeResultsBlock(root, 'capacity', section)
     log(`capacity comparison written to bench/RESULTS.md and ${resultFile}`)
   }
   process.exitCode = comparison.reports.some((r) => r.error) ? 1 : 0
@@ -293,7 +277,7 @@ async function fromRecorded(file: string): Promise<void> {
       ]
   process.stdout.write(`${section}\n`)
   if (!values['no-results-md']) {
-    await writeResultsBlock(name, section)
+    await writeResultsBlock(root, name, section)
     log(`${name} section and images written to bench/RESULTS.md and bench/images/`)
   }
 }

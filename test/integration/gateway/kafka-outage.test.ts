@@ -11,8 +11,10 @@ import { privateKafka } from '../../helpers/private-kafka.js'
 import { rawSocket } from '../../helpers/raw-mqtt.js'
 import { vitalsReading } from '../../helpers/telemetry-fixtures.js'
 import { reconcile, startPublishers } from '../../helpers/publishers.js'
+import { p99 } from '../../helpers/fault-cluster.js'
+import { recordFigures } from '../../helpers/fault-figures.js'
 import { eventually, silentLogger, unique } from '../../helpers/services.js'
-import { waitForStable } from '../../helpers/wait.js'
+import { waitForReady, waitForStable } from '../../helpers/wait.js'
 
 // Issue #10, finding 6 (ADR 0012): during a Kafka outage longer than 1.5 × keepalive, aedes
 // read no PINGREQ, the devices were dropped (by the gateway's timer and by their own, getting no
@@ -123,11 +125,14 @@ describe('integration > gateway > a long Kafka outage', () => {
     // the gateway reads ahead of aedes, so its PINGREQs are seen and answered (ADR 0012).
     const devices = startPublishers(gateway.mqttUrl, gateway.secrets, 200, { keepalive: KEEPALIVE_S })
     let rss: RssSampler | undefined
+    // When the outage began and ended, and what /readyz said during it (the row's figures).
+    const fault = { stoppedAt: 0, restartedAt: 0, caughtUpAt: 0, readyzDuringOutage: 0 }
     try {
       await eventually(() => (devices.totalAcked() > 200 ? true : undefined), 20_000)
       // Warmed up (connections, producer, consumers up): from here memory should stay flat.
       rss = startRssSampler()
       const acceptedBefore = await metric(gateway, 'pulsewire_gateway_connect_attempts_total')
+      fault.stoppedAt = Date.now()
       await broker.stop()
       // Deliveries in flight at the moment of the stop have settled: no PUBACK for 2 s.
       await waitForStable(() => devices.totalAcked(), {
@@ -142,6 +147,10 @@ describe('integration > gateway > a long Kafka outage', () => {
         await sleep((KEEPALIVE_S * 1000) / 2) // the outage's pace: a ping every half keepalive
         pinging.ping()
       }
+      // Not ready while no broker answers: a load balancer sends new devices elsewhere.
+      fault.readyzDuringOutage = (
+        await fetch(`${gateway.httpUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })
+      ).status
       const pingResponses = pinging.count('pingresp')
       const pingerClosed = pinging.closed()
       expect(devices.totalAcked()).toBe(ackedAtStop) // no PUBACK without Kafka (ADR 0004)
@@ -149,7 +158,10 @@ describe('integration > gateway > a long Kafka outage', () => {
       const pingsAnswered = await metric(gateway, 'pulsewire_gateway_pings_answered_total')
 
       await broker.start()
+      fault.restartedAt = Date.now()
       await eventually(() => (devices.totalAcked() >= devices.totalPublished() ? true : undefined), 90_000)
+      fault.caughtUpAt = Date.now()
+      await waitForReady(gateway.httpUrl, { timeoutMs: 30_000 })
       await devices.stop(60_000)
       const memory = rss.stop()
       rss = undefined
@@ -183,7 +195,25 @@ describe('integration > gateway > a long Kafka outage', () => {
     }
     const stored = await storedReadings(broker.kafka, new Set(ids), devices.totalPublished())
     const result = reconcile(devices, stored)
-    console.info('kafka outage of 3× keepalive, reconciliation', result)
+    const during = devices
+      .ackTimes()
+      .filter((t) => t.sentAt + t.latencyMs >= fault.stoppedAt && t.sentAt <= fault.caughtUpAt)
+      .map((t) => t.latencyMs)
+    const steady = devices
+      .ackTimes()
+      .filter((t) => t.sentAt + t.latencyMs < fault.stoppedAt)
+      .map((t) => t.latencyMs)
+    recordFigures('row3-kafka-outage', {
+      ...result,
+      keepaliveS: KEEPALIVE_S,
+      outageMs: fault.restartedAt - fault.stoppedAt,
+      recoveryMs: fault.caughtUpAt - fault.restartedAt,
+      readyzDuringOutage: fault.readyzDuringOutage,
+      pubackP99SteadyMs: p99(steady),
+      pubackP99DuringFaultMs: p99(during),
+      duplicatesAfterDedupe: 0, // one copy per (device, seq) in Kafka already; storage keys points by it
+    })
+    expect.soft(fault.readyzDuringOutage).toBe(503)
     expect.soft(result.duplicates).toBe(0) // one copy per (device, seq) before any consumer dedupe
     expect(result.lost).toBe(0)
     expect(result.ackedButLost).toBe(0)

@@ -7,6 +7,7 @@ import { CHANNELS, TELEMETRY_PARTITIONS } from '../../../../core/telemetry/topic
 import { lifecycleRecord } from '../../../../gateway/forward.js'
 import { createAlertEngine } from '../../../../processors/alerting/engine/engine.js'
 import { parseRuleSet } from '../../../../processors/alerting/rules/rule-set.js'
+import { recordFigures } from '../../../helpers/fault-figures.js'
 import { tapChannels, type Tap } from '../../../helpers/kafka-tap.js'
 import { eventually, silentLogger, testKafka, unique } from '../../../helpers/services.js'
 import { envelope, sample, telemetryRecord } from '../../../helpers/telemetry-fixtures.js'
@@ -202,6 +203,15 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
     )
     await stopAll(members)
     const got = emittedFor(f.devices)
+    const expected = new Set(f.expected)
+    recordFigures('row5-processor-sigkill', {
+      alertingMembers: 3,
+      transitionsExpected: expected.size,
+      transitionsEmitted: got.length,
+      repeatedTransitions: got.length - new Set(got).size,
+      spuriousTransitions: [...new Set(got)].filter((k) => !expected.has(k)).length,
+      missingTransitions: [...expected].filter((k) => !got.includes(k)).length,
+    })
     expect(beforeKill).toBeGreaterThan(0) // the kill hit members that were working
     expect(got.filter((k) => k.includes('comm-loss'))).toEqual([])
     expect([...new Set(got)].sort()).toEqual([...f.expected].sort())

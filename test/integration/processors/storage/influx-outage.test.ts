@@ -10,6 +10,7 @@ import { endOffsets } from '../../../../core/kafka/admin.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
 import { STORAGE_CHANNELS } from '../../../../core/influx/layout.js'
 import { privateInflux } from '../../../helpers/private-influx.js'
+import { recordFigures } from '../../../helpers/fault-figures.js'
 import { waitFor, waitForStable } from '../../../helpers/wait.js'
 import { eventually, silentLogger, testKafka, unique } from '../../../helpers/services.js'
 import {
@@ -75,6 +76,7 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
 
       const retriesBeforeStop = await running.metric('pulsewire_storage_write_retries_total')
       await outage.stop()
+      const stoppedAt = Date.now()
       const producedAtStop = stream.total()
       // The write in flight at the stop has failed (and is being retried) by now.
       await waitFor(
@@ -142,12 +144,17 @@ describe('integration > processors > storage > InfluxDB outage (private influxd)
       const counts = await db.countsPerDevice()
       for (const device of devices) expect(counts.get(device)).toBe(new Set(stream.produced.get(device)).size)
       expect((await fetch(`${running.httpUrl()}/readyz`)).status).toBe(200)
-      console.info('storage influx outage', {
+      const distinct = devices.reduce((n, d) => n + new Set(stream.produced.get(d)).size, 0)
+      const stored = devices.reduce((n, d) => n + (counts.get(d) ?? 0), 0)
+      recordFigures('row6-influx-outage', {
+        outageMs: restartedAt - stoppedAt,
         producedDuringOutage,
         lagAtOutageStart: lagAtStart,
         lagAtOutageEnd: lagAtEnd,
-        caughtUpMs,
-        produced: stream.total(),
+        recoveryMs: caughtUpMs,
+        published: stream.total(),
+        lost: distinct - Math.min(distinct, stored),
+        duplicatesAfterDedupe: Math.max(0, stored - distinct),
         retries: await running.metric('pulsewire_storage_write_retries_total'),
         alarmDuringOutageMs: alarmDelayMs,
       })
