@@ -15,12 +15,12 @@ import { ResourceMonitor } from './resources.js'
 import { RunLedger } from './run-ledger.js'
 import { createSchedule, readingClock } from './schedule.js'
 import { storedPerDevice, waitUntilSettled } from './settle.js'
-import type { StoreLocation } from './stored-readings.js'
+import { storedTotal, type StoreLocation } from './stored-readings.js'
 import { createAlertTap, createTelemetryTap, type Tap } from './taps.js'
 import type { LoadTarget } from './target.js'
 import { RunTimeline, percentileCurves } from './timeline.js'
 import { createVisibilityProbes } from './visibility-probes.js'
-import { groupLag } from './group-lag.js'
+import { groupLag, loadtestKafka, totalLag } from './group-lag.js'
 
 export interface LoadtestHooks {
   /** About once a second, during the load and while draining. */
@@ -224,10 +224,7 @@ export async function runLoadtest(
     const lagRecords =
       groups.length === 0
         ? null
-        : await groupLag(
-            { brokers: endpoints.kafka.brokers, clientId: 'pulsewire-loadtest', librdkafka: {} },
-            groups,
-          ).catch((err: unknown) => {
+        : await groupLag(loadtestKafka(endpoints), groups).catch((err: unknown) => {
             log(`consumer lag not measured: ${err instanceof Error ? err.message : String(err)}`)
             return null
           })
@@ -237,7 +234,7 @@ export async function runLoadtest(
     await Promise.all(faultsDone)
     const { lastStoredAtMs } = await waitUntilSettled({
       ledger: run,
-      store,
+      storedTotal: () => storedTotal(store),
       qos: options.qos,
       samples: options.samples,
       clock: fine,
@@ -245,6 +242,7 @@ export async function runLoadtest(
       // losing anything: the drain waits past it before the reconciliation calls readings lost.
       deadlineMs: Math.max(deadlineMs, fine.now() + (endpoints.storeFlushIntervalMs ?? 0) + 5_000),
       quietMs: Math.max(15_000, (endpoints.storeFlushIntervalMs ?? 0) + 5_000),
+      pendingRecords: groups.length === 0 ? undefined : () => totalLag(loadtestKafka(endpoints), groups),
     })
     // What is stored now is all that will be: a last few polls find the newest probes.
     await sleep(Math.max(200, 3 * options.probePollMs))

@@ -30,3 +30,13 @@ export async function groupLag(
   }
   return lag
 }
+
+/** The load tester's own Kafka client settings for a target's brokers. */
+export function loadtestKafka(endpoints: { kafka: { brokers: string } }): KafkaConfig {
+  return { brokers: endpoints.kafka.brokers, clientId: 'pulsewire-loadtest', librdkafka: {} }
+}
+
+/** What all the groups still owe together. */
+export async function totalLag(kafka: KafkaConfig, groups: readonly TargetGroup[]): Promise<number> {
+  return Object.values(await groupLag(kafka, groups)).reduce((sum, n) => sum + n, 0)
+}

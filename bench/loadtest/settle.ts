@@ -1,11 +1,12 @@
 import type { DeviceLedger } from './reconcile.js'
 import type { RunLedger } from './run-ledger.js'
 import type { ReadingClock } from './schedule.js'
-import { storedBySeq, storedCounts, storedTotal, type StoreLocation } from './stored-readings.js'
+import { storedBySeq, storedCounts, type StoreLocation } from './stored-readings.js'
 
 export interface SettleOptions {
-  ledger: RunLedger
-  store: StoreLocation
+  ledger: Pick<RunLedger, 'kafkaDistinct' | 'acked'>
+  /** Readings InfluxDB holds for the run now (stored-readings.ts `storedTotal`). */
+  storedTotal: () => Promise<number>
   qos: 0 | 1
   samples: number
   clock: { now(): number }
@@ -15,7 +16,18 @@ export interface SettleOptions {
   quietMs: number
   /** Extra condition for "done" (e.g. no probe still waiting). */
   idle?: () => boolean
+  /**
+   * Records the target's consumer groups have not committed yet (undefined: not known). While
+   * a store still owes records it is working, not quiet: a slow batch writer (a Telegraf agent
+   * retrying a timed-out write) is waited for up to the deadline instead of called lossy.
+   */
+  pendingRecords?: () => Promise<number | undefined>
+  /** Between polls; injected by the unit tests, which move the clock instead. */
+  sleep?: (ms: number) => Promise<void>
 }
+
+/** How often the groups' lag is read: each read opens a Kafka client. */
+const PENDING_POLL_MS = 5_000
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -28,16 +40,19 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function waitUntilSettled(options: SettleOptions): Promise<{ lastStoredAtMs: number }> {
   const { ledger, clock } = options
+  const pause = options.sleep ?? sleep
   let stored = -1
   let kafka = -1
   let lastChange = clock.now()
   let lastStoredAt = clock.now()
   let kafkaQuietSince = clock.now()
+  let pending: number | undefined
+  let pendingReadAt = -Infinity
   for (;;) {
     const now = clock.now()
     let total = stored
     try {
-      total = await storedTotal(options.store)
+      total = await options.storedTotal()
     } catch {
       // InfluxDB busy or restarting: keep waiting, the deadline still holds
     }
@@ -55,8 +70,15 @@ export async function waitUntilSettled(options: SettleOptions): Promise<{ lastSt
       options.qos === 1 ? ledger.kafkaDistinct >= ledger.acked : now - kafkaQuietSince >= 2_000
     const storeComplete = stored >= ledger.kafkaDistinct * options.samples
     if (kafkaComplete && storeComplete && (options.idle?.() ?? true)) break
-    if (now - lastChange >= options.quietMs || now >= options.deadlineMs) break
-    await sleep(1_000)
+    if (now >= options.deadlineMs) break
+    if (options.pendingRecords && now - pendingReadAt >= PENDING_POLL_MS) {
+      pendingReadAt = now
+      const owed = await options.pendingRecords().catch(() => undefined)
+      if (owed !== undefined && owed !== pending) lastChange = now
+      pending = owed
+    }
+    if (now - lastChange >= options.quietMs && !(pending !== undefined && pending > 0)) break
+    await pause(1_000)
   }
   return { lastStoredAtMs: lastStoredAt }
 }

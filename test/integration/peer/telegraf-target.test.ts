@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runLoadtest } from '../../../bench/loadtest/engine.js'
 import { createInfluxQl } from '../../../bench/loadtest/influx-ql.js'
@@ -18,16 +20,34 @@ import { testInflux, testKafka } from '../../helpers/services.js'
 // Never skipped. Where the binary is missing (a fresh clone, CI) the target's start builds it
 // into the cache with `go install` (bench/peer/telegraf/install.ts, a progress line a minute):
 // a few minutes with warm Go caches, ≈ 40 min cold with -p 1 on 2 cores; the timeout allows it.
+/** The target logs its run directory once started ("peer: mosquitto … /tmp/pulsewire-telegraf-…"). */
+const runDir = (lines: readonly string[]): string | undefined =>
+  lines.map((l) => /(\S*pulsewire-telegraf-\S+)$/.exec(l)?.[1]).find((d) => d !== undefined)
+
+function printAgentLogs(lines: readonly string[]): void {
+  const dir = runDir(lines)
+  console.log(lines.join('\n'))
+  if (!dir || !existsSync(dir)) return
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.log'))) {
+    const text = readFileSync(join(dir, file), 'utf8').split('\n')
+    console.log(`--- ${file} (last 80 lines) ---\n${text.slice(-80).join('\n')}`)
+  }
+}
+
 const built = telegrafBinaryVersion(telegrafBinary(findRepoRoot(import.meta.url))) === TELEGRAF_VERSION
 
 describe('integration > peer > Mosquitto + Telegraf as a load-test target', () => {
   it(
     'a short QoS 1 load: every reading acknowledged, in Kafka and stored in our layout (0 lost)',
     async () => {
+      // The run's directory (configs, agent logs) is kept so a failure can show the agents' logs.
+      const lines: string[] = []
       const inner = createTelegrafPeerTarget({
         mqttPort: await freePort(),
         kafka: { brokers: testKafka.brokers },
         influxUrl: testInflux.url,
+        keepFiles: true,
+        log: (line) => lines.push(line),
       })
       let endpoints: LoadTargetEndpoints | undefined
       // The same target, remembering where it put this run's topic and database.
@@ -77,8 +97,13 @@ describe('integration > peer > Mosquitto + Telegraf as a load-test target', () =
         const row = counts[0]?.values[0] ?? []
         const columns = counts[0]?.columns ?? []
         for (const m of metrics) expect(row[columns.indexOf(`count_${m}`)]).toBe(rec.expectedReadings)
+      } catch (err) {
+        printAgentLogs(lines)
+        throw err
       } finally {
         await inner.stop().catch(() => undefined)
+        const dir = runDir(lines)
+        if (dir) rmSync(dir, { recursive: true, force: true })
         if (endpoints) {
           const admin = createKafkaAdmin(testKafka, 'it-telegraf-cleanup')
           for (const topic of endpoints.kafka.topics) await admin.deleteTopic(topic).catch(() => undefined)
