@@ -21,6 +21,7 @@ import type { LoadReport } from './loadtest/report.js'
 import type { LoadTarget } from './loadtest/target.js'
 import { renderComparison, summarise, type RunSummary } from './compare-report.js'
 import { createPeerTarget } from './peer/peer-target.js'
+import type { TelegrafTuning } from './peer/telegraf/config.js'
 import { createTelegrafPeerTarget } from './peer/telegraf/telegraf-target.js'
 import { compareCapacity } from './capacity-compare.js'
 import { renderCapacity } from './capacity-report.js'
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
     'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
     'telegraf-faults': { type: 'string', default: 'telegraf-edge@10,telegraf-store@20' },
+    'telegraf-tuning': { type: 'string', default: 'tuned' },
     'no-results-md': { type: 'boolean', default: false },
     // Sustained capacity under the latency SLO instead of fixed rates (bench/capacity-compare.ts):
     // one search per target and --samples value (a list here, e.g. 5,10), steps taking turns.
@@ -56,6 +58,13 @@ const { values } = parseArgs({
   },
 })
 const rates = values.rates.split(',').map(Number)
+const TUNINGS: readonly TelegrafTuning[] = ['tuned', 'defaults']
+const telegrafTuning = values['telegraf-tuning'] as TelegrafTuning
+if (!TUNINGS.includes(telegrafTuning)) {
+  const problem = { path: '--telegraf-tuning', message: `"${telegrafTuning}": tuned or defaults` }
+  process.stderr.write(`${formatError(new ConfigError('compare options', [problem]))}\n`)
+  process.exit(78)
+}
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`)
 }
@@ -63,7 +72,7 @@ const targets: Record<string, () => LoadTarget> = {
   pulsewire: () => new PulsewireTarget({ log }),
   peer: () => createPeerTarget({ log }),
   // Mosquitto + Telegraf (bench/peer/telegraf); its start builds Telegraf into .cache if missing.
-  telegraf: () => createTelegrafPeerTarget({ log }),
+  telegraf: () => createTelegrafPeerTarget({ log, tuning: telegrafTuning }),
 }
 const chosen = values.targets.split(',')
 const command = `node dist/bench/compare.js ${process.argv.slice(2).join(' ')}`.trim()

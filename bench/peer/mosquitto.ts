@@ -25,7 +25,13 @@ export interface MosquittoFiles {
  * sets it too), no persistence file, and the same per-device authentication our gateway does
  * (user = device id, password checked, each device may publish only under its own topic).
  */
-export function writeMosquittoFiles(dir: string, port: number, deviceIds: readonly string[]): MosquittoFiles {
+export function writeMosquittoFiles(
+  dir: string,
+  port: number,
+  deviceIds: readonly string[],
+  /** Outgoing QoS 1 window and queue per subscriber session (Mosquitto's defaults: 20 and 1000). */
+  limits?: { maxInflight: number; maxQueued: number },
+): MosquittoFiles {
   const deviceSecrets: Record<string, string> = {}
   for (const id of deviceIds) deviceSecrets[id] = randomBytes(16).toString('hex')
   const bridgePassword = randomBytes(16).toString('hex')
@@ -74,6 +80,9 @@ export function writeMosquittoFiles(dir: string, port: number, deviceIds: readon
       `password_file ${passwordFile}`,
       `acl_file ${aclFile}`,
       `log_dest file ${join(dir, 'mosquitto.log')}`,
+      ...(limits
+        ? [`max_inflight_messages ${limits.maxInflight}`, `max_queued_messages ${limits.maxQueued}`]
+        : []),
       '',
     ].join('\n'),
   )

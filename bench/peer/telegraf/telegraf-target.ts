@@ -14,7 +14,14 @@ import { startGroupAtEnd } from '../../loadtest/group-offsets.js'
 import { localStackProcesses } from '../../loadtest/stack-processes.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from '../../loadtest/target.js'
 import { BRIDGE_MQTT_USER, startMosquitto, writeMosquittoFiles, type MosquittoFiles } from '../mosquitto.js'
-import { edgeConfig, storeConfig, TELEGRAF_DEFAULT_FLUSH_MS, TELEGRAF_MEASUREMENT } from './config.js'
+import {
+  edgeConfig,
+  storeConfig,
+  telegrafFlushMs,
+  TELEGRAF_MEASUREMENT,
+  TELEGRAF_TUNED,
+  type TelegrafTuning,
+} from './config.js'
 import { ensureTelegraf } from './install.js'
 
 export const TELEGRAF_PEER_NAME = 'mosquitto+telegraf'
@@ -27,6 +34,8 @@ export interface TelegrafPeerOptions {
   influxUrl?: string
   /** Mosquitto's port on 127.0.0.1; its own, away from the naive peer's 19883. */
   mqttPort?: number
+  /** Stock settings or a team's tuning (config.ts); `tuned` unless told. */
+  tuning?: TelegrafTuning
   /** Keep the run's directory (configs, logs) after stop; it is removed otherwise. */
   keepFiles?: boolean
   log?: (line: string) => void
@@ -62,6 +71,7 @@ export function createTelegrafPeerTarget(options: TelegrafPeerOptions = {}): Loa
   const influxUrl = options.influxUrl ?? 'http://127.0.0.1:18086'
   const mqttPort = options.mqttPort ?? 19_884
   const log = options.log ?? (() => undefined)
+  const tuning = options.tuning ?? 'tuned'
   const root = findRepoRoot(import.meta.url)
   let running: Running | undefined
 
@@ -115,7 +125,16 @@ export function createTelegrafPeerTarget(options: TelegrafPeerOptions = {}): Loa
       const dir = mkdtempSync(join(tmpdir(), 'pulsewire-telegraf-'))
       const partial: Partial<Running> & { dir: string } = { dir }
       try {
-        const mosquittoFiles = writeMosquittoFiles(dir, mqttPort, deviceIds)
+        // Tuned: Mosquitto may keep as many messages in flight to the agent as the agent takes
+        // undelivered, and queues far more behind them than its default 1000.
+        const mosquittoFiles = writeMosquittoFiles(
+          dir,
+          mqttPort,
+          deviceIds,
+          tuning === 'tuned'
+            ? { maxInflight: TELEGRAF_TUNED.maxUndelivered, maxQueued: 50 * TELEGRAF_TUNED.maxUndelivered }
+            : undefined,
+        )
         partial.mosquitto = await startMosquitto(mosquittoFiles)
         const topic = `peer.telegraf.v1.${runId}`
         const database = `peer_telegraf_${runId.replaceAll('-', '_')}`
@@ -143,11 +162,12 @@ export function createTelegrafPeerTarget(options: TelegrafPeerOptions = {}): Loa
             protoFile: join(root, 'proto/pulsewire/telemetry/v1/telemetry.proto'),
             brokers,
             topic,
+            tuning,
           }),
         )
         writeFileSync(
           join(dir, 'telegraf-store.conf'),
-          storeConfig({ brokers, topic, groupId, influxUrl, database }),
+          storeConfig({ brokers, topic, groupId, influxUrl, database, tuning }),
         )
         const base = {
           dir,
@@ -191,9 +211,9 @@ export function createTelegrafPeerTarget(options: TelegrafPeerOptions = {}): Loa
             run.processes['telegraf-store'],
             ...stack.processes,
           ],
-          notes: stack.notes,
+          notes: [...stack.notes, `telegraf: ${tuning} settings (bench/peer/telegraf/config.ts)`],
           // A point may wait one flush_interval in each agent before it is written on.
-          storeFlushIntervalMs: 2 * TELEGRAF_DEFAULT_FLUSH_MS,
+          storeFlushIntervalMs: 2 * telegrafFlushMs(tuning),
         }
       } catch (err) {
         await stopAll(partial).catch(() => undefined)

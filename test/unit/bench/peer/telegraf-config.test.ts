@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { edgeConfig, metricFieldNames, storeConfig } from '../../../../bench/peer/telegraf/config.js'
+import {
+  edgeConfig,
+  metricFieldNames,
+  storeConfig,
+  telegrafFlushMs,
+  TELEGRAF_TUNED,
+} from '../../../../bench/peer/telegraf/config.js'
 import { METRICS } from '../../../../core/telemetry/metric-registry.js'
 
 const edge = edgeConfig({
@@ -10,6 +16,7 @@ const edge = edgeConfig({
   protoFile: '/repo/proto/pulsewire/telemetry/v1/telemetry.proto',
   brokers: '127.0.0.1:19092,127.0.0.1:19093',
   topic: 'peer.telegraf.v1.run1',
+  tuning: 'defaults',
 })
 const store = storeConfig({
   brokers: '127.0.0.1:19092',
@@ -17,6 +24,7 @@ const store = storeConfig({
   groupId: 'peer-telegraf-run1',
   influxUrl: 'http://127.0.0.1:18086',
   database: 'peer_telegraf_run1',
+  tuning: 'defaults',
 })
 
 /** The `key = value` lines of one TOML table, up to the next table header. */
@@ -114,5 +122,32 @@ describe('Telegraf peer configuration', () => {
       database: '"peer_telegraf_run1"',
       skip_database_creation: 'true',
     })
+  })
+
+  it('tuned: short flushes, large batches and buffers, a wide undelivered window on both inputs', () => {
+    const common = { brokers: '127.0.0.1:19092', topic: 't', tuning: 'tuned' as const }
+    const tunedEdge = edgeConfig({
+      ...common,
+      mqttUrl: 'tcp://127.0.0.1:19884',
+      username: 'u',
+      passwordEnv: 'P',
+      clientId: 'c',
+      protoFile: '/p.proto',
+    })
+    const tunedStore = storeConfig({ ...common, groupId: 'g', influxUrl: 'http://x', database: 'd' })
+    for (const config of [tunedEdge, tunedStore]) {
+      expect(table(config, '[agent]')).toEqual({
+        omit_hostname: 'true',
+        flush_interval: `"${TELEGRAF_TUNED.flushMs}ms"`,
+        flush_jitter: '"0s"',
+        metric_batch_size: String(TELEGRAF_TUNED.metricBatchSize),
+        metric_buffer_limit: String(TELEGRAF_TUNED.metricBufferLimit),
+      })
+    }
+    expect(table(tunedEdge, '[[inputs.mqtt_consumer]]').max_undelivered_messages).toBe('10000')
+    expect(table(tunedStore, '[[inputs.kafka_consumer]]').max_undelivered_messages).toBe('10000')
+    // Two flushes (one per agent) must fit the 1 s visibility SLO with room for the writes.
+    expect(2 * telegrafFlushMs('tuned')).toBeLessThan(1_000)
+    expect(telegrafFlushMs('defaults')).toBe(10_000)
   })
 })
