@@ -12,6 +12,7 @@ import {
   type RdConfigValue,
 } from './rdkafka.js'
 import type { DeliveryReport, ProduceRecord } from './records.js'
+import { createBrokerLiveness } from './broker-liveness.js'
 import { toRdHeaders } from './headers.js'
 
 /** The producing port: every process that writes to a channel depends on this, not on node-rdkafka. */
@@ -26,7 +27,10 @@ export interface KafkaProducer extends Component {
   inFlight(): number
   /** Records (and their value bytes) waiting for an in-flight slot, not yet handed to librdkafka. */
   waiting(): { records: number; bytes: number }
-  /** Resolves true when a metadata request succeeds within the timeout. */
+  /**
+   * Resolves true when fresh statistics show a majority of the brokers connected, else when a
+   * metadata request succeeds within the timeout.
+   */
   ping(timeoutMs: number): Promise<boolean>
   /** Waits for every queued record's delivery report. */
   flush(timeoutMs: number): Promise<void>
@@ -92,6 +96,8 @@ function aborted(): PipelineError {
   })
 }
 
+const STATS_INTERVAL_MS = 1_000
+
 /** Idempotent, acks=all producer over node-rdkafka with delivery reports as promises. */
 export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   const log = options.logger.child({ component: 'kafka.producer' })
@@ -108,6 +114,9 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
       // librdkafka's own queue stays above ours, so its "Queue full" is a rare safety net.
       'queue.buffering.max.messages': Math.max(100_000, maxInFlight * 2),
       dr_cb: true,
+      // Broker connection states for readiness (broker-liveness.ts); delivered on poll, i.e.
+      // while records are in flight, which is when a frozen broker matters.
+      'statistics.interval.ms': STATS_INTERVAL_MS,
       ...options.tuning,
     },
     options.kafka.librdkafka,
@@ -122,6 +131,8 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
   let connected = false
   let stopped = false
   let fatal: PipelineError | undefined
+  const liveness = createBrokerLiveness({ now: Date.now, staleMs: 3 * STATS_INTERVAL_MS })
+  client.on('event.stats', (stats: { message: string }) => liveness.update(stats.message))
 
   // node-rdkafka hands error events over as a bare message (no code, no isFatal flag), and
   // librdkafka words every fatal error "Fatal error: <cause>: <reason>" (rd_kafka_set_fatal_error);
@@ -293,6 +304,7 @@ export function createKafkaProducer(options: ProducerOptions): KafkaProducer {
     ping: (timeoutMs) =>
       new Promise<boolean>((resolve) => {
         if (!connected || fatal) return resolve(false)
+        if (liveness.majorityUp()) return resolve(true)
         client.getMetadata({ timeout: timeoutMs }, (err) => resolve(!err))
       }),
     flush: (timeoutMs) =>
