@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { STORAGE_CHANNELS } from '../../../../core/influx/layout.js'
 import { createKafkaProducer, type KafkaProducer } from '../../../../core/kafka/producer.js'
-import { TELEMETRY_PARTITIONS } from '../../../../core/telemetry/topics.js'
+import { createKafkaAdmin } from '../../../../core/kafka/admin.js'
 import { recordFigures } from '../../../helpers/fault-figures.js'
 import { freePort, spawnCli, type CliProcess } from '../../../helpers/processes.js'
 import { eventually, silentLogger, testInflux, testKafka, unique } from '../../../helpers/services.js'
@@ -64,6 +64,8 @@ function assignedOf(process: CliProcess): string[] | undefined {
 }
 
 /** Live member → its partitions, once the live members together hold every storage partition once. */
+let partitionTotal = 0
+
 function settled(all: readonly StorageMember[]): Map<string, string[]> | undefined {
   const live = all.filter((m) => m.alive())
   const held = new Map<string, string[]>()
@@ -77,7 +79,7 @@ function settled(all: readonly StorageMember[]): Map<string, string[]> | undefin
     }
     held.set(m.name, parts)
   }
-  return seen.size === STORAGE_CHANNELS.length * TELEMETRY_PARTITIONS ? held : undefined
+  return seen.size === partitionTotal ? held : undefined
 }
 
 const pointsWritten = async (m: StorageMember): Promise<number> => {
@@ -91,6 +93,12 @@ const pointsWritten = async (m: StorageMember): Promise<number> => {
 describe('integration > processors > storage > two members, one SIGKILLed', () => {
   it('the survivor takes every partition, every reading is stored once, the restarted member rejoins', async () => {
     db = await testDatabase(testInflux, 'it_storage_members')
+    // The storage channels do not all have the telemetry partition count: ask Kafka.
+    const admin = createKafkaAdmin(testKafka)
+    partitionTotal = (await admin.listTopics())
+      .filter((t) => (STORAGE_CHANNELS as readonly string[]).includes(t.name))
+      .reduce((sum, t) => sum + t.partitions, 0)
+    admin.close()
     const dir = mkdtempSync(join(tmpdir(), 'pulsewire-storage-members-'))
     const groupId = unique('it-storage-members')
     const start = async (name: string): Promise<StorageMember> => {
@@ -118,7 +126,10 @@ describe('integration > processors > storage > two members, one SIGKILLed', () =
     const both = await eventually(() => {
       const s = settled(members)
       return s?.size === 2 ? s : undefined
-    }, 90_000)
+    }, 90_000).catch((error: unknown) => {
+      for (const m of members) console.error(m.name, m.process.stdout().slice(-3_000))
+      throw error
+    })
     producer = createKafkaProducer({
       kafka: testKafka,
       clientId: unique('it-storage-members'),
@@ -168,7 +179,7 @@ describe('integration > processors > storage > two members, one SIGKILLed', () =
       survivorAndRestartedPointsWritten: written,
     })
     expect([...both.values()].every((p) => p.length > 0)).toBe(true)
-    expect(alone.get('m0')).toHaveLength(STORAGE_CHANNELS.length * TELEMETRY_PARTITIONS)
+    expect(alone.get('m0')).toHaveLength(partitionTotal)
     expect(rejoined.size).toBe(2)
     // A SIGKILLed member is noticed when its session (10 s, core/kafka/consumer.ts) expires; the
     // take-over then is one rebalance round.
