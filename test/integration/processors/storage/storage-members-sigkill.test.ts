@@ -47,23 +47,28 @@ afterEach(async () => {
   db = undefined
 })
 
+// The group rebalances incrementally (cooperative): each logged line adds ('assigned') or removes
+// ('revoked') only the partitions that moved, so what a member holds is the fold of its lines.
 function assignedOf(process: CliProcess): string[] | undefined {
-  const last = process
-    .stdout()
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.includes('"rebalance"'))
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line) as { event?: string; partitions?: string[] }]
-      } catch {
-        return []
-      }
-    })
-    .at(-1)
-  return last?.event === 'assigned' ? (last.partitions ?? []) : undefined
+  const held = new Set<string>()
+  let any = false
+  for (const line of process.stdout().split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"rebalance"')) continue
+    let parsed: { event?: string; partitions?: string[] }
+    try {
+      parsed = JSON.parse(line) as { event?: string; partitions?: string[] }
+    } catch {
+      continue
+    }
+    any = true
+    for (const tp of parsed.partitions ?? []) {
+      if (parsed.event === 'assigned') held.add(tp)
+      else held.delete(tp)
+    }
+  }
+  return any ? [...held] : undefined
 }
 
-/** Live member → its partitions, once the live members together hold every storage partition once. */
 let partitionTotal = 0
 
 function settled(all: readonly StorageMember[]): Map<string, string[]> | undefined {
