@@ -5,7 +5,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../core/config/load.js'
 import { kafkaSchema } from '../../core/config/shared.js'
-import { ConfigError } from '../../core/errors.js'
+import { ConfigError, PipelineError } from '../../core/errors.js'
 import { createKafkaAdmin, type KafkaAdmin } from '../../core/kafka/admin.js'
 import { channelTopicSpecs } from '../../core/kafka/topic-specs.js'
 import { CHANNEL_SPECS, CHANNELS } from '../../core/telemetry/topics.js'
@@ -120,8 +120,14 @@ describe('integration > kafka > topic durability (real broker)', () => {
     const [spec] = channelTopicSpecs([CHANNEL_SPECS[0]!])
     expect((await admin.ensureTopics([{ ...spec!, name }])).created).toEqual([name])
     const read = await eventually(async () => {
-      const configs = await admin.describeTopicConfigs(name, ['min.insync.replicas', 'retention.ms'])
-      return configs.get('min.insync.replicas')?.isTopicOverride ? configs : undefined
+      // A topic a moment old may not be known yet to the broker asked (error 3): ask again.
+      const configs = await admin
+        .describeTopicConfigs(name, ['min.insync.replicas', 'retention.ms'])
+        .catch((error: unknown) => {
+          if (error instanceof PipelineError && error.retriable) return undefined
+          throw error
+        })
+      return configs?.get('min.insync.replicas')?.isTopicOverride ? configs : undefined
     })
     expect(read.get('min.insync.replicas')?.value).toBe('1')
     expect(read.get('retention.ms')?.value).toBe(String(7 * DAY_MS))

@@ -213,8 +213,9 @@ describe('integration > web > central-station console in a real browser', () => 
     const page = await newPage('nurse-17')
     await page.goto(`${base}/#/alarms`)
     const button = `tr[data-alert="${alarm.alertId}"] button[data-action=acknowledge]`
-    await page.waitForSelector(button)
-    await page.click(button)
+    // The alarm table re-renders on every stream event: a locator retries the click on the new row
+    // where page.click on a handle found a moment before can hit a detached node.
+    await page.locator(button).setTimeout(30_000).click()
     const command = await eventually(() => commands().find((c) => c.command === 'acknowledge'), 30_000)
     expect(command).toMatchObject({ alertId: alarm.alertId, by: 'nurse-17', source: 'web' })
     const ack = await eventually(() => events().find((e) => e.transition === 'acknowledged'), 30_000)
