@@ -28,35 +28,53 @@ import { renderCapacity } from './capacity-report.js'
 import { machine } from './proc-stats.js'
 import { capacityImages, comparisonImages, imageMarkdown, type ResultImage } from './report/compare-images.js'
 import { writeResultsBlock } from './results-block.js'
+import { ensureLocalStack } from './local-stack.js'
 
 const root = findRepoRoot(import.meta.url)
-const { values } = parseArgs({
-  options: {
-    rates: { type: 'string', default: '500,1000,2000,4000' },
-    duration: { type: 'string', default: '30' },
-    devices: { type: 'string', default: '500' },
-    samples: { type: 'string', default: '5' },
-    'ramp-up': { type: 'string', default: '5' },
-    'drain-timeout': { type: 'string', default: '90' },
-    targets: { type: 'string', default: 'pulsewire,peer' },
-    // The fault round: the same rate for both, with the processes that bridge MQTT → Kafka and
-    // Kafka → InfluxDB killed mid-run (SIGKILL) and restarted. 0 skips it.
-    'fault-rate': { type: 'string', default: '1000' },
-    'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
-    'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
-    'telegraf-faults': { type: 'string', default: 'telegraf-edge@10,telegraf-store@20' },
-    'telegraf-tuning': { type: 'string', default: 'tuned' },
-    'no-results-md': { type: 'boolean', default: false },
-    // Sustained capacity under the latency SLO instead of fixed rates (bench/capacity-compare.ts):
-    // one search per target and --samples value (a list here, e.g. 5,10), steps taking turns.
-    'find-capacity': { type: 'boolean', default: false },
-    'start-rate': { type: 'string', default: '1000' },
-    'max-rate': { type: 'string', default: '40000' },
-    steady: { type: 'string', default: '60' },
-    'max-steps': { type: 'string', default: '8' },
-    from: { type: 'string' },
-  },
-})
+const USAGE = `usage: node dist/bench/compare.js [--rates 500,1000] [--duration 30] [--devices 500] [--samples 5]
+       [--targets pulsewire,peer,telegraf] [--fault-rate 1000] [--telegraf-tuning tuned|defaults] [--no-results-md]
+       --find-capacity [--samples 5,10] [--start-rate 1000] [--max-rate 40000] [--steady 60] [--max-steps 8]
+       --from bench/results/<file>.json   (re-render a recorded run, nothing measured)
+It brings the local stack up first (pulsewire stack up), as npm test does.
+`
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', default: false },
+        rates: { type: 'string', default: '500,1000,2000,4000' },
+        duration: { type: 'string', default: '30' },
+        devices: { type: 'string', default: '500' },
+        samples: { type: 'string', default: '5' },
+        'ramp-up': { type: 'string', default: '5' },
+        'drain-timeout': { type: 'string', default: '90' },
+        targets: { type: 'string', default: 'pulsewire,peer' },
+        // The fault round: the same rate for both, with the processes that bridge MQTT → Kafka and
+        // Kafka → InfluxDB killed mid-run (SIGKILL) and restarted. 0 skips it.
+        'fault-rate': { type: 'string', default: '1000' },
+        'pulsewire-faults': { type: 'string', default: 'gateway@10,storage@20' },
+        'peer-faults': { type: 'string', default: 'mosquitto@10,bridge@20' },
+        'telegraf-faults': { type: 'string', default: 'telegraf-edge@10,telegraf-store@20' },
+        'telegraf-tuning': { type: 'string', default: 'tuned' },
+        'no-results-md': { type: 'boolean', default: false },
+        // Sustained capacity under the latency SLO instead of fixed rates (bench/capacity-compare.ts):
+        // one search per target and --samples value (a list here, e.g. 5,10), steps taking turns.
+        'find-capacity': { type: 'boolean', default: false },
+        'start-rate': { type: 'string', default: '1000' },
+        'max-rate': { type: 'string', default: '40000' },
+        steady: { type: 'string', default: '60' },
+        'max-steps': { type: 'string', default: '8' },
+        from: { type: 'string' },
+      },
+    })
+  } catch (err) {
+    return badOptions(err)
+  }
+})()
+if (values.help) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
 const rates = values.rates.split(',').map(Number)
 const TUNINGS: readonly TelegrafTuning[] = ['tuned', 'defaults']
 const telegrafTuning = values['telegraf-tuning'] as TelegrafTuning
@@ -91,6 +109,7 @@ if (values.from) {
   await fromRecorded(values.from)
   process.exit(process.exitCode ?? 0)
 }
+ensureLocalStack(root)
 
 if (values['find-capacity']) {
   await capacityMode()
@@ -185,6 +204,10 @@ const section = renderComparison({
   images: writeImages(comparisonImages(summaries)),
 })
 process.stdout.write(`${section}\n`)
+if (summaries.every((s) => s.error)) {
+  log(`every run failed: bench/RESULTS.md left as it was (raw: ${resultFile})`)
+  process.exit(1)
+}
 if (!values['no-results-md']) {
   await writeResultsBlock(root, 'compare', section)
   log(`comparison written to bench/RESULTS.md and ${resultFile}`)
@@ -238,6 +261,11 @@ async function capacityMode(): Promise<void> {
     images: writeImages(capacityImages(comparison)),
   })
   process.stdout.write(`${section}\n`)
+  if (comparison.reports.every((r) => r.error)) {
+    log(`every search failed before measuring: bench/RESULTS.md left as it was (raw: ${resultFile})`)
+    process.exitCode = 1
+    return
+  }
   if (!values['no-results-md']) {
     await writeResultsBlock(root, 'capacity', section)
     log(`capacity comparison written to bench/RESULTS.md and ${resultFile}`)
@@ -289,4 +317,11 @@ async function fromRecorded(file: string): Promise<void> {
     await writeResultsBlock(root, name, section)
     log(`${name} section and images written to bench/RESULTS.md and bench/images/`)
   }
+}
+
+/** A command line parseArgs refused: a clear error naming the option, and the usage (exit 78). */
+function badOptions(err: unknown): never {
+  const problem = { path: 'command line', message: err instanceof Error ? err.message : String(err) }
+  process.stderr.write(`${formatError(new ConfigError('compare options', [problem]))}\n${USAGE}`)
+  process.exit(78)
 }

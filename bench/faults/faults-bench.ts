@@ -12,6 +12,7 @@ import { findRepoRoot } from '../../core/repo-root.js'
 import { machine } from '../proc-stats.js'
 import { writeResultsBlock } from '../results-block.js'
 import { FAULT_ROWS, renderFaults, type RowOutcome } from './rows.js'
+import { ensureLocalStack } from '../local-stack.js'
 
 const root = findRepoRoot(import.meta.url)
 const { values } = parseArgs({
@@ -33,10 +34,7 @@ const selected = (id: string): boolean =>
   !wanted || [...wanted].some((w) => id === w || id.startsWith(`${w}-`))
 const log = (line: string): void => void process.stderr.write(`[faults] ${line}\n`)
 
-if (!values.via) {
-  const up = spawnSync('node', ['dist/cli/main.js', 'stack', 'up'], { cwd: root, stdio: 'inherit' })
-  if (up.status !== 0) process.exit(up.status ?? 1)
-}
+if (!values.via) ensureLocalStack(root)
 
 const figuresDir = mkdtempSync(join(tmpdir(), 'pulsewire-faults-'))
 const report = join(figuresDir, 'vitest.json')
