@@ -68,7 +68,9 @@ export async function runLoadtest(
   })
   const profile = LOAD_PROFILES[options.profile]
   log(`starting target ${target.name} for ${options.devices} devices`)
-  const endpoints = await target.start(deviceIds)
+  const endpoints = await target.start(deviceIds, {
+    sendIntervalMs: (options.devices * 1000) / options.ratePerSec,
+  })
   const taps: Tap[] = []
   let fleet: Fleet | undefined
   let probes: ReturnType<typeof createVisibilityProbes> | undefined

@@ -15,6 +15,7 @@ import { startGroupAtEnd } from './group-offsets.js'
 import { createInfluxQl, ident } from './influx-ql.js'
 import { ServiceProcess, freePort, listening } from './service-process.js'
 import { localStackProcesses } from './stack-processes.js'
+import { rulesForLoad } from './load-rules.js'
 import type { LoadTarget, LoadTargetEndpoints, LoadTargetProcess } from './target.js'
 
 /** The processes of Pulsewire a fault may kill; Kafka and InfluxDB belong to the shared local stack. */
@@ -90,7 +91,7 @@ export class PulsewireTarget implements LoadTarget {
     return this.#ports.get(name)
   }
 
-  async start(deviceIds: readonly string[]): Promise<LoadTargetEndpoints> {
+  async start(deviceIds: readonly string[], load?: { sendIntervalMs: number }): Promise<LoadTargetEndpoints> {
     const log = this.options.log ?? (() => undefined)
     const dir = mkdtempSync(join(tmpdir(), `pulsewire-loadtest-${this.runId}-`))
     this.#dir = dir
@@ -188,6 +189,18 @@ export class PulsewireTarget implements LoadTarget {
       ],
       true,
     )
+    const rulesFile =
+      load &&
+      rulesForLoad({
+        rulesFile: join(this.#root, 'deploy/rules/default.yaml'),
+        dir,
+        sendIntervalMs: load.sendIntervalMs,
+        types: [...new Set(deviceIds.map((id) => typeOf(id) ?? 'bedside-monitor'))],
+      })
+    if (rulesFile)
+      log(
+        `pulsewire target: comm-loss expects the load's cadence, one message per ${Math.round(load.sendIntervalMs)} ms per device`,
+      )
     const alerting = service(
       'alerting',
       [
@@ -199,6 +212,7 @@ export class PulsewireTarget implements LoadTarget {
           kafka,
           groupId: alertingGroup,
           fromBeginning: false,
+          ...(rulesFile ? { rulesFile } : {}),
           http: { port: port('alerting') },
           log: log_,
         }),

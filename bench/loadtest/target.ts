@@ -43,8 +43,11 @@ export interface LoadTargetEndpoints {
 export interface LoadTarget {
   /** "pulsewire" or a peer's name; appears in reports and result files. */
   readonly name: string
-  /** Starts the target for these device ids (enrolling them where the target needs credentials). */
-  start(deviceIds: readonly string[]): Promise<LoadTargetEndpoints>
+  /**
+   * Starts the target for these device ids (enrolling them where the target needs credentials).
+   * `load.sendIntervalMs` is each device's cadence in this run, for targets whose rules expect one.
+   */
+  start(deviceIds: readonly string[], load?: { sendIntervalMs: number }): Promise<LoadTargetEndpoints>
   /** Stops every process the target started, by PID, and waits for them to exit. */
   stop(): Promise<void>
   /**
