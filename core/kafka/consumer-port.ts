@@ -57,6 +57,12 @@ export interface ConsumerOptions {
   maxBatchSize?: number
   /** How long one fetch waits for records before handing over a partial batch. */
   fetchWaitMs?: number
+  /**
+   * Once a fetch returned records, go on fetching for up to this long (or until maxBatchSize) before
+   * the handler runs: fewer, larger batches where each batch costs a commit or a transaction.
+   * 0 (default): hand over what one fetch returned.
+   */
+  batchWindowMs?: number
   /** Told when the consumer has read everything a partition held at that moment. */
   onPartitionEnd?: (partition: TopicPartition & { offset: number }) => void
   /** Told after each rebalance (tests wait for the first assignment before producing). */

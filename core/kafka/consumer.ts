@@ -25,10 +25,13 @@ const samePartition = (a: TopicPartition, b: TopicPartition): boolean =>
  * long enough that an ordinary batch never pays the pause (which drops the prefetched records).
  */
 const KEEP_ALIVE_MS = 1_000
+/** Fetch cadence while a batch window is open. */
+const BATCH_WINDOW_STEP_MS = 5
 
 export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   const log = options.logger.child({ component: 'kafka.consumer', groupId: options.groupId })
   const maxBatchSize = options.maxBatchSize ?? 500
+  const batchWindowMs = options.batchWindowMs ?? 0
   const rdConfig = withOverrides(
     {
       ...baseRdConfig(options.kafka, options.clientId),
@@ -216,12 +219,27 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
     }
   }
 
+  /**
+   * Adds what arrives within batchWindowMs of the first record. At partition end a fetch returns
+   * at once (EOF events), so the wait between fetches is a short timer, not a spin.
+   */
+  async function fillBatch(messages: RdMessage[]): Promise<void> {
+    const deadline = Date.now() + batchWindowMs
+    while (running && messages.length < maxBatchSize) {
+      const left = deadline - Date.now()
+      if (left <= 0) return
+      await new Promise((resolve) => setTimeout(resolve, Math.min(BATCH_WINDOW_STEP_MS, left)))
+      messages.push(...(await fetchBatch(maxBatchSize - messages.length)))
+    }
+  }
+
   async function loop(): Promise<void> {
     const carried: RdMessage[] = []
     while (running) {
       const messages = carried.length > 0 ? carried.splice(0, maxBatchSize) : await fetchBatch()
       // A batch fetched while stopping is still handled (and committed) rather than dropped.
       if (messages.length === 0) continue
+      if (batchWindowMs > 0) await fillBatch(messages)
       const records = messages.map(toRecord)
       // Only records of partitions this member still holds: a poll that served a rebalance can
       // return records fetched before it (they are fetched again from the committed offset).

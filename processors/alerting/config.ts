@@ -115,6 +115,15 @@ export const alertingConfigSchema = z.strictObject({
     .positive()
     .default(500)
     .describe('Records evaluated per batch (one commit each).'),
+  batchWindowMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000)
+    .default(50)
+    .describe(
+      'After the first record of a batch, ms to go on collecting records before evaluating: each batch is one Kafka transaction, so a window cuts transactions at low and moderate rates. Adds up to this much to alert latency.',
+    ),
   instanceId: z
     .string()
     .min(1)

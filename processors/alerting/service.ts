@@ -192,6 +192,7 @@ export function createAlertingService(deps: AlertingDeps): {
         // records (co-partitioned channels) reach the member that owns its state (ADR 0014).
         assignmentStrategy: 'range',
         fetchWaitMs: 20,
+        batchWindowMs: config.batchWindowMs,
         registry: deps.registry,
         logger,
         handler,

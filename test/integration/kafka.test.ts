@@ -102,6 +102,38 @@ describe('integration > kafka (real broker)', () => {
     }
   })
 
+  it('a batch window collects records that arrive within it into one batch', async () => {
+    const topic = await newTopic(1)
+    const batches: number[] = []
+    let assigned = false
+    const consumer = createKafkaConsumer({
+      kafka: testKafka,
+      groupId: unique('it-window'),
+      clientId: 'it-window',
+      topics: [topic],
+      batchWindowMs: Number(process.env.IT_BATCH_WINDOW_MS ?? 1_000),
+      handler: (batch) => {
+        batches.push(batch.length)
+        return Promise.resolve()
+      },
+      onRebalance: (event) => {
+        if (event === 'assigned') assigned = true
+      },
+      logger: silentLogger,
+    })
+    await consumer.start()
+    await eventually(() => (assigned ? true : undefined))
+    // Five records 40 ms apart (≈ 200 ms in all, inside the 1 s window): without the window each
+    // is its own batch, since a fetch returns at the partition's end.
+    for (let i = 0; i < 5; i++) {
+      await producer.produce({ topic, key: 'k', value: Buffer.from(String(i)) })
+      await new Promise((resolve) => setTimeout(resolve, 40))
+    }
+    await eventually(() => (batches.reduce((a, b) => a + b, 0) >= 5 ? true : undefined))
+    await consumer.stop()
+    expect(batches).toEqual([5])
+  })
+
   it('a restarted consumer resumes from its committed offset', async () => {
     const topic = await newTopic(2)
     const groupId = unique('it-resume')
