@@ -25,8 +25,12 @@ export function formatStep(index: number, step: StepResult, samples: number, cpu
 
 export function formatVerdict(result: Omit<CapacityResult, 'steps'>, samples: number): string {
   const readings = (r: number): string => `${rate(r * samples)} readings/s`
+  const cut = result.stoppedBecause === 'interrupted' ? ' (search interrupted)' : ''
+  if (result.sustainedRate === null && result.firstFailingRate === null) {
+    return 'sustained capacity: not known — the search was interrupted before a judged step'
+  }
   if (result.sustainedRate === null) {
-    return `sustained capacity: none — the first judged step (${rate(result.firstFailingRate ?? 0)} msg/s) failed the SLO`
+    return `sustained capacity: none${cut} — the first judged step (${rate(result.firstFailingRate ?? 0)} msg/s) failed the SLO`
   }
   const upper =
     result.firstFailingRate === null
@@ -34,6 +38,6 @@ export function formatVerdict(result: Omit<CapacityResult, 'steps'>, samples: nu
       : `${rate(result.firstFailingRate)} msg/s failed`
   return (
     `sustained capacity: ${rate(result.sustainedRate)} msg/s × ${samples} = ${readings(result.sustainedRate)} ` +
-    `under the SLO; ${upper}`
+    `under the SLO; ${upper}${cut}`
   )
 }

@@ -132,7 +132,6 @@ export async function runCapacitySearch(
   const result = await findCapacity(
     search,
     async (rate) => {
-      if (hooks.signal?.aborted) throw new Error('capacity search interrupted')
       const options = parseLoadtestOptions(stepInput(rate))
       const release = (await hooks.beforeStep?.()) ?? (() => undefined)
       try {
@@ -150,6 +149,7 @@ export async function runCapacitySearch(
       records.push(record)
       hooks.onStep?.(records.length - 1, record)
     },
+    hooks.signal,
   )
   const summary = {
     sustainedRate: result.sustainedRate,

@@ -40,7 +40,7 @@ export interface CapacityResult {
   firstFailingRate: number | null
   steps: StepResult[]
   /** Why the search stopped. */
-  stoppedBecause: 'resolution' | 'max-rate' | 'max-steps' | 'first-step-failed'
+  stoppedBecause: 'resolution' | 'max-rate' | 'max-steps' | 'first-step-failed' | 'interrupted'
 }
 
 export type RunStep = (ratePerSec: number, phase: StepResult['phase']) => Promise<StepMeasure>
@@ -52,50 +52,76 @@ export async function findCapacity(
   runStep: RunStep,
   slo?: CapacitySlo,
   onStep: (step: StepResult) => void = () => undefined,
+  signal?: AbortSignal,
 ): Promise<CapacityResult> {
   const steps: StepResult[] = []
-  const run = async (rate: number, phase: StepResult['phase']): Promise<StepResult> => {
-    const measure = await runStep(rate, phase)
-    const checks = judgeStep(measure, slo)
-    const step = { phase, ratePerSec: rate, measure, checks, pass: stepPasses(checks) }
-    steps.push(step)
-    onStep(step)
-    return step
+  try {
+    return await search()
+  } catch (err) {
+    // Ctrl-C: the steps measured so far stand; the one interrupted is not a measurement (it
+    // would read as "0 % acknowledged"), so it is neither judged nor recorded.
+    if (err instanceof Interrupted) return { ...answer(), stoppedBecause: 'interrupted' }
+    throw err
   }
-  if (options.warmUpRate > 0) await run(roundRate(options.warmUpRate), 'warm-up')
 
-  let pass: number | null = null
-  let fail: number | null = null
-  let rate = roundRate(options.startRate)
-  const judged = (): number => steps.filter((s) => s.phase !== 'warm-up').length
-  let failuresBelow = 0
-  for (;;) {
-    if (judged() >= options.maxSteps) return done('max-steps')
-    const step = await run(rate, 'ladder')
-    if (step.pass) pass = rate
-    else if (pass !== null) {
-      fail = rate
-      break
-    } else {
-      fail ??= rate
-      failuresBelow++
-      if (failuresBelow > options.climbPastFailures) return done('first-step-failed')
+  async function search(): Promise<CapacityResult> {
+    const run = async (rate: number, phase: StepResult['phase']): Promise<StepResult> => {
+      if (signal?.aborted) throw new Interrupted()
+      const measure = await runStep(rate, phase)
+      if (signal?.aborted) throw new Interrupted()
+      const checks = judgeStep(measure, slo)
+      const step = { phase, ratePerSec: rate, measure, checks, pass: stepPasses(checks) }
+      steps.push(step)
+      onStep(step)
+      return step
     }
-    if (rate >= options.maxRate) return done(pass === null ? 'first-step-failed' : 'max-rate')
-    rate = roundRate(Math.min(options.maxRate, rate * options.ladderFactor))
-  }
-  if (pass === null) return done('first-step-failed')
-  while ((fail - pass) / pass > options.resolution) {
-    if (judged() >= options.maxSteps) return done('max-steps')
-    const mid = roundRate((pass + fail) / 2)
-    if (mid <= pass || mid >= fail) break
-    const step = await run(mid, 'bisect')
-    if (step.pass) pass = mid
-    else fail = mid
-  }
-  return done('resolution')
+    if (options.warmUpRate > 0) await run(roundRate(options.warmUpRate), 'warm-up')
 
-  function done(stoppedBecause: CapacityResult['stoppedBecause']): CapacityResult {
-    return { sustainedRate: pass, firstFailingRate: fail, steps, stoppedBecause }
+    let pass: number | null = null
+    let fail: number | null = null
+    let rate = roundRate(options.startRate)
+    const judged = (): number => steps.filter((s) => s.phase !== 'warm-up').length
+    let failuresBelow = 0
+    for (;;) {
+      if (judged() >= options.maxSteps) return done('max-steps')
+      const step = await run(rate, 'ladder')
+      if (step.pass) pass = rate
+      else if (pass !== null) {
+        fail = rate
+        break
+      } else {
+        fail ??= rate
+        failuresBelow++
+        if (failuresBelow > options.climbPastFailures) return done('first-step-failed')
+      }
+      if (rate >= options.maxRate) return done(pass === null ? 'first-step-failed' : 'max-rate')
+      rate = roundRate(Math.min(options.maxRate, rate * options.ladderFactor))
+    }
+    if (pass === null) return done('first-step-failed')
+    while ((fail - pass) / pass > options.resolution) {
+      if (judged() >= options.maxSteps) return done('max-steps')
+      const mid = roundRate((pass + fail) / 2)
+      if (mid <= pass || mid >= fail) break
+      const step = await run(mid, 'bisect')
+      if (step.pass) pass = mid
+      else fail = mid
+    }
+    return done('resolution')
+
+    function done(stoppedBecause: CapacityResult['stoppedBecause']): CapacityResult {
+      return { sustainedRate: pass, firstFailingRate: fail, steps, stoppedBecause }
+    }
+  }
+
+  /** What the judged steps so far say, for an interrupted search. */
+  function answer(): Omit<CapacityResult, 'stoppedBecause'> {
+    const judged = steps.filter((s) => s.phase !== 'warm-up')
+    const passed = judged.filter((s) => s.pass).map((s) => s.ratePerSec)
+    const sustainedRate = passed.length > 0 ? Math.max(...passed) : null
+    const failing = judged.filter((s) => !s.pass && (sustainedRate === null || s.ratePerSec > sustainedRate))
+    const firstFailingRate = failing.length > 0 ? Math.min(...failing.map((s) => s.ratePerSec)) : null
+    return { sustainedRate, firstFailingRate, steps }
   }
 }
+
+class Interrupted extends Error {}

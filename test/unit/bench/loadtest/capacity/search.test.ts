@@ -95,4 +95,23 @@ describe('findCapacity', () => {
     expect(result.steps).toHaveLength(2)
     expect(result.stoppedBecause).toBe('max-steps')
   })
+
+  it('keeps the steps measured before a Ctrl-C and neither judges nor records the one it cut short', async () => {
+    const interrupt = new AbortController()
+    const p = pipeline(1e9)
+    // The third run (the second ladder step) is under way when the signal comes.
+    const run = async (rate: number, phase: string): Promise<StepMeasure> => {
+      const measure = await p.run(rate, phase)
+      if (p.rates.length === 3) interrupt.abort()
+      return measure
+    }
+    const result = await findCapacity(options, run, undefined, undefined, interrupt.signal)
+    expect(result.stoppedBecause).toBe('interrupted')
+    expect(result.steps.map((s) => [s.phase, s.ratePerSec])).toEqual([
+      ['warm-up', 500],
+      ['ladder', 1_000],
+    ])
+    expect(result.sustainedRate).toBe(1_000)
+    expect(result.firstFailingRate).toBeNull()
+  })
 })
