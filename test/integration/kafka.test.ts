@@ -111,7 +111,8 @@ describe('integration > kafka (real broker)', () => {
       groupId: unique('it-window'),
       clientId: 'it-window',
       topics: [topic],
-      batchWindowMs: Number(process.env.IT_BATCH_WINDOW_MS ?? 1_000),
+      fetchWaitMs: 10,
+      batchWindowMs: 1_000,
       handler: (batch) => {
         batches.push(batch.length)
         return Promise.resolve()
@@ -123,11 +124,11 @@ describe('integration > kafka (real broker)', () => {
     })
     await consumer.start()
     await eventually(() => (assigned ? true : undefined))
-    // Five records 40 ms apart (≈ 200 ms in all, inside the 1 s window): without the window each
-    // is its own batch, since a fetch returns at the partition's end.
+    // Five records 60 ms apart (≈ 300 ms in all, inside the 1 s window): without the window each
+    // is its own batch, since a fetch waits only 10 ms for the next record.
     for (let i = 0; i < 5; i++) {
       await producer.produce({ topic, key: 'k', value: Buffer.from(String(i)) })
-      await new Promise((resolve) => setTimeout(resolve, 40))
+      await new Promise((resolve) => setTimeout(resolve, 60))
     }
     await eventually(() => (batches.reduce((a, b) => a + b, 0) >= 5 ? true : undefined))
     await consumer.stop()
