@@ -73,6 +73,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   // before the assign has happened, it is read afresh.
   let assignmentCache: ReturnType<typeof client.assignments> | undefined
   let rebalancing = false
+  let rebalances = 0
   const assignments = (): ReturnType<typeof client.assignments> => {
     if (rebalancing) return client.assignments()
     assignmentCache ??= client.assignments()
@@ -108,6 +109,7 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
   // Emitted by node-rdkafka before it calls assign/unassign (incremental ones for cooperative).
   client.on('rebalance', (err, assignment) => {
     rebalancing = true
+    rebalances++
     assignmentCache = undefined
     // Microtasks run once the native callback has returned, that is after node-rdkafka's assign.
     queueMicrotask(() => {
@@ -225,7 +227,10 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
    */
   async function fillBatch(messages: RdMessage[]): Promise<void> {
     const deadline = Date.now() + batchWindowMs
-    while (running && messages.length < maxBatchSize) {
+    // A rebalance ends the window: records fetched before it may be fetched again from the
+    // committed offset, so the batch stays what one fetch straddling it would have returned.
+    const generation = rebalances
+    while (running && messages.length < maxBatchSize && rebalances === generation) {
       const left = deadline - Date.now()
       if (left <= 0) return
       await new Promise((resolve) => setTimeout(resolve, Math.min(BATCH_WINDOW_STEP_MS, left)))
