@@ -65,9 +65,16 @@ export function createAlertingService(deps: AlertingDeps): {
   // are assigned, not when their first record arrives: a restarted instance has it (and /readyz
   // says so) before traffic reaches it, instead of making its first alarms wait for the read.
   // It is put into the engine by the batch handler, so it never lands in the middle of a batch.
-  let restore: { states: Promise<Map<string, StoredState>>; loaded: boolean; applied: boolean } | undefined
+  let restore:
+    | { states: Promise<Map<string, StoredState>>; loaded: boolean; applied: boolean; startedMs: number }
+    | undefined
   const startRestore = (): void => {
-    const entry = { states: loadStates(config.kafka, config.groupId, logger), loaded: false, applied: false }
+    const entry = {
+      states: loadStates(config.kafka, config.groupId, logger),
+      loaded: false,
+      applied: false,
+      startedMs: clock.now(),
+    }
     entry.states.then(
       () => (entry.loaded = true),
       () => undefined, // awaited, and reported, by the batch handler
@@ -86,8 +93,14 @@ export function createAlertingService(deps: AlertingDeps): {
         throw err
       }
       if (restore !== pending) continue // a newer assignment came meanwhile
-      pipeline.reset(states, consumer?.assignments() ?? [])
+      const assigned = consumer?.assignments() ?? []
+      pipeline.reset(states, assigned)
       pending.applied = true
+      // From the rebalance to the first evaluation: what a take-over costs besides the session timeout.
+      log.info(
+        { states: states.size, partitions: assigned.length, ms: clock.now() - pending.startedMs },
+        'alarm state restored; evaluating',
+      )
     }
   }
 

@@ -108,12 +108,17 @@ export async function loadStates(
   groupId: string,
   logger: Logger,
 ): Promise<Map<string, StoredState>> {
+  const log = logger.child({ component: 'alerting.state-reader' })
+  const started = Date.now()
   const ends = await endOffsets(kafka, CHANNELS.alertState)
   const states = new Map<string, StoredState>()
+  let records = 0
+  let bytes = 0
   const remaining = new Map(ends.filter((e) => e.offset > 0).map((e) => [e.partition, e.offset]))
-  if (remaining.size === 0) return states
+  if (remaining.size === 0) return new Map()
   let resolveDone: () => void = () => undefined
   const done = new Promise<void>((resolve) => (resolveDone = resolve))
+  const held = new Set<number>()
   const reader = createKafkaConsumer({
     kafka,
     groupId: `${groupId}-state-reader`,
@@ -123,6 +128,8 @@ export async function loadStates(
     logger,
     handler: (batch) => {
       for (const record of batch) {
+        records++
+        bytes += record.value.length
         if (!record.key) continue
         const state = record.value.length === 0 ? undefined : decodeStoredState(record.value)
         if (state) states.set(record.key, state)
@@ -136,7 +143,19 @@ export async function loadStates(
     // member's, open until it times out), and stopping there would miss the states the other
     // members committed after it.
     onPartitionEnd: ({ partition, offset }) => {
-      if (offset < (remaining.get(partition) ?? 0)) return
+      const target = remaining.get(partition)
+      if (target === undefined) return
+      if (offset < target) {
+        // Said once per partition: the wait for a dead member's transaction to be aborted is
+        // part of the take-over time (transaction.timeout.ms plus the broker's cleanup interval).
+        if (!held.has(partition))
+          log.info(
+            { partition, offset, end: target, waitedMs: Date.now() - started },
+            'alert state read held at an open transaction; waiting for it to end',
+          )
+        held.add(partition)
+        return
+      }
       remaining.delete(partition)
       if (remaining.size === 0) resolveDone()
     },
@@ -144,5 +163,6 @@ export async function loadStates(
   await reader.start()
   await done
   await reader.stop()
+  log.info({ records, bytes, states: states.size, ms: Date.now() - started }, 'alert state read')
   return states
 }

@@ -12,6 +12,7 @@ import { tapChannels, type Tap } from '../../../helpers/kafka-tap.js'
 import { eventually, silentLogger, testKafka, unique } from '../../../helpers/services.js'
 import { envelope, sample, telemetryRecord } from '../../../helpers/telemetry-fixtures.js'
 import { alertingGroup, stopAll, waitSettled, type Member } from './members.js'
+import { keepLogs, missingByDevice, takeoverFigures, timeline } from './takeover-report.js'
 
 // Issue #9, finding 1: with more than one alerting instance, every record of one device must
 // reach one member (ADR 0014). A stateful SpO2 rule shows lost or repeated transitions; a
@@ -176,18 +177,21 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
   it('three instances, one SIGKILLed mid-stream: its devices move whole, nothing lost, repeated or spurious', async () => {
     // 5 s on the gateway clock: the survivors catching up on the dead member's backlog read each
     // partition in order on its own clock, so the catch-up raises nothing (ADR 0016).
+    const startedMs = Date.now()
     const { owner, ruleSet, producer: p } = await setUp(3, 5_000)
     expect(new Set(members.map((m) => m.transactionalId())).size).toBe(3)
     const seconds = 60
     const f = fleet(p, 36, seconds, ruleSet)
     let victim: Member | undefined
     let beforeKill = 0
+    let killMs = 0
     for (let t = 0; t < seconds; t++) {
       await f.tick(t)
       if (t === 20) {
         await eventually(() => (emittedFor(f.devices).length > 0 ? true : undefined), 30_000)
         beforeKill = emittedFor(f.devices).length
         victim = members[1]!
+        killMs = Date.now()
         victim.process.child.kill('SIGKILL')
         await victim.process.exited
       }
@@ -200,7 +204,22 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
     await eventually(
       () => (new Set(emittedFor(f.devices)).size >= f.expected.length ? true : undefined),
       90_000,
-    )
+    ).catch((err: unknown) => {
+      // Which transitions, of which devices (partition, owner before → after the kill), and what
+      // each member did when: the run explains itself (fault matrix row 5).
+      const got = new Set(emittedFor(f.devices))
+      const missing = f.expected.filter((k) => !got.has(k))
+      throw new Error(
+        [
+          `${(err as Error).message}: ${got.size} of ${f.expected.length} transitions, ${missing.length} missing`,
+          missingByDevice(missing, owner, after),
+          `timeline (s from the kill; ${((Date.now() - killMs) / 1000).toFixed(1)} s now):`,
+          timeline(members, killMs, startedMs),
+          `member logs: ${keepLogs(members, 'copart-kill')}`,
+        ].join('\n'),
+      )
+    })
+    const lastMs = Date.now()
     await stopAll(members)
     const got = emittedFor(f.devices)
     const expected = new Set(f.expected)
@@ -211,10 +230,19 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
       repeatedTransitions: got.length - new Set(got).size,
       spuriousTransitions: [...new Set(got)].filter((k) => !expected.has(k)).length,
       missingTransitions: [...expected].filter((k) => !got.includes(k)).length,
+      ...takeoverFigures(
+        members.filter((m) => m !== victim),
+        killMs,
+      ),
+      allTransitionsAfterKillMs: lastMs - killMs,
     })
+    console.info(`timeline (s from the kill):\n${timeline(members, killMs, startedMs)}`)
     expect(beforeKill).toBeGreaterThan(0) // the kill hit members that were working
     expect(got.filter((k) => k.includes('comm-loss'))).toEqual([])
     expect([...new Set(got)].sort()).toEqual([...f.expected].sort())
     expect(got.length).toBe(new Set(got).size)
-  })
+    // The test's own waits (setUp 90 s, the wait before the kill 30 s, the stream ≈ 15 s, settling
+    // 90 s, transitions 90 s) exceed vitest's 120 s default: without this, a slow take-over would
+    // be cut off by vitest before the transition deadline reports what is missing.
+  }, 330_000)
 })
