@@ -99,6 +99,47 @@ export function decodeStoredState(bytes: Buffer): StoredState | undefined {
   }
 }
 
+/** What a restore read, for the log line that times it (restore time gates a member's take-over). */
+export interface StateReadStats {
+  records: number
+  bytes: number
+  keys: number
+  ms: number
+}
+
+/**
+ * The latest record per key, decoded once at the end. The channel holds every state written
+ * since its last compaction (one per device per batch, for up to segment.ms plus the cleaner's
+ * dirty ratio), so decoding each record as it comes (JSON and a base64 snapshot) costs far more
+ * than reading it; only the last one per key is ever used. A tombstone or an unreadable latest
+ * record leaves the key out (that device starts afresh), as reading them in order would.
+ */
+export function createStateCollector(): {
+  add(key: string | undefined, value: Buffer): void
+  result(): Map<string, StoredState>
+  stats(): Omit<StateReadStats, 'ms'>
+} {
+  const latest = new Map<string, Buffer>()
+  let records = 0
+  let bytes = 0
+  return {
+    add(key, value) {
+      records++
+      bytes += value.length
+      if (key) latest.set(key, value)
+    },
+    result() {
+      const states = new Map<string, StoredState>()
+      for (const [key, value] of latest) {
+        const state = value.length === 0 ? undefined : decodeStoredState(value)
+        if (state) states.set(key, state)
+      }
+      return states
+    },
+    stats: () => ({ records, bytes, keys: latest.size }),
+  }
+}
+
 /**
  * Reads the state channel from the beginning to its current end: the latest state of every
  * device. Run at start and again after a rebalance, before records are evaluated.
@@ -107,13 +148,13 @@ export async function loadStates(
   kafka: KafkaConfig,
   groupId: string,
   logger: Logger,
+  /** Stops the read (a newer assignment needs another one); the promise then rejects with its reason. */
+  signal?: AbortSignal,
 ): Promise<Map<string, StoredState>> {
   const log = logger.child({ component: 'alerting.state-reader' })
   const started = Date.now()
   const ends = await endOffsets(kafka, CHANNELS.alertState)
-  const states = new Map<string, StoredState>()
-  let records = 0
-  let bytes = 0
+  const collector = createStateCollector()
   const remaining = new Map(ends.filter((e) => e.offset > 0).map((e) => [e.partition, e.offset]))
   if (remaining.size === 0) return new Map()
   let resolveDone: () => void = () => undefined
@@ -127,14 +168,7 @@ export async function loadStates(
     assign: ends.map(({ topic, partition }) => ({ topic, partition, offset: 0 })),
     logger,
     handler: (batch) => {
-      for (const record of batch) {
-        records++
-        bytes += record.value.length
-        if (!record.key) continue
-        const state = record.value.length === 0 ? undefined : decodeStoredState(record.value)
-        if (state) states.set(record.key, state)
-        else states.delete(record.key) // tombstone or unreadable: start that device afresh
-      }
+      for (const record of batch) collector.add(record.key, record.value)
       return Promise.resolve()
     },
     // The end, not the last record: the state is written in transactions, so the last offsets
@@ -160,9 +194,15 @@ export async function loadStates(
       if (remaining.size === 0) resolveDone()
     },
   })
+  const stopped = new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve()
+    signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
   await reader.start()
-  await done
+  await Promise.race([done, stopped])
   await reader.stop()
-  log.info({ records, bytes, states: states.size, ms: Date.now() - started }, 'alert state read')
+  signal?.throwIfAborted()
+  const states = collector.result()
+  log.info({ ...collector.stats(), states: states.size, ms: Date.now() - started }, 'alert state read')
   return states
 }

@@ -212,7 +212,7 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
       throw new Error(
         [
           `${(err as Error).message}: ${got.size} of ${f.expected.length} transitions, ${missing.length} missing`,
-          missingByDevice(missing, owner, after),
+          missingByDevice(missing, owner, after, f.t0),
           `timeline (s from the kill; ${((Date.now() - killMs) / 1000).toFixed(1)} s now):`,
           timeline(members, killMs, startedMs),
           `member logs: ${keepLogs(members, 'copart-kill')}`,

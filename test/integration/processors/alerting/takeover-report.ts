@@ -89,17 +89,23 @@ export function takeoverFigures(survivors: readonly Member[], killMs: number): R
   }
 }
 
-/** Missing transitions per device: the device's partition, and who held it before and after the kill. */
+/**
+ * Missing transitions per device: the device's partition, who held it before and after the kill,
+ * and each transition as `transition@t` (t: the second of the stream whose reading caused it, so
+ * a loss before the kill shows apart from a late take-over after it).
+ */
 export function missingByDevice(
   missing: readonly string[],
   before: ReadonlyMap<string, string>,
   after: ReadonlyMap<string, string> | undefined,
+  t0: number,
 ): string {
   const byDevice = new Map<string, string[]>()
   for (const k of missing) {
     const [id = '', transition = '', ts = ''] = k.split('|')
     const device = parseAlertId(id)?.deviceId ?? id
-    byDevice.set(device, [...(byDevice.get(device) ?? []), `${transition}@${ts}`])
+    const t = (Number(ts) - t0 - 1_000) / 1_000
+    byDevice.set(device, [...(byDevice.get(device) ?? []), `${transition}@t=${t}`])
   }
   return [...byDevice]
     .map(([device, ks]) => {
