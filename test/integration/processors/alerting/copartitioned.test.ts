@@ -225,6 +225,17 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
       // each member did when: the run explains itself (fault matrix row 5).
       const got = new Set(emittedFor(f.devices))
       const missing = f.expected.filter((k) => !got.has(k))
+      recordFigures('row5-processor-sigkill', {
+        alertingMembers: 3,
+        transitionsExpected: f.expected.length,
+        transitionsEmitted: got.size,
+        missingTransitions: missing.length,
+        ...takeoverFigures(
+          members.filter((m) => m !== victim),
+          killMs,
+        ),
+        warmUpRounds,
+      })
       throw new Error(
         [
           `${(err as Error).message}: ${got.size} of ${f.expected.length} transitions, ${missing.length} missing`,
