@@ -153,7 +153,12 @@ export async function loadStates(
 ): Promise<Map<string, StoredState>> {
   const log = logger.child({ component: 'alerting.state-reader' })
   const started = Date.now()
-  const ends = await endOffsets(kafka, CHANNELS.alertState)
+  // The high watermark, not the last stable offset endOffsets answers by default: while a killed
+  // member's transaction is open, the last stable offset sits at its first record, and a read
+  // that stopped there missed every state the survivors committed after it. They then restored
+  // those devices as they were before the kill (or not at all), resumed from later offsets and
+  // lost clears and reused alert ids (fault row 5, docs/operations.md).
+  const ends = await endOffsets(kafka, CHANNELS.alertState, 10_000, 'open-transactions')
   const collector = createStateCollector()
   const remaining = new Map(ends.filter((e) => e.offset > 0).map((e) => [e.partition, e.offset]))
   if (remaining.size === 0) return new Map()
@@ -173,9 +178,10 @@ export async function loadStates(
     },
     // The end, not the last record: the state is written in transactions, so the last offsets
     // are commit markers that a reader never sees as records. And the end as it was when the
-    // read began: a read_committed reader also reports an end at an open transaction (a killed
-    // member's, open until it times out), and stopping there would miss the states the other
-    // members committed after it.
+    // read began, open transactions included: a read_committed reader also reports an end at an
+    // open transaction (a killed member's, open until the broker aborts it after
+    // transaction.timeout.ms plus its cleanup interval), and stopping there would miss the
+    // states the other members committed after it.
     onPartitionEnd: ({ partition, offset }) => {
       const target = remaining.get(partition)
       if (target === undefined) return
