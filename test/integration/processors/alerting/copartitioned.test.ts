@@ -241,7 +241,7 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
           `${(err as Error).message}: ${got.size} of ${f.expected.length} transitions, ${missing.length} missing`,
           missingByDevice(missing, owner, after, f.t0),
           `timeline (s from the kill; ${((Date.now() - killMs) / 1000).toFixed(1)} s now):`,
-          timeline(members, killMs, startedMs),
+          timeline(members, killMs, startedMs, victim),
           `member logs: ${keepLogs(members, 'copart-kill')}`,
         ].join('\n'),
       )
@@ -264,7 +264,7 @@ describe('integration > processors > alerting > co-partitioned instances', () =>
       allTransitionsAfterKillMs: lastMs - killMs,
       warmUpRounds,
     })
-    console.info(`timeline (s from the kill):\n${timeline(members, killMs, startedMs)}`)
+    console.info(`timeline (s from the kill):\n${timeline(members, killMs, startedMs, victim)}`)
     expect(beforeKill).toBeGreaterThan(0) // the kill hit members that were working
     expect(got.filter((k) => k.includes('comm-loss'))).toEqual([])
     expect([...new Set(got)].sort()).toEqual([...f.expected].sort())

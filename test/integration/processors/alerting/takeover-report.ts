@@ -48,7 +48,7 @@ const OMITTED = new Set(['time', 'msg', 'level', 'pid', 'hostname', 'component',
 const at = (l: Line): number => (l.time ? Date.parse(l.time) : Number.NaN)
 
 /** The members' rebalance/restore lines from `sinceMs`, as text relative to `zeroMs` (the kill). */
-export function timeline(members: readonly Member[], zeroMs: number, sinceMs = 0): string {
+export function timeline(members: readonly Member[], zeroMs: number, sinceMs = 0, victim?: Member): string {
   const rows: Array<[number, string]> = []
   for (const m of members) {
     for (const l of lines(m)) {
@@ -58,7 +58,7 @@ export function timeline(members: readonly Member[], zeroMs: number, sinceMs = 0
       const msg = l.msg
       const detail = l.msg === 'rebalance' ? `${l.event} ${(l.partitions ?? []).length} partitions` : ''
       const extra = l.msg === 'rebalance' ? '' : JSON.stringify(rest)
-      rows.push([at(l), `${m.name}${m.alive() ? '' : ' (dead)'}: ${msg} ${detail}${extra}`])
+      rows.push([at(l), `${m.name}${m === victim ? ' (killed)' : ''}: ${msg} ${detail}${extra}`])
     }
   }
   rows.sort((a, b) => a[0] - b[0])
