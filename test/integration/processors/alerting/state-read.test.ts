@@ -71,18 +71,19 @@ describe('integration > processors > alerting > state read past an open transact
 
     const lines: string[] = []
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
-    let settled = false
-    const read = loadStates(testKafka, unique('it-state-read'), logger).finally(() => (settled = true))
+    const read = loadStates(testKafka, unique('it-state-read'), logger)
     // The read holds at the open transaction instead of ending there (it reads the whole shared
-    // channel first: seconds).
-    await waitFor(
+    // channel first: seconds). Before the fix it ended there, without the survivor's state.
+    const held = waitFor(
       () =>
         lines.some(
           (l) => l.includes('held at an open transaction') && l.includes(`"partition":${PARTITION},`),
         ),
-      { timeoutMs: 90_000, what: 'the state read to hold at the open transaction', describe: () => settled },
+      { timeoutMs: 90_000, what: 'the state read to hold at the open transaction' },
     )
-    expect(settled).toBe(false)
+    held.catch(() => undefined) // reported by the race below
+    const first = await Promise.race([held.then(() => 'held' as const), read.then(() => 'ended' as const)])
+    expect(first, 'the state read ended at the open transaction instead of waiting for it').toBe('held')
     // The broker would abort it after the transaction timeout; aborting it ends it the same way.
     await call((cb) => dead?.abortTransaction(30_000, cb))
     const states = await read
