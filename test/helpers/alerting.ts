@@ -1,6 +1,5 @@
 import { Registry } from 'prom-client'
 import { systemClock } from '../../core/clock.js'
-import type { KafkaConfig } from '../../core/config/shared.js'
 import type { KafkaConsumer } from '../../core/kafka/consumer.js'
 import { javaPartition } from '../../core/kafka/murmur2.js'
 import type { KafkaProducer } from '../../core/kafka/producer.js'
@@ -45,8 +44,6 @@ export interface TestAlertingOptions {
   timeoutMs?: number
   /** What a fatal pipeline error does; default: thrown (the test fails). */
   onFatal?: (err: unknown) => void
-  /** Default: the local stack's Kafka (a fault test passes its own cluster). */
-  kafka?: KafkaConfig
 }
 
 /**
@@ -58,10 +55,9 @@ export async function startTestAlerting(options: TestAlertingOptions): Promise<T
   const groupId = options.groupId ?? unique('it-alerting')
   const timeoutMs = options.timeoutMs ?? 60_000
   const registry = new Registry()
-  const kafka = options.kafka ?? testKafka
   const service = createAlertingService({
     config: alertingConfigSchema.parse({
-      kafka,
+      kafka: testKafka,
       groupId,
       fromBeginning: false,
       http: { port: 0 },
@@ -88,7 +84,7 @@ export async function startTestAlerting(options: TestAlertingOptions): Promise<T
       started.push(component)
     }
     // The channels component has created the inputs by now: their partition counts are known.
-    const counts = await partitionCounts(kafka, ALERTING_INPUT_CHANNELS)
+    const counts = await partitionCounts(testKafka, ALERTING_INPUT_CHANNELS)
     const partitionsOf = (topic: string): number => counts[topic] ?? 0
     const want: Record<string, number | 'any'> = Object.fromEntries(
       ALERTING_INPUT_CHANNELS.map((topic): [string, number | 'any'] => [
