@@ -47,9 +47,12 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     id: 'row5-processor-sigkill',
     fault: 'one storage and one alerting instance SIGKILLed',
     expected: '0 lost, 0 duplicate points, 0 repeated or spurious alert transitions',
-    // The alerting half (three members, one SIGKILLed); a storage test with two members, one
-    // SIGKILLed, is not built yet (storage-sigkill.test.ts kills and restarts a single process).
-    files: ['test/integration/processors/alerting/copartitioned.test.ts'],
+    // Both halves, one figures file: storage (two members, one SIGKILLed) and alerting (three
+    // members, one SIGKILLed; the file's two-member test runs with it).
+    files: [
+      'test/integration/processors/storage/storage-members-sigkill.test.ts',
+      'test/integration/processors/alerting/copartitioned.test.ts',
+    ],
     scales: false,
   },
   {

@@ -149,13 +149,23 @@ export function fetchMetadata(kafka: KafkaConfig, clientId: string, timeoutMs: n
   })
 }
 
-/** The next offset of every partition of a topic (where a reader that wants "from now on" starts). */
+/**
+ * The next offset of every partition of a topic (where a reader that wants "from now on" starts).
+ * librdkafka asks with the client's isolation level, read_committed by default: the answer is
+ * then the last stable offset, which stops at the first record of a transaction still open (a
+ * killed producer's, until the broker aborts it). `through: 'open-transactions'` asks for the
+ * high watermark instead: the end including records of transactions not yet decided, which a
+ * read_committed reader reaches once they are.
+ */
 export async function endOffsets(
   kafka: KafkaConfig,
   topic: string,
   timeoutMs = 10_000,
+  through: 'last-stable' | 'open-transactions' = 'last-stable',
 ): Promise<Array<{ topic: string; partition: number; offset: number }>> {
-  const client = new Kafka.Producer(withOverrides(baseRdConfig(kafka, 'pulsewire-offsets'), kafka.librdkafka))
+  const config = withOverrides(baseRdConfig(kafka, 'pulsewire-offsets'), kafka.librdkafka)
+  if (through === 'open-transactions') config['isolation.level'] = 'read_uncommitted'
+  const client = new Kafka.Producer(config)
   await new Promise<void>((resolve, reject) =>
     client.connect({ timeout: timeoutMs, topic }, (err) =>
       err

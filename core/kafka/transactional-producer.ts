@@ -3,6 +3,7 @@ import type { KafkaConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
 import type { Component } from '../lifecycle.js'
 import type { KafkaConsumer, TopicPartition } from './consumer.js'
+import { createBrokerLiveness } from './broker-liveness.js'
 import { toRdHeaders } from './headers.js'
 import { nativeConsumer } from './native.js'
 import { Kafka, PRODUCER_TOPIC_CONFIG, baseRdConfig, withOverrides, type RdConfigValue } from './rdkafka.js'
@@ -19,8 +20,16 @@ export interface TransactionalProducer extends Component {
     /** The consumer whose offsets are sent; only needed when there are offsets (a tool producing records alone has none). */
     consumer?: KafkaConsumer,
   ): Promise<void>
+  /**
+   * True when fresh statistics show a majority of the brokers connected (broker-liveness.ts), else
+   * when a metadata request succeeds within the timeout: one frozen broker, which a metadata
+   * request may be sent to, does not make alerting unready while the others serve (fault row 2).
+   */
   ping(timeoutMs: number): Promise<boolean>
 }
+
+/** Statistics for readiness, served by a poll of their own (a transactional producer has no delivery reports to poll for). */
+const STATS_INTERVAL_MS = 1_000
 
 export interface TransactionalProducerOptions {
   kafka: KafkaConfig
@@ -58,6 +67,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
         'linger.ms': 2,
         // A killed instance that is not restarted blocks read_committed readers for at most this long.
         'transaction.timeout.ms': 10_000,
+        'statistics.interval.ms': STATS_INTERVAL_MS,
         ...options.tuning,
       },
       options.kafka.librdkafka,
@@ -65,6 +75,8 @@ export function createTransactionalProducer(options: TransactionalProducerOption
     { ...PRODUCER_TOPIC_CONFIG },
   )
   client.on('event.error', (err) => log.warn({ err }, 'kafka client error'))
+  const liveness = createBrokerLiveness({ now: Date.now, staleMs: 3 * STATS_INTERVAL_MS })
+  client.on('event.stats', (stats: { message: string }) => liveness.update(stats.message))
   let connected = false
 
   return {
@@ -83,6 +95,7 @@ export function createTransactionalProducer(options: TransactionalProducerOption
         )
       })
       connected = true
+      client.setPollInterval(STATS_INTERVAL_MS)
       await call('initTransactions', (cb) => client.initTransactions(30_000, cb))
     },
     async commit(records, offsets, consumer) {
@@ -125,11 +138,13 @@ export function createTransactionalProducer(options: TransactionalProducerOption
     ping: (timeoutMs) =>
       new Promise<boolean>((resolve) => {
         if (!connected) return resolve(false)
+        if (liveness.majorityUp()) return resolve(true)
         client.getMetadata({ timeout: timeoutMs }, (err) => resolve(!err))
       }),
     async stop() {
       if (!connected) return
       connected = false
+      client.setPollInterval(0)
       await new Promise<void>((resolve) => client.disconnect(() => resolve()))
     },
   }

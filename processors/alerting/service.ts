@@ -65,9 +65,32 @@ export function createAlertingService(deps: AlertingDeps): {
   // are assigned, not when their first record arrives: a restarted instance has it (and /readyz
   // says so) before traffic reaches it, instead of making its first alarms wait for the read.
   // It is put into the engine by the batch handler, so it never lands in the middle of a batch.
-  let restore: { states: Promise<Map<string, StoredState>>; loaded: boolean; applied: boolean } | undefined
-  const startRestore = (): void => {
-    const entry = { states: loadStates(config.kafka, config.groupId, logger), loaded: false, applied: false }
+  let restore:
+    | {
+        states: Promise<Map<string, StoredState>>
+        loaded: boolean
+        applied: boolean
+        startedMs: number
+        stop: AbortController
+      }
+    | undefined
+  /**
+   * A new read for the latest assignment; a read still running for an older one is stopped, so
+   * a burst of rebalances does not leave several full reads of the channel competing for CPU.
+   * `read: false` when nothing stays assigned (an eager revocation): an empty state then, at once.
+   */
+  const startRestore = (read = true): void => {
+    restore?.stop.abort()
+    const stop = new AbortController()
+    const entry = {
+      states: read
+        ? loadStates(config.kafka, config.groupId, logger, stop.signal)
+        : Promise.resolve(new Map<string, StoredState>()),
+      loaded: false,
+      applied: false,
+      startedMs: clock.now(),
+      stop,
+    }
     entry.states.then(
       () => (entry.loaded = true),
       () => undefined, // awaited, and reported, by the batch handler
@@ -82,12 +105,19 @@ export function createAlertingService(deps: AlertingDeps): {
       try {
         states = await pending.states
       } catch (err) {
-        if (restore === pending) startRestore() // try again; this batch is not committed
+        if (restore !== pending) continue // stopped for a newer assignment
+        startRestore() // try again; this batch is not committed
         throw err
       }
       if (restore !== pending) continue // a newer assignment came meanwhile
-      pipeline.reset(states, consumer?.assignments() ?? [])
+      const assigned = consumer?.assignments() ?? []
+      pipeline.reset(states, assigned)
       pending.applied = true
+      // From the rebalance to the first evaluation: what a take-over costs besides the session timeout.
+      log.info(
+        { states: states.size, partitions: assigned.length, ms: clock.now() - pending.startedMs },
+        'alarm state restored; evaluating',
+      )
     }
   }
 
@@ -197,10 +227,19 @@ export function createAlertingService(deps: AlertingDeps): {
         logger,
         handler,
         // After a revocation too: the devices of revoked partitions must leave the engine before a
-        // tick could escalate them here while their new owner escalates them as well.
-        onRebalance: (event) => {
+        // tick could escalate them here while their new owner escalates them as well. An eager
+        // revocation leaves nothing assigned, so that needs no read of alerts.state.v1: reading
+        // it there too made every member read the whole channel twice per rebalance, both reads
+        // in the take-over time after a member loss (fault row 5, docs/operations.md).
+        onRebalance: (event, partitions) => {
           if (event === 'assigned') joined = true
-          if (event === 'assigned' || !ticker.signal.aborted) startRestore()
+          if (event === 'assigned') return startRestore()
+          if (ticker.signal.aborted) return
+          const revoked = new Set(partitions.map((tp) => `${tp.topic}/${tp.partition}`))
+          const kept = (consumer?.assignments() ?? []).filter(
+            (tp) => !revoked.has(`${tp.topic}/${tp.partition}`),
+          )
+          startRestore(kept.length > 0)
         },
         onFatal: deps.onFatal,
       })

@@ -99,6 +99,47 @@ export function decodeStoredState(bytes: Buffer): StoredState | undefined {
   }
 }
 
+/** What a restore read, for the log line that times it (restore time gates a member's take-over). */
+export interface StateReadStats {
+  records: number
+  bytes: number
+  keys: number
+  ms: number
+}
+
+/**
+ * The latest record per key, decoded once at the end. The channel holds every state written
+ * since its last compaction (one per device per batch, for up to segment.ms plus the cleaner's
+ * dirty ratio), so decoding each record as it comes (JSON and a base64 snapshot) costs far more
+ * than reading it; only the last one per key is ever used. A tombstone or an unreadable latest
+ * record leaves the key out (that device starts afresh), as reading them in order would.
+ */
+export function createStateCollector(): {
+  add(key: string | undefined, value: Buffer): void
+  result(): Map<string, StoredState>
+  stats(): Omit<StateReadStats, 'ms'>
+} {
+  const latest = new Map<string, Buffer>()
+  let records = 0
+  let bytes = 0
+  return {
+    add(key, value) {
+      records++
+      bytes += value.length
+      if (key) latest.set(key, value)
+    },
+    result() {
+      const states = new Map<string, StoredState>()
+      for (const [key, value] of latest) {
+        const state = value.length === 0 ? undefined : decodeStoredState(value)
+        if (state) states.set(key, state)
+      }
+      return states
+    },
+    stats: () => ({ records, bytes, keys: latest.size }),
+  }
+}
+
 /**
  * Reads the state channel from the beginning to its current end: the latest state of every
  * device. Run at start and again after a rebalance, before records are evaluated.
@@ -107,13 +148,23 @@ export async function loadStates(
   kafka: KafkaConfig,
   groupId: string,
   logger: Logger,
+  /** Stops the read (a newer assignment needs another one); the promise then rejects with its reason. */
+  signal?: AbortSignal,
 ): Promise<Map<string, StoredState>> {
-  const ends = await endOffsets(kafka, CHANNELS.alertState)
-  const states = new Map<string, StoredState>()
+  const log = logger.child({ component: 'alerting.state-reader' })
+  const started = Date.now()
+  // The high watermark, not the last stable offset endOffsets answers by default: while a killed
+  // member's transaction is open, the last stable offset sits at its first record, and a read
+  // that stopped there missed every state the survivors committed after it. They then restored
+  // those devices as they were before the kill (or not at all), resumed from later offsets and
+  // lost clears and reused alert ids (fault row 5, docs/operations.md).
+  const ends = await endOffsets(kafka, CHANNELS.alertState, 10_000, 'open-transactions')
+  const collector = createStateCollector()
   const remaining = new Map(ends.filter((e) => e.offset > 0).map((e) => [e.partition, e.offset]))
-  if (remaining.size === 0) return states
+  if (remaining.size === 0) return new Map()
   let resolveDone: () => void = () => undefined
   const done = new Promise<void>((resolve) => (resolveDone = resolve))
+  const held = new Set<number>()
   const reader = createKafkaConsumer({
     kafka,
     groupId: `${groupId}-state-reader`,
@@ -122,27 +173,42 @@ export async function loadStates(
     assign: ends.map(({ topic, partition }) => ({ topic, partition, offset: 0 })),
     logger,
     handler: (batch) => {
-      for (const record of batch) {
-        if (!record.key) continue
-        const state = record.value.length === 0 ? undefined : decodeStoredState(record.value)
-        if (state) states.set(record.key, state)
-        else states.delete(record.key) // tombstone or unreadable: start that device afresh
-      }
+      for (const record of batch) collector.add(record.key, record.value)
       return Promise.resolve()
     },
     // The end, not the last record: the state is written in transactions, so the last offsets
     // are commit markers that a reader never sees as records. And the end as it was when the
-    // read began: a read_committed reader also reports an end at an open transaction (a killed
-    // member's, open until it times out), and stopping there would miss the states the other
-    // members committed after it.
+    // read began, open transactions included: a read_committed reader also reports an end at an
+    // open transaction (a killed member's, open until the broker aborts it after
+    // transaction.timeout.ms plus its cleanup interval), and stopping there would miss the
+    // states the other members committed after it.
     onPartitionEnd: ({ partition, offset }) => {
-      if (offset < (remaining.get(partition) ?? 0)) return
+      const target = remaining.get(partition)
+      if (target === undefined) return
+      if (offset < target) {
+        // Said once per partition: the wait for a dead member's transaction to be aborted is
+        // part of the take-over time (transaction.timeout.ms plus the broker's cleanup interval).
+        if (!held.has(partition))
+          log.info(
+            { partition, offset, end: target, waitedMs: Date.now() - started },
+            'alert state read held at an open transaction; waiting for it to end',
+          )
+        held.add(partition)
+        return
+      }
       remaining.delete(partition)
       if (remaining.size === 0) resolveDone()
     },
   })
+  const stopped = new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve()
+    signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
   await reader.start()
-  await done
+  await Promise.race([done, stopped])
   await reader.stop()
+  signal?.throwIfAborted()
+  const states = collector.result()
+  log.info({ ...collector.stats(), states: states.size, ms: Date.now() - started }, 'alert state read')
   return states
 }

@@ -27,6 +27,15 @@ describe('bench > faults > the fault matrix section of RESULTS.md', () => {
     expect(text.match(/not run/g)).toHaveLength(FAULT_ROWS.filter((r) => r.files.length > 0).length)
   })
 
+  it('runs row 5 as one: the storage and the alerting member-loss tests, into one figures file', () => {
+    const row5 = row('row5-processor-sigkill')
+    expect(row5.files).toEqual([
+      'test/integration/processors/storage/storage-members-sigkill.test.ts',
+      'test/integration/processors/alerting/copartitioned.test.ts',
+    ])
+    expect(row5.figuresOf).toBeUndefined()
+  })
+
   it('renders the recorded figures, a failing row as failing, and the rest of the figures below', () => {
     const outcomes: RowOutcome[] = [
       {

@@ -1,9 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { committedOffsets } from '../../../../core/kafka/admin.js'
+import type { KafkaProducer } from '../../../../core/kafka/producer.js'
+import { heartbeatRecord } from '../../../../core/telemetry/heartbeat.js'
 import { ALERTING_INPUT_CHANNELS } from '../../../../processors/alerting/service.js'
 import { spawnCli, type CliProcess } from '../../../helpers/processes.js'
-import { eventually, unique } from '../../../helpers/services.js'
+import { eventually, testKafka, unique } from '../../../helpers/services.js'
+import { waitFor } from '../../../helpers/wait.js'
 
 /** One alerting instance as its own process, and what its log says about its assignment. */
 export interface Member {
@@ -101,4 +105,42 @@ export function waitSettled(members: readonly Member[], partitions: number, time
 export async function stopAll(members: readonly Member[]): Promise<void> {
   for (const m of members) if (m.alive()) m.process.child.kill('SIGTERM')
   await Promise.all(members.map((m) => m.process.exited))
+}
+
+/**
+ * A new group resolves its "latest" start position per partition lazily, after the assignment
+ * its members log: a record produced in between is never evaluated, by anyone (the same race
+ * test/helpers/alerting.ts warms up for an instance in this process). Here, rounds of one gateway
+ * heartbeat per partition, received at `rxMs` (the stream's start, so the partition clocks move
+ * on as the stream does: no gap, no device touched), until the group has committed past a whole
+ * round; every record produced after that is consumed. Returns the rounds it took.
+ */
+export async function warmUpGroup(
+  producer: KafkaProducer,
+  groupId: string,
+  partitions: ReadonlyArray<{ topic: string; partition: number }>,
+  rxMs: number,
+  timeoutMs = 60_000,
+): Promise<number> {
+  let rounds = 0
+  await waitFor(
+    async () => {
+      rounds++
+      const sent = await Promise.all(
+        partitions.map(({ topic, partition }) =>
+          producer.produce(heartbeatRecord(topic, partition, `${groupId}-warm`, rxMs)),
+        ),
+      )
+      return waitFor(
+        async () => {
+          const committed = await committedOffsets(testKafka, groupId, partitions)
+          const at = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]))
+          return sent.every((r) => (at.get(`${r.topic}/${r.partition}`) ?? -1) > r.offset) || undefined
+        },
+        { timeoutMs: 3_000, intervalMs: 250 },
+      ).catch(() => false)
+    },
+    { timeoutMs, what: `group ${groupId} to consume a heartbeat on each of ${partitions.length} partitions` },
+  )
+  return rounds
 }

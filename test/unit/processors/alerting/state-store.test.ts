@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  createStateCollector,
   decodeStoredState,
   encodeStoredState,
   offsetKey,
@@ -53,5 +54,25 @@ describe('processors > alerting > stored state (alerts.state.v1)', () => {
     const bytes = Buffer.from(JSON.stringify({ v: 1, offsets: {}, engine: '', dedupe: [{ boot: 1 }] }))
     expect(decodeStoredState(bytes)?.dedupe).toBeUndefined()
     expect(decodeStoredState(Buffer.from('{"v":2}'))).toBeUndefined()
+  })
+
+  it('restore keeps the latest record per key, as reading them in order does; a tombstone or unreadable latest drops the key', () => {
+    const at = (offset: number) =>
+      encodeStoredState({ offsets: { [offsetKey('v', 0)]: offset }, partitions: { v: 0 }, engine })
+    const c = createStateCollector()
+    c.add('a', at(1))
+    c.add('b', at(2))
+    c.add('a', at(3)) // a newer state of a
+    c.add('b', Buffer.alloc(0)) // b deleted
+    c.add('c', at(4))
+    c.add('c', Buffer.from('not json')) // c unreadable now
+    c.add('d', Buffer.from('not json'))
+    c.add('d', at(5)) // an unreadable record superseded by a good one
+    c.add(undefined, at(6)) // no key: counted, never kept
+    const states = c.result()
+    expect([...states.keys()].sort()).toEqual(['a', 'd'])
+    expect(states.get('a')?.offsets).toEqual({ [offsetKey('v', 0)]: 3 })
+    expect(states.get('d')?.offsets).toEqual({ [offsetKey('v', 0)]: 5 })
+    expect(c.stats()).toMatchObject({ records: 9, keys: 4 })
   })
 })
