@@ -110,9 +110,22 @@ function tlsOptions(props: KafkaConfig['librdkafka']): { ca?: Buffer; cert?: Buf
   return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }
 }
 
-function failed(message: string, cause?: unknown, retriable = true): PipelineError {
-  return new PipelineError('KAFKA_ADMIN_FAILED', message, { cause, retriable })
+function failed(
+  message: string,
+  cause?: unknown,
+  retriable = true,
+  context?: Record<string, unknown>,
+): PipelineError {
+  return new PipelineError('KAFKA_ADMIN_FAILED', message, {
+    cause,
+    retriable,
+    ...(context ? { context } : {}),
+  })
 }
+
+/** Kafka's UNKNOWN_TOPIC_OR_PARTITION, and how long a describe waits for a new topic to be known. */
+const UNKNOWN_TOPIC_OR_PARTITION = 3
+const UNKNOWN_TOPIC_PATIENCE_MS = 10_000
 
 export function createTopicConfigClient(
   kafka: KafkaConfig,
@@ -174,7 +187,7 @@ export function createTopicConfigClient(
     throw failed(`no broker answered a topic-config request: ${String(lastError)}`, lastError)
   }
 
-  return {
+  const client: TopicConfigClient = {
     async describe(topic, names) {
       const body = new Writer()
         .array([topic], (w, t) => {
@@ -207,6 +220,9 @@ export function createTopicConfigClient(
       if (result.errorCode !== 0) {
         throw failed(
           `cannot describe the configs of ${topic}: error ${result.errorCode} ${result.errorMessage ?? ''}`,
+          undefined,
+          true,
+          { errorCode: result.errorCode },
         )
       }
       return new Map(result.configs)
@@ -236,6 +252,23 @@ export function createTopicConfigClient(
           undefined,
           false,
         )
+      }
+    },
+  }
+  return {
+    ...client,
+    // A topic another process created a moment ago can be unknown to the broker asked (its
+    // metadata cache lags the controller's): error 3 is asked again for a while, not reported.
+    async describe(topic, names) {
+      const deadline = Date.now() + UNKNOWN_TOPIC_PATIENCE_MS
+      for (;;) {
+        try {
+          return await client.describe(topic, names)
+        } catch (err) {
+          const unknown = err instanceof PipelineError && err.context.errorCode === UNKNOWN_TOPIC_OR_PARTITION
+          if (!unknown || Date.now() > deadline) throw err
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        }
       }
     },
   }
