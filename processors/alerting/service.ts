@@ -170,6 +170,7 @@ export function createAlertingService(deps: AlertingDeps): {
         },
         dedupe: config.dedupe,
         time: { ...config.time, groupId: config.groupId },
+        stateWrites: config.state,
         metrics,
         clock,
         logger,
@@ -202,6 +203,11 @@ export function createAlertingService(deps: AlertingDeps): {
           if (event === 'assigned' || !ticker.signal.aborted) startRestore()
         },
         onFatal: deps.onFatal,
+        // A graceful stop writes what is dirty and commits to where it has read, so the next
+        // owner of these partitions re-reads nothing (a crash re-reads at most state.maxDirtyMs).
+        // Not after a rebalance not yet applied: those devices may be another member's by now.
+        beforeDisconnect: () =>
+          serially(() => (restore && !restore.applied ? Promise.resolve() : pipeline.flush())),
       })
       await consumer.start()
       ticking = tickLoop(pipeline)
