@@ -71,7 +71,7 @@ afterEach(async () => {
 
 async function metric(httpUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${httpUrl}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
   return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
 
