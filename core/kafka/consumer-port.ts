@@ -69,6 +69,11 @@ export interface ConsumerOptions {
   onRebalance?: (event: 'assigned' | 'revoked', partitions: TopicPartition[]) => void
   /** Called when the handler fails; the consumer has stopped fetching by then. */
   onFatal?: (err: unknown) => void
+  /**
+   * stop(): after the last batch was handled, while still a group member (a transactional
+   * handler can still commit offsets). A failure is logged; the consumer disconnects anyway.
+   */
+  beforeDisconnect?: () => Promise<void>
   /** How long start() waits for the first metadata answer. */
   connectTimeoutMs?: number
   /**

@@ -294,6 +294,12 @@ export function createKafkaConsumer(options: ConsumerOptions): KafkaConsumer {
       running = false
       await loopDone
       commitProcessed(undefined, true)
+      await options.beforeDisconnect?.().catch((err: unknown) => {
+        log.warn(
+          { err },
+          'last commit before disconnecting failed; the next owner re-reads from the last commit',
+        )
+      })
       lag?.close()
       await new Promise<void>((resolve) => client.disconnect(() => resolve()))
     },

@@ -97,6 +97,19 @@ export const timeSchema = z.strictObject({
     ),
 })
 
+/** How often alarm state is written to alerts.state.v1 (ADR 0006, revision of 2026-12-03). */
+export const stateSchema = z.strictObject({
+  maxDirtyMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(5_000)
+    .describe(
+      "A device's alarm state is written with each of its transitions, and otherwise at most this long after it changed (on the alerting clock); until then its partitions are committed no further than its first unwritten record, so a crash re-reads at most about this long of records. 0: written with every batch that changes it.",
+    ),
+})
+
 export const alertingConfigSchema = z.strictObject({
   kafka: kafkaSchema.prefault({}),
   groupId: z
@@ -166,6 +179,7 @@ export const alertingConfigSchema = z.strictObject({
     .describe('Where a new consumer group starts: the oldest retained record (true) or new records only.'),
   alarms: alarmsSchema.prefault({}),
   time: timeSchema.prefault({}),
+  state: stateSchema.prefault({}).describe('Alarm state writes to alerts.state.v1 (ADR 0006).'),
   http: httpSchema(9103).prefault({}),
   log: logSchema.prefault({}),
   shutdown: shutdownSchema.prefault({}),

@@ -59,6 +59,17 @@ export function createAlertingMetrics(registry: Registry) {
       help: 'Devices forgotten by duplicate detection because dedupe.maxDevices were tracked.',
       registers,
     }),
+    stateWrites: new Counter({
+      name: 'pulsewire_alerting_state_writes_total',
+      help: "Device state records written to alerts.state.v1, by reason: transition (with the device's alert event), max_dirty (changed without a transition for state.maxDirtyMs), stop (a graceful stop writes every dirty device).",
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    dirtyDevices: new Gauge({
+      name: 'pulsewire_alerting_dirty_devices',
+      help: 'Devices whose alarm state changed since it was last written (ADR 0006): their partitions are committed no further than their first unwritten record.',
+      registers,
+    }),
     stateRestored: new Counter({
       name: 'pulsewire_alerting_state_restored_total',
       help: 'Device states restored from the compacted state channel.',
@@ -68,3 +79,6 @@ export function createAlertingMetrics(registry: Registry) {
 }
 
 export type AlertingMetrics = ReturnType<typeof createAlertingMetrics>
+
+/** Why a device's state record was written (pulsewire_alerting_state_writes_total). */
+export type StateWriteReason = 'transition' | 'max_dirty' | 'stop'

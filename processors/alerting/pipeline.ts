@@ -1,5 +1,3 @@
-import type { Clock } from '../../core/clock.js'
-import type { Logger } from '../../core/log.js'
 import type { AlertEvent } from '../../core/alerts/alert-event.js'
 import type { KafkaRecord, OutgoingRecord } from '../../core/kafka/records.js'
 import { decodeTelemetry } from '../../core/telemetry/envelope.js'
@@ -7,9 +5,10 @@ import { isHeartbeat } from '../../core/telemetry/heartbeat.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
 import { CHANNELS } from '../../core/telemetry/topics.js'
 import { evaluateCommand } from './command-input.js'
-import type { AlertEngine } from './engine/engine.js'
-import { createDedupe, evictionReporter, type DedupeLimits } from './dedupe.js'
-import type { AlertingMetrics } from './metrics.js'
+import { createDeviceBook } from './device-book.js'
+import { createDedupe, evictionReporter } from './dedupe.js'
+import type { StateWriteReason } from './metrics.js'
+import type { AlertPipeline, AlertPipelineDeps } from './pipeline-port.js'
 import {
   createMonitoringWatch,
   isMonitoringSubject,
@@ -19,6 +18,7 @@ import {
 import { alertEventRecord, observeEmitted } from './output.js'
 import { createClockStore, isClockKey } from './clock-store.js'
 import { createPartitionClocks } from './partition-clocks.js'
+import { batchStarts, createDirtyStates, splitKey, type Position } from './dirty-states.js'
 import {
   deviceInfo,
   headerMs,
@@ -27,65 +27,20 @@ import {
   receivedAt,
   type TopicPartition,
 } from './record-input.js'
-import type { Priority } from './rules/schema-parts.js'
 import { encodeStoredState, offsetKey, type StoredState } from './state-store.js'
 
 export type { TopicPartition } from './record-input.js'
+export type { AlertPipeline, AlertPipelineDeps } from './pipeline-port.js'
 
 /** The channels with a gateway clock (heartbeats on every partition); commands have none. */
 const CLOCKED = new Set<string>([CHANNELS.vitals, CHANNELS.environment, CHANNELS.status])
-
-export interface AlertPipelineDeps {
-  /** A fresh engine: one per assignment, so devices of revoked partitions leave with them. */
-  createEngine: () => AlertEngine
-  /**
-   * Makes the batch's output and its input offsets durable together (one Kafka transaction):
-   * a crash can then neither lose a transition nor emit it twice.
-   */
-  commit: (records: OutgoingRecord[], offsets: Array<TopicPartition & { offset: number }>) => Promise<void>
-  /** Bounds of duplicate detection by (device, boot, seq) (dedupe.ts). */
-  dedupe: DedupeLimits
-  /** Partition clocks and the monitoring-unavailable alarm (partition-clocks.ts, monitoring-watch.ts). */
-  time: {
-    groupId: string
-    gapMs: number
-    stallMs: number
-    resumeGraceMs: number
-    monitoringPriority: Priority
-  }
-  metrics: AlertingMetrics
-  clock: Clock
-  logger: Logger
-}
-
-/**
- * consume → evaluate → emit alerts and state → (the consumer commits). Transitions and the state
- * that produced them are both durable in Kafka before the batch's offsets are committed.
- */
-export interface AlertPipeline {
-  handle(records: KafkaRecord[]): Promise<void>
-  /**
-   * Emits the escalations that fell due on the alerting clock, with the state that records them,
-   * in a transaction of their own (no input offsets): called on a timer, never during handle().
-   */
-  tick(): Promise<void>
-  /**
-   * At start and after every rebalance: a new engine holding the stored state of every device
-   * on the assigned partitions, so a device that went silent before a restart still raises
-   * communication loss, and none of another member's devices does.
-   */
-  reset(latest: Map<string, StoredState>, assigned: readonly TopicPartition[]): void
-}
 
 export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
   const { metrics, clock } = deps
   const log = deps.logger.child({ component: 'alerting.pipeline' })
   let engine = deps.createEngine()
-  let states = new Map<string, StoredState>()
-  const restored = new Set<string>()
-  const offsets = new Map<string, Record<string, number>>()
-  const partitions = new Map<string, Record<string, number>>()
   const clocks = createPartitionClocks(deps.time)
+  const dirty = createDirtyStates({ maxDirtyMs: deps.stateWrites?.maxDirtyMs ?? 0 })
   const clockStore = createClockStore(deps.time.groupId)
   const watch = createMonitoringWatch({ clock, priority: deps.time.monitoringPriority })
   /** The partition the monitoring subject's record is stored under (the lowest owned index). */
@@ -101,32 +56,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       count: () => metrics.dedupeEvictions.inc(),
     }),
   )
-
-  function restore(deviceId: string): void {
-    restored.add(deviceId)
-    const stored = states.get(deviceId)
-    if (!stored) return
-    try {
-      engine.restore(deviceId, stored.engine)
-      offsets.set(deviceId, { ...stored.offsets })
-      partitions.set(deviceId, { ...stored.partitions })
-      if (stored.dedupe) dedupe.import(deviceId, stored.dedupe)
-      metrics.stateRestored.inc()
-    } catch (err) {
-      // An unreadable snapshot costs that device its open episodes, not the processor.
-      log.warn({ err, deviceId }, 'stored alert state unreadable; starting the device afresh')
-    }
-  }
-
-  function ensureRestored(deviceId: string, record: KafkaRecord): Record<string, number> {
-    if (!restored.has(deviceId)) restore(deviceId)
-    let deviceOffsets = offsets.get(deviceId)
-    if (!deviceOffsets) offsets.set(deviceId, (deviceOffsets = {}))
-    let devicePartitions = partitions.get(deviceId)
-    if (!devicePartitions) partitions.set(deviceId, (devicePartitions = {}))
-    devicePartitions[record.topic] = record.partition
-    return deviceOffsets
-  }
+  const book = createDeviceBook({ engine: () => engine, dedupe, metrics, log })
 
   /** Moves the partition's clock; at the end of a gap, what fell due before it, then the restart of its devices' timers. */
   function observeClock(record: KafkaRecord, rxMs: number): AlertEvent[] {
@@ -166,7 +96,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         metrics.commands.inc({ command: 'unknown', outcome: 'invalid' })
       return []
     }
-    const seen = ensureRestored(deviceId, record)
+    const seen = book.seen(deviceId, record)
     // Per partition: offsets of two partitions say nothing about each other (a moved device).
     const at = offsetKey(record.topic, record.partition)
     const done = seen[at]
@@ -210,6 +140,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
 
   async function handle(records: KafkaRecord[]): Promise<void> {
     const started = clock.now()
+    dirty.begin(batchStarts(records, (at) => clocks.clock(at)))
     const events = records.flatMap(evaluate)
     const movedClocks: Array<[string, number]> = []
     for (const at of moved) {
@@ -222,8 +153,45 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     const highest = Math.max(0, ...movedClocks.map(([, ms]) => ms))
     if (highest > 0) metrics.streamTime.set(highest / 1000)
     events.push(...checkMonitoring())
-    await emit(events, nextOffsets(records), clockStore.due(movedClocks))
+    const writes = chooseWrites(events)
+    const ends = new Map<string, Position>()
+    const commitAt = nextOffsets(records).map((end) => {
+      const at = offsetKey(end.topic, end.partition)
+      ends.set(at, { offset: end.offset, clockMs: clocks.clock(at) })
+      return { at, ...end, ...dirty.committable(at, ends.get(at)!) }
+    })
+    // A partition's stored clock is the one at its committed offset: a restart re-reads from
+    // there and sees the partition's clock move (and any gap) as it did the first time.
+    const committedClocks = movedClocks.flatMap(([at]): Array<[string, number]> => {
+      const clockMs = commitAt.find((c) => c.at === at)?.clockMs
+      return clockMs === undefined ? [] : [[at, clockMs]]
+    })
+    await emit(
+      events,
+      writes,
+      commitAt.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+      clockStore.due(committedClocks),
+    )
+    dirty.end(ends)
+    metrics.dirtyDevices.set(dirty.size())
     metrics.batchDuration.observe((clock.now() - started) / 1000)
+  }
+
+  /**
+   * The devices whose state is written with this batch: every one with a transition (so no
+   * transition is ever emitted that a restart could re-derive), and those dirty too long; the
+   * other changed ones are marked dirty and hold their partitions' commits back.
+   */
+  function chooseWrites(events: readonly AlertEvent[]): Array<[string, StateWriteReason]> {
+    const now = clock.now()
+    const writes = new Map<string, StateWriteReason>(events.map((e) => [e.deviceId, 'transition']))
+    for (const deviceId of engine.takeDirty()) {
+      if (writes.has(deviceId)) continue
+      dirty.mark(deviceId, book.partitionsOf(deviceId), now)
+    }
+    for (const deviceId of dirty.due(now)) if (!writes.has(deviceId)) writes.set(deviceId, 'max_dirty')
+    for (const deviceId of writes.keys()) dirty.saved(deviceId)
+    return [...writes]
   }
 
   /** The monitoring-unavailable alarm from the partitions' quiet time on the alerting clock. */
@@ -233,24 +201,20 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     return watch.check(stalled, clocks.known().length, clocks.sites(stalled), deps.time.stallMs)
   }
 
-  /** Writes the transitions and the state of every device they changed, with the offsets, in one transaction. */
+  /** Writes the transitions, the given devices' states and the input offsets in one transaction. */
   async function emit(
     events: AlertEvent[],
+    writes: ReadonlyArray<[string, StateWriteReason]>,
     inputOffsets: Array<TopicPartition & { offset: number }>,
     clockRecords: OutgoingRecord[] = [],
   ): Promise<void> {
     const output: OutgoingRecord[] = events.map(alertEventRecord)
-    for (const deviceId of engine.takeDirty()) {
+    for (const [deviceId, reason] of writes) {
       const snapshot = engine.snapshot(deviceId)
       if (!snapshot) continue
-      const stored: StoredState = {
-        offsets: { ...(offsets.get(deviceId) ?? {}) },
-        partitions: { ...(partitions.get(deviceId) ?? {}) },
-        engine: snapshot,
-        dedupe: dedupe.export(deviceId),
-      }
-      states.set(deviceId, stored)
+      const stored = book.stored(deviceId, snapshot)
       output.push({ topic: CHANNELS.alertState, key: deviceId, value: encodeStoredState(stored) })
+      metrics.stateWrites.inc({ reason })
     }
     for (const { subject, record } of watch.takeDirty()) {
       // Stored under the status partition whose owner speaks for it: restored by that owner.
@@ -259,7 +223,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
         partitions: { [CHANNELS.status]: subjectPartition },
         engine: record,
       }
-      states.set(subject, stored)
+      book.keep(subject, stored)
       output.push({ topic: CHANNELS.alertState, key: subject, value: encodeStoredState(stored) })
     }
     output.push(...clockRecords)
@@ -268,16 +232,52 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     observeEmitted(metrics, events, clock.now())
   }
 
+  /** Escalations are transitions: their devices are written with them (and are no longer dirty). */
+  function writeAll(ids: readonly string[], reason: StateWriteReason): Array<[string, StateWriteReason]> {
+    for (const deviceId of ids) dirty.saved(deviceId)
+    return ids.map((deviceId) => [deviceId, reason])
+  }
+
+  /** After a failed batch or tick the engine may hold what was never committed: it is never flushed. */
+  let failed = false
+  const guarded = async (work: () => Promise<void>): Promise<void> => {
+    try {
+      await work()
+    } catch (err) {
+      failed = true
+      throw err
+    }
+  }
+
   return {
-    handle,
-    tick: () => emit([...engine.escalate(), ...checkMonitoring()], []),
+    handle: (records) => guarded(() => handle(records)),
+    tick: () =>
+      guarded(async () => {
+        const events = [...engine.escalate(), ...checkMonitoring()]
+        await emit(events, writeAll(engine.takeDirty(), 'transition'), [])
+      }),
+    async flush() {
+      const at = [...dirty.positions()]
+      if (failed || dirty.size() === 0) return // nothing safe to write, or the last batch committed its end
+      const writes = writeAll(dirty.dirty(), 'stop')
+      const clockRecords = clockStore.due(
+        at.flatMap(([key, p]): Array<[string, number]> =>
+          p.clockMs === undefined ? [] : [[key, p.clockMs]],
+        ),
+      )
+      await emit(
+        [],
+        writes,
+        at.map(([key, p]) => ({ ...splitKey(key), offset: p.offset })),
+        clockRecords,
+      )
+      metrics.dirtyDevices.set(0)
+    },
     reset(latest, assigned) {
       engine = deps.createEngine()
-      states = latest
-      restored.clear()
-      offsets.clear()
-      partitions.clear()
+      book.reset(latest)
       dedupe.clear()
+      dirty.clear()
       const owned = new Set(assigned.map((tp) => offsetKey(tp.topic, tp.partition)))
       const clocked = assigned.filter((tp) => CLOCKED.has(tp.topic))
       clocks.assign(
@@ -295,7 +295,7 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
           if (isSubjectOf(deps.time.groupId, key)) watched.set(key, stored.engine)
           continue
         }
-        restore(key)
+        book.restore(key)
         for (const [topic, p] of Object.entries(stored.partitions))
           clocks.join(offsetKey(topic, p), key, undefined)
       }

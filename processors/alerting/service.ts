@@ -28,6 +28,14 @@ export interface AlertingDeps {
   onFatal: (err: unknown) => void
 }
 
+/** How long a graceful stop waits for the last state writes (a transaction to Kafka). */
+const FLUSH_ON_STOP_MS = 5_000
+const withinMs = (ms: number, work: Promise<void>): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms)
+    work.then(resolve, reject).finally(() => clearTimeout(timer))
+  })
+
 const ALERT_CHANNELS = new Set<string>([CHANNELS.alertEvents, CHANNELS.alertState, CHANNELS.alertCommands])
 /** What the alerting group consumes (the catalog lists it as their receive operations). */
 export const ALERTING_INPUT_CHANNELS = [
@@ -200,6 +208,7 @@ export function createAlertingService(deps: AlertingDeps): {
         },
         dedupe: config.dedupe,
         time: { ...config.time, groupId: config.groupId },
+        stateWrites: config.state,
         metrics,
         clock,
         logger,
@@ -242,6 +251,15 @@ export function createAlertingService(deps: AlertingDeps): {
           startRestore(kept.length > 0)
         },
         onFatal: deps.onFatal,
+        // A graceful stop writes what is dirty and commits to where it has read, so the next
+        // owner of these partitions re-reads nothing (a crash re-reads at most state.maxDirtyMs).
+        // Not after a rebalance not yet applied: those devices may be another member's by now.
+        // Bounded: with Kafka unreachable the stop goes on, and the next owner re-reads instead.
+        beforeDisconnect: () =>
+          withinMs(
+            FLUSH_ON_STOP_MS,
+            serially(() => (restore && !restore.applied ? Promise.resolve() : pipeline.flush())),
+          ),
       })
       await consumer.start()
       ticking = tickLoop(pipeline)
