@@ -1,11 +1,16 @@
 import { HttpError, InfluxDB, type Point, type WriteApi } from '@influxdata/influxdb-client'
 import type { InfluxConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
+import { WRITE_PRECISION } from './line-protocol.js'
 
 /** The time-series port: one write call is one HTTP request, so callers know exactly what is stored. */
 export interface InfluxAdapter {
-  /** Writes points in one request; resolves when InfluxDB acknowledged them (204). */
-  write(points: readonly Point[]): Promise<void>
+  /**
+   * Writes points in one request; resolves when InfluxDB acknowledged them (204). A point is a
+   * line of line protocol with a timestamp in WRITE_PRECISION (storage's hot path builds those
+   * itself), or a client `Point`, serialised by the client.
+   */
+  write(points: ReadonlyArray<string | Point>): Promise<void>
   /** Runs a Flux query and returns its rows as plain objects. */
   query<Row extends Record<string, unknown> = Record<string, unknown>>(flux: string): Promise<Row[]>
   /** Creates the database (v1) or bucket (v2) when it is missing. Idempotent. */
@@ -21,7 +26,7 @@ export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
   // the storage pipeline, which must know when a batch is durable (architecture.md §2). One
   // WriteApi per call (a cheap object) sized to the batch, so one call is one HTTP request.
   const writeApiFor = (size: number): WriteApi =>
-    influx.getWriteApi(config.org, config.bucket, 'ms', {
+    influx.getWriteApi(config.org, config.bucket, WRITE_PRECISION, {
       batchSize: size + 1,
       flushInterval: 0,
       maxRetries: 0,
@@ -37,7 +42,12 @@ export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
     async write(points) {
       if (points.length === 0) return
       const writeApi = writeApiFor(points.length)
-      writeApi.writePoints(points)
+      // A line is buffered as it is (the client only counts its bytes); a Point goes through the
+      // client's own toLineProtocol with this write API's time conversion.
+      for (const p of points) {
+        if (typeof p === 'string') writeApi.writeRecord(p)
+        else writeApi.writePoint(p)
+      }
       try {
         await writeApi.flush()
       } catch (err) {

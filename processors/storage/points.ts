@@ -1,15 +1,18 @@
-import { Point } from '@influxdata/influxdb-client'
 import type { KafkaRecord } from '../../core/kafka/records.js'
 import { err, ok, type Result } from '../../core/result.js'
 import {
+  QUALITIES,
   decodeTelemetry,
   sampleTime,
+  type Quality,
   type TelemetryDecodeReason,
   type TelemetryEnvelope,
   type TelemetrySample,
 } from '../../core/telemetry/envelope.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
+import { METRIC_NAMES, type MetricName } from '../../core/telemetry/metric-registry.js'
 import { STORAGE_MEASUREMENTS, TAGS, qualityField, type Measurement } from '../../core/influx/layout.js'
+import { escapeMeasurement, escapeTag, quoteString, timestampMs } from '../../core/influx/line-protocol.js'
 
 /** Why storage sent a record to the DLQ: a closed set, used as the DLQ header and a metric label. */
 export type StorageRejectReason =
@@ -32,7 +35,8 @@ export interface Rejection {
 }
 
 export interface StoragePoint {
-  point: Point
+  /** The point as one line of line protocol, timestamp in ms (WRITE_PRECISION). */
+  line: string
   measurement: Measurement
   /** Reading time, ms since the epoch: the point's timestamp. */
   timeMs: number
@@ -63,10 +67,34 @@ export function recordToPoints(record: KafkaRecord): Result<RecordPoints, Reject
   return envelopeToPoints(measurement, decoded.value, record.headers)
 }
 
+// Everything about a field but its value is known before the first message: the escaped keys of
+// every metric's value and quality fields, and every quality already quoted (quality fields cost
+// a lookup, not an escape).
+const METRIC_INDEX: ReadonlyMap<MetricName, number> = new Map(METRIC_NAMES.map((name, i) => [name, i]))
+const VALUE_KEY = METRIC_NAMES.map((name) => `${escapeTag(name)}=`)
+const QUALITY_KEY = METRIC_NAMES.map((name) => `${escapeTag(qualityField(name))}=`)
+const QUOTED_QUALITY = new Map<Quality, string>(QUALITIES.map((q) => [q, quoteString(q)]))
+const MEASUREMENT_TEXT = new Map<Measurement, string>(
+  Object.values(STORAGE_MEASUREMENTS).map((m) => [m, escapeMeasurement(m)]),
+)
+/**
+ * Every field key of a point, in the order the client writes them (sorted by key, as
+ * `Point.toLineProtocol` does): a point of several metrics walks this list instead of sorting.
+ */
+const FIELD_ORDER = METRIC_NAMES.flatMap((name, metric) => [
+  { raw: name, metric, quality: false },
+  { raw: qualityField(name), metric, quality: true },
+]).sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0))
+// Which sample holds each metric in the point being written (the last one wins, as a Point's
+// field dictionary does), stamped with a generation number instead of cleared per point.
+const holder = new Int32Array(METRIC_NAMES.length)
+const stamp = new Int32Array(METRIC_NAMES.length)
+let generation = 0
+
 /**
  * One point per reading time: InfluxDB identifies a point by measurement + tags + time, so
  * samples read at the same instant must share one point (a field per metric), or they would
- * overwrite each other's quality field.
+ * overwrite each other's quality field. Points come out oldest first.
  */
 export function envelopeToPoints(
   measurement: Measurement,
@@ -74,35 +102,79 @@ export function envelopeToPoints(
   headers: Readonly<Record<string, Buffer>>,
 ): Result<RecordPoints, Rejection> {
   if (!envelope.deviceId) return err({ reason: 'missing_field', detail: 'device_id is empty' })
-  const byTime = new Map<number, TelemetrySample[]>()
-  for (const [index, sample] of envelope.samples.entries()) {
+  const { samples } = envelope
+  let inOrder = true
+  let previous = Number.NEGATIVE_INFINITY
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i] as TelemetrySample
     if (!Number.isFinite(sample.value)) {
-      return err({ reason: 'not_a_number', detail: `samples[${index}] ${sample.metric}` })
+      return err({ reason: 'not_a_number', detail: `samples[${i}] ${sample.metric}` })
     }
     const timeMs = sampleTime(envelope, sample)
-    const group = byTime.get(timeMs)
-    if (group) group.push(sample)
-    else byTime.set(timeMs, [sample])
+    if (timeMs < previous) inOrder = false
+    previous = timeMs
   }
-  const tags = tagsFor(envelope, headers)
-  const points = [...byTime.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([timeMs, samples]): StoragePoint => {
-      const point = new Point(measurement)
-      for (const [key, value] of tags) point.tag(key, value)
-      for (const sample of samples) {
-        point.floatField(sample.metric, sample.value).stringField(qualityField(sample.metric), sample.quality)
-      }
-      point.timestamp(timeMs)
-      return { point, measurement, timeMs, backfill: samples.some((s) => s.backfill) }
-    })
+  // Devices send samples oldest first, so a point is a run of equal times; otherwise a stable
+  // sort by time makes it one (samples of one instant keep their order).
+  const order = inOrder
+    ? undefined
+    : samples
+        .map((sample, i) => ({ i, timeMs: sampleTime(envelope, sample) }))
+        .sort((a, b) => a.timeMs - b.timeMs)
+        .map(({ i }) => i)
+  const at = (k: number): TelemetrySample => samples[order ? (order[k] as number) : k] as TelemetrySample
+  const series = seriesKey(measurement, envelope, headers)
+  const points: StoragePoint[] = []
+  for (let start = 0; start < samples.length;) {
+    const timeMs = sampleTime(envelope, at(start))
+    let end = start + 1
+    while (end < samples.length && sampleTime(envelope, at(end)) === timeMs) end++
+    let backfill = false
+    for (let k = start; k < end; k++) backfill ||= at(k).backfill
+    const fields = end - start === 1 ? fieldsOfOne(at(start)) : fieldsOfMany(at, start, end)
+    points.push({ line: `${series} ${fields} ${timestampMs(timeMs)}`, measurement, timeMs, backfill })
+    start = end
+  }
   return ok({ deviceId: envelope.deviceId, points, gatewayRxMs: gatewayRxMs(headers) })
 }
 
-function tagsFor(
+/** A metric's value key sorts before its quality key (a prefix of it): no ordering to do. */
+function fieldsOfOne(sample: TelemetrySample): string {
+  const metric = METRIC_INDEX.get(sample.metric) as number
+  return `${VALUE_KEY[metric]}${String(sample.value)},${QUALITY_KEY[metric]}${QUOTED_QUALITY.get(sample.quality)}`
+}
+
+function fieldsOfMany(at: (k: number) => TelemetrySample, start: number, end: number): string {
+  if (++generation > 0x3fffffff) {
+    stamp.fill(0)
+    generation = 1
+  }
+  for (let k = start; k < end; k++) {
+    const metric = METRIC_INDEX.get(at(k).metric) as number
+    stamp[metric] = generation
+    holder[metric] = k
+  }
+  let text = ''
+  for (const field of FIELD_ORDER) {
+    if (stamp[field.metric] !== generation) continue
+    const sample = at(holder[field.metric] as number)
+    if (text.length > 0) text += ','
+    text += field.quality
+      ? `${QUALITY_KEY[field.metric]}${QUOTED_QUALITY.get(sample.quality)}`
+      : `${VALUE_KEY[field.metric]}${String(sample.value)}`
+  }
+  return text
+}
+
+/**
+ * Measurement and tags, escaped, in the client's order (tag keys sorted: the TAGS keys are listed
+ * sorted); an absent or empty tag is left out, as the client leaves out an empty tag value.
+ */
+function seriesKey(
+  measurement: Measurement,
   envelope: TelemetryEnvelope,
   headers: Readonly<Record<string, Buffer>>,
-): Array<[string, string]> {
+): string {
   const header = (name: string): string | undefined => {
     const value = headers[name]?.toString('utf8')
     return value ? value : undefined
@@ -110,13 +182,15 @@ function tagsFor(
   // The registry's type (header) wins; the device's own claim is the fallback.
   const deviceType =
     header(HEADERS.deviceType) ?? (envelope.deviceType === 'unspecified' ? undefined : envelope.deviceType)
-  const tags: Array<[string, string | undefined]> = [
-    [TAGS.deviceId, envelope.deviceId],
-    [TAGS.deviceType, deviceType],
-    [TAGS.site, header(HEADERS.site)],
-    [TAGS.subject, header(HEADERS.subject)],
-  ]
-  return tags.filter((tag): tag is [string, string] => tag[1] !== undefined)
+  let text = MEASUREMENT_TEXT.get(measurement) ?? escapeMeasurement(measurement)
+  const tag = (key: string, value: string | undefined): void => {
+    if (value) text += `,${escapeTag(key)}=${escapeTag(value)}`
+  }
+  tag(TAGS.deviceId, envelope.deviceId)
+  tag(TAGS.deviceType, deviceType)
+  tag(TAGS.site, header(HEADERS.site))
+  tag(TAGS.subject, header(HEADERS.subject))
+  return text
 }
 
 function gatewayRxMs(headers: Readonly<Record<string, Buffer>>): number | undefined {
