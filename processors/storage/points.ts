@@ -3,14 +3,12 @@ import { err, ok, type Result } from '../../core/result.js'
 import {
   QUALITIES,
   decodeTelemetry,
-  sampleTime,
-  type Quality,
   type TelemetryDecodeReason,
   type TelemetryEnvelope,
-  type TelemetrySample,
 } from '../../core/telemetry/envelope.js'
+import { readReadings, readingsOf, type Readings } from '../../core/telemetry/readings.js'
 import { HEADERS } from '../../core/telemetry/headers.js'
-import { METRIC_NAMES, type MetricName } from '../../core/telemetry/metric-registry.js'
+import { METRIC_NAMES } from '../../core/telemetry/metric-registry.js'
 import { STORAGE_MEASUREMENTS, TAGS, qualityField, type Measurement } from '../../core/influx/layout.js'
 import { escapeMeasurement, escapeTag, quoteString, timestampMs } from '../../core/influx/line-protocol.js'
 
@@ -57,11 +55,17 @@ export function measurementFor(topic: string): Measurement | undefined {
     : undefined
 }
 
-/** Maps one Kafka record to its points; pure, so a replay of the record yields identical points. */
+/**
+ * Maps one Kafka record to its points; pure, so a replay of the record yields identical points.
+ * A plain message is read straight into columns (readReadings); anything else goes through
+ * decodeTelemetry, which decides every rejection, so both give the same points.
+ */
 export function recordToPoints(record: KafkaRecord): Result<RecordPoints, Rejection> {
   const measurement = measurementFor(record.topic)
   if (!measurement)
     return err({ reason: 'unknown_channel', detail: `not a storage channel: ${record.topic}` })
+  const readings = readReadings(record.value)
+  if (readings) return readingsToPoints(measurement, readings, record.headers)
   const decoded = decodeTelemetry(record.value)
   if (!decoded.ok) return err({ reason: decoded.error.reason, detail: decoded.error.message })
   return envelopeToPoints(measurement, decoded.value, record.headers)
@@ -70,10 +74,9 @@ export function recordToPoints(record: KafkaRecord): Result<RecordPoints, Reject
 // Everything about a field but its value is known before the first message: the escaped keys of
 // every metric's value and quality fields, and every quality already quoted (quality fields cost
 // a lookup, not an escape).
-const METRIC_INDEX: ReadonlyMap<MetricName, number> = new Map(METRIC_NAMES.map((name, i) => [name, i]))
 const VALUE_KEY = METRIC_NAMES.map((name) => `${escapeTag(name)}=`)
-const QUALITY_KEY = METRIC_NAMES.map((name) => `${escapeTag(qualityField(name))}=`)
-const QUOTED_QUALITY = new Map<Quality, string>(QUALITIES.map((q) => [q, quoteString(q)]))
+const QUALITY_FIELD = METRIC_NAMES.map((name) => `${escapeTag(qualityField(name))}=`)
+const QUOTED_QUALITY = QUALITIES.map((q) => quoteString(q))
 const MEASUREMENT_TEXT = new Map<Measurement, string>(
   Object.values(STORAGE_MEASUREMENTS).map((m) => [m, escapeMeasurement(m)]),
 )
@@ -91,77 +94,83 @@ const holder = new Int32Array(METRIC_NAMES.length)
 const stamp = new Int32Array(METRIC_NAMES.length)
 let generation = 0
 
-/**
- * One point per reading time: InfluxDB identifies a point by measurement + tags + time, so
- * samples read at the same instant must share one point (a field per metric), or they would
- * overwrite each other's quality field. Points come out oldest first.
- */
+/** The points of an envelope decodeTelemetry returned. */
 export function envelopeToPoints(
   measurement: Measurement,
   envelope: TelemetryEnvelope,
   headers: Readonly<Record<string, Buffer>>,
 ): Result<RecordPoints, Rejection> {
-  if (!envelope.deviceId) return err({ reason: 'missing_field', detail: 'device_id is empty' })
-  const { samples } = envelope
+  return readingsToPoints(measurement, readingsOf(envelope), headers)
+}
+
+/**
+ * One point per reading time: InfluxDB identifies a point by measurement + tags + time, so
+ * samples read at the same instant must share one point (a field per metric), or they would
+ * overwrite each other's quality field. Points come out oldest first.
+ */
+function readingsToPoints(
+  measurement: Measurement,
+  readings: Readings,
+  headers: Readonly<Record<string, Buffer>>,
+): Result<RecordPoints, Rejection> {
+  if (!readings.deviceId) return err({ reason: 'missing_field', detail: 'device_id is empty' })
+  const { count, value, tsMs, deviceTsMs } = readings
+  const timeOf = (k: number): number => ((tsMs[k] as number) > 0 ? (tsMs[k] as number) : deviceTsMs)
   let inOrder = true
-  let previous = Number.NEGATIVE_INFINITY
-  for (let i = 0; i < samples.length; i++) {
-    const sample = samples[i] as TelemetrySample
-    if (!Number.isFinite(sample.value)) {
-      return err({ reason: 'not_a_number', detail: `samples[${i}] ${sample.metric}` })
+  for (let k = 0; k < count; k++) {
+    if (!Number.isFinite(value[k])) {
+      const metric = METRIC_NAMES[readings.metric[k] as number]
+      return err({ reason: 'not_a_number', detail: `samples[${k}] ${metric}` })
     }
-    const timeMs = sampleTime(envelope, sample)
-    if (timeMs < previous) inOrder = false
-    previous = timeMs
+    if (k > 0 && timeOf(k) < timeOf(k - 1)) inOrder = false
   }
   // Devices send samples oldest first, so a point is a run of equal times; otherwise a stable
   // sort by time makes it one (samples of one instant keep their order).
   const order = inOrder
     ? undefined
-    : samples
-        .map((sample, i) => ({ i, timeMs: sampleTime(envelope, sample) }))
-        .sort((a, b) => a.timeMs - b.timeMs)
-        .map(({ i }) => i)
-  const at = (k: number): TelemetrySample => samples[order ? (order[k] as number) : k] as TelemetrySample
-  const series = seriesKey(measurement, envelope, headers)
+    : Array.from({ length: count }, (_, k) => k).sort((a, b) => timeOf(a) - timeOf(b))
+  const at = order ? (i: number): number => order[i] as number : (i: number): number => i
+  const series = seriesKey(measurement, readings, headers)
   const points: StoragePoint[] = []
-  for (let start = 0; start < samples.length;) {
-    const timeMs = sampleTime(envelope, at(start))
+  for (let start = 0; start < count;) {
+    const timeMs = timeOf(at(start))
     let end = start + 1
-    while (end < samples.length && sampleTime(envelope, at(end)) === timeMs) end++
+    while (end < count && timeOf(at(end)) === timeMs) end++
     let backfill = false
-    for (let k = start; k < end; k++) backfill ||= at(k).backfill
-    const fields = end - start === 1 ? fieldsOfOne(at(start)) : fieldsOfMany(at, start, end)
+    for (let i = start; i < end; i++) backfill ||= readings.backfill[at(i)] === 1
+    const fields =
+      end - start === 1 ? fieldsOfOne(readings, at(start)) : fieldsOfMany(readings, at, start, end)
     points.push({ line: `${series} ${fields} ${timestampMs(timeMs)}`, measurement, timeMs, backfill })
     start = end
   }
-  return ok({ deviceId: envelope.deviceId, points, gatewayRxMs: gatewayRxMs(headers) })
+  return ok({ deviceId: readings.deviceId, points, gatewayRxMs: gatewayRxMs(headers) })
 }
 
 /** A metric's value key sorts before its quality key (a prefix of it): no ordering to do. */
-function fieldsOfOne(sample: TelemetrySample): string {
-  const metric = METRIC_INDEX.get(sample.metric) as number
-  return `${VALUE_KEY[metric]}${String(sample.value)},${QUALITY_KEY[metric]}${QUOTED_QUALITY.get(sample.quality)}`
+function fieldsOfOne(readings: Readings, k: number): string {
+  const metric = readings.metric[k] as number
+  return `${VALUE_KEY[metric]}${String(readings.value[k])},${QUALITY_FIELD[metric]}${QUOTED_QUALITY[readings.quality[k] as number]}`
 }
 
-function fieldsOfMany(at: (k: number) => TelemetrySample, start: number, end: number): string {
+function fieldsOfMany(readings: Readings, at: (i: number) => number, start: number, end: number): string {
   if (++generation > 0x3fffffff) {
     stamp.fill(0)
     generation = 1
   }
-  for (let k = start; k < end; k++) {
-    const metric = METRIC_INDEX.get(at(k).metric) as number
+  for (let i = start; i < end; i++) {
+    const k = at(i)
+    const metric = readings.metric[k] as number
     stamp[metric] = generation
     holder[metric] = k
   }
   let text = ''
   for (const field of FIELD_ORDER) {
     if (stamp[field.metric] !== generation) continue
-    const sample = at(holder[field.metric] as number)
+    const k = holder[field.metric] as number
     if (text.length > 0) text += ','
     text += field.quality
-      ? `${QUALITY_KEY[field.metric]}${QUOTED_QUALITY.get(sample.quality)}`
-      : `${VALUE_KEY[field.metric]}${String(sample.value)}`
+      ? `${QUALITY_FIELD[field.metric]}${QUOTED_QUALITY[readings.quality[k] as number]}`
+      : `${VALUE_KEY[field.metric]}${String(readings.value[k])}`
   }
   return text
 }
@@ -172,7 +181,7 @@ function fieldsOfMany(at: (k: number) => TelemetrySample, start: number, end: nu
  */
 function seriesKey(
   measurement: Measurement,
-  envelope: TelemetryEnvelope,
+  readings: Readings,
   headers: Readonly<Record<string, Buffer>>,
 ): string {
   const header = (name: string): string | undefined => {
@@ -181,12 +190,12 @@ function seriesKey(
   }
   // The registry's type (header) wins; the device's own claim is the fallback.
   const deviceType =
-    header(HEADERS.deviceType) ?? (envelope.deviceType === 'unspecified' ? undefined : envelope.deviceType)
+    header(HEADERS.deviceType) ?? (readings.deviceType === 'unspecified' ? undefined : readings.deviceType)
   let text = MEASUREMENT_TEXT.get(measurement) ?? escapeMeasurement(measurement)
   const tag = (key: string, value: string | undefined): void => {
     if (value) text += `,${escapeTag(key)}=${escapeTag(value)}`
   }
-  tag(TAGS.deviceId, envelope.deviceId)
+  tag(TAGS.deviceId, readings.deviceId)
   tag(TAGS.deviceType, deviceType)
   tag(TAGS.site, header(HEADERS.site))
   tag(TAGS.subject, header(HEADERS.subject))

@@ -5,15 +5,24 @@ import { STORAGE_MEASUREMENTS, TAGS, qualityField, type Measurement } from '../.
 import {
   DEVICE_TYPES,
   QUALITIES,
+  decodeTelemetry,
+  encodeTelemetry,
   sampleTime,
   type TelemetryEnvelope,
   type TelemetrySample,
 } from '../../../../core/telemetry/envelope.js'
 import { HEADERS } from '../../../../core/telemetry/headers.js'
 import { METRIC_NAMES } from '../../../../core/telemetry/metric-registry.js'
-import { envelopeToPoints } from '../../../../processors/storage/points.js'
+import {
+  envelopeToPoints,
+  measurementFor,
+  recordToPoints,
+  type Rejection,
+} from '../../../../processors/storage/points.js'
 import { HOSTILE_TEXTS, createRandom, randomText } from '../../../helpers/hostile-text.js'
-import { envelope, sample } from '../../../helpers/telemetry-fixtures.js'
+import { consumedRecord, envelope, gatewayHeaders, sample } from '../../../helpers/telemetry-fixtures.js'
+import type { KafkaRecord } from '../../../../core/kafka/records.js'
+import { CHANNELS } from '../../../../core/telemetry/topics.js'
 
 const writeApi: WriteApi = new InfluxDB({ url: 'http://127.0.0.1:9' }).getWriteApi(
   'org',
@@ -56,6 +65,30 @@ function clientLines(
       point.timestamp(timeMs)
       return { line: point.toLineProtocol(writeApi), timeMs, backfill: samples.some((s) => s.backfill) }
     })
+}
+
+/** recordToPoints as it was: decodeTelemetry, its checks, then the client's Points. */
+function clientRecord(record: KafkaRecord): unknown {
+  const measurement = measurementFor(record.topic)
+  const refuse = (error: Rejection) => ({ ok: false, error })
+  if (!measurement)
+    return refuse({ reason: 'unknown_channel', detail: `not a storage channel: ${record.topic}` })
+  const decoded = decodeTelemetry(record.value)
+  if (!decoded.ok) return refuse({ reason: decoded.error.reason, detail: decoded.error.message })
+  const reading = decoded.value
+  if (!reading.deviceId) return refuse({ reason: 'missing_field', detail: 'device_id is empty' })
+  const bad = reading.samples.findIndex((s) => !Number.isFinite(s.value))
+  if (bad >= 0)
+    return refuse({ reason: 'not_a_number', detail: `samples[${bad}] ${reading.samples[bad]?.metric}` })
+  const rx = Number(record.headers[HEADERS.gatewayRxTs]?.toString('utf8'))
+  return {
+    ok: true,
+    value: {
+      deviceId: reading.deviceId,
+      points: clientLines(measurement, reading, record.headers).map((p) => ({ ...p, measurement })),
+      gatewayRxMs: Number.isSafeInteger(rx) && rx > 0 ? rx : undefined,
+    },
+  }
 }
 
 function expectSameAsClient(
@@ -143,6 +176,36 @@ describe('processors > storage > points as line protocol', () => {
       const id = randomText(random) || 'dev'
       const reading = envelope(id, i, T + i, samples, pick(random, DEVICE_TYPES))
       expectSameAsClient(pick(random, measurements), reading, headers)
+    }
+  })
+
+  it('maps records as decodeTelemetry and the client did, plain, mutated or broken (seeded, 4,000)', () => {
+    const random = createRandom(4242)
+    const channels = [CHANNELS.vitals, CHANNELS.environment, CHANNELS.vitals, CHANNELS.status]
+    for (let i = 0; i < 4_000; i++) {
+      const samples = Array.from({ length: Math.floor(random() * 8) }, () =>
+        sample(pick(random, METRIC_NAMES), random() < 0.05 ? Number.NaN : pick(random, VALUES), {
+          tsMs: pick(random, [0, T - 1_000, T]),
+          quality: pick(random, QUALITIES),
+          backfill: random() < 0.2,
+        }),
+      )
+      const reading = envelope(
+        random() < 0.05 ? '' : `bed-${i % 7}`,
+        i + 1,
+        T,
+        samples,
+        pick(random, DEVICE_TYPES),
+      )
+      const value = Buffer.from(encodeTelemetry(reading))
+      // A quarter of the payloads get a flipped bit: some still decode, most are refused.
+      if (random() < 0.25) {
+        const at = Math.floor(random() * value.length)
+        value[at] = (value[at] ?? 0) ^ (1 << Math.floor(random() * 8))
+      }
+      const headers = gatewayHeaders({ site: random() < 0.5 ? 'ward 3' : undefined, rxMs: T + 5 })
+      const record = consumedRecord({ topic: pick(random, channels), key: reading.deviceId, value, headers })
+      expect(recordToPoints(record), value.toString('hex')).toEqual(clientRecord(record))
     }
   })
 
