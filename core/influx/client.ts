@@ -1,11 +1,16 @@
-import { HttpError, InfluxDB, type Point, type WriteApi } from '@influxdata/influxdb-client'
+import { HttpError, InfluxDB, type Point, type SendOptions } from '@influxdata/influxdb-client'
 import type { InfluxConfig } from '../config/shared.js'
 import { PipelineError } from '../errors.js'
+import { WRITE_PRECISION } from './line-protocol.js'
 
 /** The time-series port: one write call is one HTTP request, so callers know exactly what is stored. */
 export interface InfluxAdapter {
-  /** Writes points in one request; resolves when InfluxDB acknowledged them (204). */
-  write(points: readonly Point[]): Promise<void>
+  /**
+   * Writes points in one request; resolves when InfluxDB acknowledged them (204). A point is a
+   * line of line protocol with a timestamp in WRITE_PRECISION (storage's hot path builds those
+   * itself), or a client `Point`, serialised by the client.
+   */
+  write(points: ReadonlyArray<string | Point>): Promise<void>
   /** Runs a Flux query and returns its rows as plain objects. */
   query<Row extends Record<string, unknown> = Record<string, unknown>>(flux: string): Promise<Row[]>
   /** Creates the database (v1) or bucket (v2) when it is missing. Idempotent. */
@@ -18,32 +23,42 @@ export interface InfluxAdapter {
 export function createInfluxAdapter(config: InfluxConfig): InfluxAdapter {
   const influx = new InfluxDB({ url: config.url, token: config.token, timeout: config.timeoutMs })
   // No buffering or retries inside the client: batching, retries and offset commits belong to
-  // the storage pipeline, which must know when a batch is durable (architecture.md §2). One
-  // WriteApi per call (a cheap object) sized to the batch, so one call is one HTTP request.
-  const writeApiFor = (size: number): WriteApi =>
-    influx.getWriteApi(config.org, config.bucket, 'ms', {
-      batchSize: size + 1,
-      flushInterval: 0,
-      maxRetries: 0,
-      maxBufferLines: size + 1,
-      gzipThreshold: 1_000,
-      // Returning a promise takes the failure over from the client (no console output, no
-      // client-side retry buffer): the caller gets the error and decides.
-      writeFailed: (error: Error) => Promise.reject(error),
-    })
+  // the storage pipeline, which must know when a batch is durable (architecture.md §2). So one
+  // call is one request, sent by the client's own transport (its timeout, gzip, HttpError) as
+  // its write API sends a batch, without the write API's per-line buffer and byte counting: the
+  // lines arrive ready (bench/profiles/README.md, "storage writes line protocol").
+  const writePath =
+    `/api/v2/write?org=${encodeURIComponent(config.org)}` +
+    `&bucket=${encodeURIComponent(config.bucket)}&precision=${WRITE_PRECISION}`
+  const writeOptions: SendOptions = {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    gzipThreshold: 1_000,
+  }
+  // A client Point is serialised with a write API's settings (its time conversion); this one
+  // never sends anything.
+  const pointSettings = influx.getWriteApi(config.org, config.bucket, WRITE_PRECISION, { flushInterval: 0 })
   const queryApi = influx.getQueryApi(config.org)
 
   return {
     async write(points) {
-      if (points.length === 0) return
-      const writeApi = writeApiFor(points.length)
-      writeApi.writePoints(points)
+      const lines: string[] = []
+      for (const p of points) {
+        const line = typeof p === 'string' ? p : p.toLineProtocol(pointSettings)
+        if (line) lines.push(line) // a Point without fields has no line, as in the write API
+      }
+      if (lines.length === 0) return
       try {
-        await writeApi.flush()
+        let status: number | undefined
+        await influx.transport.request(writePath, lines.join('\n'), writeOptions, (_headers, statusCode) => {
+          status = statusCode
+        })
+        // What the write API accepts as written: 204, or 201 (InfluxDB 3's partial success).
+        if (status !== undefined && status !== 204 && status !== 201) {
+          throw new HttpError(status, `204 HTTP response status code expected, but ${status} returned`)
+        }
       } catch (err) {
         throw influxError('INFLUX_WRITE_FAILED', `write of ${points.length} points failed`, err)
-      } finally {
-        await writeApi.close().catch(() => undefined)
       }
     },
     async query<Row extends Record<string, unknown>>(flux: string) {

@@ -1,13 +1,15 @@
-import type { Point } from '@influxdata/influxdb-client'
 import type { Logger } from 'pino'
 import type { Clock } from '../../core/clock.js'
 import { PipelineError } from '../../core/errors.js'
 import type { InfluxAdapter } from '../../core/influx/client.js'
 import { keepTrying } from './keep-trying.js'
 
-/** A point and what it came from (so an unwritable point can be traced back to its record). */
+/**
+ * A point, as one line of line protocol, and what it came from (so an unwritable point can be
+ * traced back to its record when a rejected batch is bisected down to it).
+ */
 export interface PendingPoint<S> {
-  point: Point
+  line: string
   source: S
 }
 
@@ -180,18 +182,18 @@ export function createInfluxWriter<S>(options: InfluxWriterOptions<S>): InfluxWr
 
   /** Resolves undefined once written, or with the error when InfluxDB refuses the data itself. */
   async function writeWithRetry(entries: PendingPoint<S>[]): Promise<PipelineError | undefined> {
-    const points = entries.map((e) => e.point)
+    const lines = entries.map((e) => e.line)
     try {
       await keepTrying(
         async () => {
           const started = clock.now()
           try {
-            await options.influx.write(points)
+            await options.influx.write(lines)
           } catch (err) {
-            observer?.request?.(outcomeOf(err), points.length, clock.now() - started)
+            observer?.request?.(outcomeOf(err), lines.length, clock.now() - started)
             throw err
           }
-          observer?.request?.('ok', points.length, clock.now() - started)
+          observer?.request?.('ok', lines.length, clock.now() - started)
         },
         {
           minDelayMs: options.retry.minDelayMs,
@@ -206,7 +208,7 @@ export function createInfluxWriter<S>(options: InfluxWriterOptions<S>): InfluxWr
             const reason = outcomeOf(err) as Exclude<WriteOutcome, 'ok' | 'rejected'>
             observer?.retrying?.(reason, err, attempt, delayMs)
             log.warn(
-              { err, reason, attempt, delayMs, points: points.length },
+              { err, reason, attempt, delayMs, points: lines.length },
               'InfluxDB write failed; retrying',
             )
           },

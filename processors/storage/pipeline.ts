@@ -92,8 +92,8 @@ export function createStoragePipeline(deps: StoragePipelineDeps): StoragePipelin
         continue
       }
       const { gatewayRxMs } = mapped.value
-      for (const { point, measurement, timeMs, backfill } of mapped.value.points) {
-        entries.push({ point, source: { record, measurement, timeMs, backfill, gatewayRxMs } })
+      for (const { line, measurement, timeMs, backfill } of mapped.value.points) {
+        entries.push({ line, source: { record, measurement, timeMs, backfill, gatewayRxMs } })
       }
     }
     if (letters.length > 0) {

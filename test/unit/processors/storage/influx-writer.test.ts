@@ -43,14 +43,17 @@ const partialWrite400 = (): PipelineError =>
       'partial write: field type conflict: input field "heart_rate" on measurement "vitals" is type string, already exists as type float dropped=1',
   })
 
-const lineOf = (p: Point): string => p.toLineProtocol({ convertTime: (t) => String(t) }) ?? ''
+const lineOf = (p: string | Point): string =>
+  typeof p === 'string' ? p : (p.toLineProtocol({ convertTime: (t) => String(t) }) ?? '')
 
 function entries(from: number, count: number, device = 'dev'): Array<PendingPoint<string>> {
   return Array.from({ length: count }, (_, i) => ({
-    point: new Point('vitals')
-      .tag('device_id', device)
-      .floatField('heart_rate', 60 + from + i)
-      .timestamp(from + i),
+    line: lineOf(
+      new Point('vitals')
+        .tag('device_id', device)
+        .floatField('heart_rate', 60 + from + i)
+        .timestamp(from + i),
+    ),
     source: `${device}#${from + i}`,
   }))
 }
@@ -238,7 +241,7 @@ describe('processors > storage > influx writer', () => {
     expect(pending.settled).toBe(true)
     expect(pending.error).toBeUndefined()
     expect(rejected.sort()).toEqual(['bad#100', 'bad#200'])
-    expect(stored).toEqual(new Set(good.map((e) => lineOf(e.point))))
+    expect(stored).toEqual(new Set(good.map((e) => e.line)))
     expect(requests.length).toBeLessThan(batch.length) // bisection, not one request per point
     expect(requests.filter((r) => r.length === 1 && r[0]?.includes('device_id=bad'))).toHaveLength(2)
   })
@@ -274,7 +277,7 @@ describe('processors > storage > influx writer', () => {
       expect(pending.error).toBeUndefined()
       expect(parked.map((p) => p.source)).toEqual(['bad#100'])
       expect(parked[0]?.reason).toContain('partial write: field type conflict')
-      expect(stored).toEqual(new Set(good.map((e) => lineOf(e.point))))
+      expect(stored).toEqual(new Set(good.map((e) => e.line)))
       expect(requests.length).toBeLessThan(batch.length) // bisection, not one request per point
       expect(requests.filter((r) => r.length === 1 && r[0]?.includes('device_id=bad'))).toHaveLength(1)
       expect(retries).toEqual([]) // decided at the first answer: no backoff, no retry

@@ -15,7 +15,8 @@ import { FakeClock } from '../../../helpers/fake-clock.js'
 import { silentLogger } from '../../../helpers/services.js'
 import { consumedRecord, telemetryRecord, vitalsReading } from '../../../helpers/telemetry-fixtures.js'
 
-const lineOf = (p: Point): string => p.toLineProtocol({ convertTime: (t) => String(t) }) ?? ''
+const lineOf = (p: string | Point): string =>
+  typeof p === 'string' ? p : (p.toLineProtocol({ convertTime: (t) => String(t) }) ?? '')
 
 function setup(fail: (lines: string[]) => Error | undefined = () => undefined) {
   const clock = new FakeClock()

@@ -11,8 +11,7 @@ import {
 } from '../../../helpers/telemetry-fixtures.js'
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 0)
-const line = (p: StoragePoint): string | undefined =>
-  p.point.toLineProtocol({ convertTime: (t) => (typeof t === 'number' ? String(t) : undefined) })
+const line = (p: StoragePoint): string | undefined => p.line
 
 function mapped(...args: Parameters<typeof telemetryRecord>) {
   const result = recordToPoints(consumedRecord(telemetryRecord(...args)))

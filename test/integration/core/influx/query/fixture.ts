@@ -1,4 +1,3 @@
-import type { Point } from '@influxdata/influxdb-client'
 import { createInfluxAdapter, type InfluxAdapter } from '../../../../../core/influx/client.js'
 import type { DeviceType, Quality } from '../../../../../core/telemetry/envelope.js'
 import { HEADERS } from '../../../../../core/telemetry/headers.js'
@@ -86,7 +85,7 @@ export async function seed(): Promise<Seeded> {
   const influx = createInfluxAdapter({ ...testInflux, bucket })
   await influx.ensureBucket()
   const t0 = Math.floor(Date.now() / 600_000) * 600_000 - 30 * 60_000
-  const points: Point[] = []
+  const points: string[] = []
   for (const device of DEVICES) {
     const headers: Record<string, Buffer> = {
       [HEADERS.deviceType]: Buffer.from(device.type),
@@ -109,7 +108,7 @@ export async function seed(): Promise<Seeded> {
           headers,
         )
         if (!mapped.ok) throw new Error(mapped.error.detail)
-        points.push(...mapped.value.points.map((p) => p.point))
+        points.push(...mapped.value.points.map((p) => p.line))
       }
     }
   }

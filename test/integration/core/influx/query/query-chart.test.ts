@@ -1,4 +1,3 @@
-import type { Point } from '@influxdata/influxdb-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInfluxAdapter } from '../../../../../core/influx/client.js'
 import { HEADERS } from '../../../../../core/telemetry/headers.js'
@@ -24,7 +23,7 @@ beforeAll(async () => {
     [HEADERS.deviceType]: Buffer.from('bedside-monitor'),
     [HEADERS.site]: Buffer.from('ward-7'),
   }
-  const points: Point[] = []
+  const points: string[] = []
   for (let s = 0; s < SECONDS; s++) {
     if (s >= OFF.from && s < OFF.to) continue
     const spo2 = s >= DIP.from && s < DIP.to ? 84 : 97 + (s % 2)
@@ -34,7 +33,7 @@ beforeAll(async () => {
       headers,
     )
     if (!mapped.ok) throw new Error(mapped.error.detail)
-    points.push(...mapped.value.points.map((p) => p.point))
+    points.push(...mapped.value.points.map((p) => p.line))
   }
   await influx.write(points)
 })
