@@ -1,5 +1,6 @@
 import type { KafkaConfig } from '../../core/config/shared.js'
 import { committedOffsets, endOffsets } from '../../core/kafka/admin.js'
+import { CONSUMER_LAG_METRIC } from '../../core/kafka/consumer-lag.js'
 
 /** A consumer group of the target whose lag the capacity search judges. */
 export interface TargetGroup {
@@ -7,6 +8,13 @@ export interface TargetGroup {
   name: string
   groupId: string
   topics: readonly string[]
+  /**
+   * The member's /metrics, for a group whose committed offsets trail what it finished on purpose
+   * (alerting commits no further than its oldest unsaved device state, ADR 0006 revision): its lag
+   * is what the member reports it has not finished (`pulsewire_kafka_consumer_lag`), not what
+   * the group has not committed.
+   */
+  metricsUrl?: string
 }
 
 /**
@@ -20,6 +28,11 @@ export async function groupLag(
 ): Promise<Record<string, number>> {
   const lag: Record<string, number> = {}
   for (const group of groups) {
+    const reported = group.metricsUrl ? await reportedLag(group.metricsUrl, group.groupId) : undefined
+    if (reported !== undefined) {
+      lag[group.name] = reported
+      continue
+    }
     const ends = (await Promise.all(group.topics.map((topic) => endOffsets(kafka, topic)))).flat()
     const committed = await committedOffsets(kafka, group.groupId, ends)
     const at = new Map(committed.map((c) => [`${c.topic}/${c.partition}`, c.offset]))
@@ -29,6 +42,21 @@ export async function groupLag(
     }, 0)
   }
   return lag
+}
+
+/** The group's `pulsewire_kafka_consumer_lag` series summed; undefined when the member does not answer. */
+async function reportedLag(url: string, groupId: string): Promise<number | undefined> {
+  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    .then((r) => (r.ok ? r.text() : undefined))
+    .catch(() => undefined)
+  if (text === undefined) return undefined
+  let sum = 0
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${CONSUMER_LAG_METRIC}{`) || !line.includes(`group="${groupId}"`)) continue
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1))
+    if (Number.isFinite(value)) sum += value
+  }
+  return sum
 }
 
 /** The load tester's own Kafka client settings for a target's brokers. */

@@ -249,7 +249,12 @@ export class PulsewireTarget implements LoadTarget {
       alertTopic: CHANNELS.alertEvents,
       consumerGroups: [
         { name: 'storage', groupId: storageGroup, topics: Object.keys(STORAGE_MEASUREMENTS) },
-        { name: 'alerting', groupId: alertingGroup, topics: ALERTING_INPUTS },
+        {
+          name: 'alerting',
+          groupId: alertingGroup,
+          topics: ALERTING_INPUTS,
+          metricsUrl: `http://127.0.0.1:${port('alerting')}/metrics`,
+        },
       ],
       processes: [
         ...PULSEWIRE_PROCESSES.map((name) => ({ name, pid: this.#service(name).pid })),
