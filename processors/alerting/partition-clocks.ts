@@ -23,6 +23,12 @@ export interface PartitionClocks {
   /** The device (and its site) reads this partition: it moves with its clock. */
   join(partition: string, deviceId: string, site: string | undefined): void
   devices(partition: string): ReadonlySet<string>
+  /**
+   * The clock a device's silence is judged on: the least advanced of the partitions it reads (its
+   * status partition, low-volume, is read further ahead than its vitals partition; judging it
+   * there raised comm-loss for a device whose readings simply had not been read yet).
+   */
+  deviceClock(deviceId: string): number | undefined
   sites(partitions: readonly string[]): string[]
   /** Assigned partitions with a known clock from which nothing arrived for their quiet limit. */
   stalled(wallMs: number): string[]
@@ -42,6 +48,8 @@ interface Entry {
 
 export function createPartitionClocks(limits: { gapMs: number; stallMs: number }): PartitionClocks {
   let entries = new Map<string, Entry>()
+  // Partitions each device was joined to (two at most: its telemetry and its status partition).
+  let joined = new Map<string, Set<string>>()
   const fresh = (wallMs: number): Entry => ({
     clockMs: undefined,
     handledMs: wallMs,
@@ -57,6 +65,7 @@ export function createPartitionClocks(limits: { gapMs: number; stallMs: number }
   return {
     assign(partitions, wallMs) {
       entries = new Map(partitions.map((p) => [p, fresh(wallMs)]))
+      joined = new Map()
     },
     restore(partition, clockMs) {
       const e = entries.get(partition)
@@ -76,8 +85,19 @@ export function createPartitionClocks(limits: { gapMs: number; stallMs: number }
       const e = entry(partition)
       e.devices.add(deviceId)
       if (site) e.sites.add(site)
+      let mine = joined.get(deviceId)
+      if (!mine) joined.set(deviceId, (mine = new Set()))
+      mine.add(partition)
     },
     devices: (partition) => entries.get(partition)?.devices ?? new Set(),
+    deviceClock(deviceId) {
+      let least: number | undefined
+      for (const p of joined.get(deviceId) ?? []) {
+        const ms = entries.get(p)?.clockMs
+        if (ms !== undefined && (least === undefined || ms < least)) least = ms
+      }
+      return least
+    },
     sites(partitions) {
       const all = new Set<string>()
       for (const p of partitions) for (const site of entries.get(p)?.sites ?? []) all.add(site)

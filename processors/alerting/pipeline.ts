@@ -138,6 +138,20 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
     )
   }
 
+  /** Each device of the moved partitions on its own clock: the least advanced of its partitions. */
+  function advanceDevices(movedClocks: ReadonlyArray<[string, number]>): AlertEvent[] {
+    const byClock = new Map<number, Set<string>>()
+    for (const [at, clockMs] of movedClocks) {
+      for (const deviceId of clocks.devices(at)) {
+        const ms = clocks.deviceClock(deviceId) ?? clockMs
+        let set = byClock.get(ms)
+        if (!set) byClock.set(ms, (set = new Set()))
+        set.add(deviceId)
+      }
+    }
+    return [...byClock].sort(([a], [b]) => a - b).flatMap(([ms, devices]) => engine.advance(ms, devices))
+  }
+
   async function handle(records: KafkaRecord[]): Promise<void> {
     const started = clock.now()
     dirty.begin(batchStarts(records, (at) => clocks.clock(at)))
@@ -147,8 +161,8 @@ export function createAlertPipeline(deps: AlertPipelineDeps): AlertPipeline {
       const clockMs = clocks.clock(at)
       if (clockMs === undefined) continue
       movedClocks.push([at, clockMs])
-      events.push(...engine.advance(clockMs, clocks.devices(at)))
     }
+    events.push(...advanceDevices(movedClocks))
     moved.clear()
     const highest = Math.max(0, ...movedClocks.map(([, ms]) => ms))
     if (highest > 0) metrics.streamTime.set(highest / 1000)

@@ -150,6 +150,20 @@ describe('processors > alerting > per-device time', () => {
     expect(h.transitions('skewed')).toEqual(['clock-fault:raised', 'spo2-low:raised', 'clock-fault:cleared'])
   })
 
+  it('judges a device on the least advanced of its partitions: a status partition read ahead raises no comm-loss', async () => {
+    const h = harness()
+    // bm-1 connects (status partition 0) and reads every second on vitals partition 0 until T0+2 s.
+    await h.pipeline.handle([h.disconnect('bm-1', T0, { [HEADERS.lifecycle]: 'connected' })])
+    await run(h, 3, (t) => [h.reading('bm-1', t)])
+    // Alerting reads the low-volume status partition 6 s further than the vitals one (a backlog
+    // on vitals, as on a loaded machine): bm-1's readings after T0+2 s are simply not read yet.
+    await run(h, 9, (t) => (t < T0 + 3_000 ? [] : [h.heartbeat(t, 0, {}, CHANNELS.status)]))
+    expect(h.transitions('bm-1')).toEqual([])
+    // Its vitals partition catching up still judges it: silent there too, it is lost.
+    await run(h, 9, (t) => (t < T0 + 3_000 ? [] : [h.heartbeat(t, 0)]))
+    expect(h.transitions('bm-1')).toEqual(['comm-loss:raised'])
+  })
+
   it('loses a silent device on its partition clock, kept moving by heartbeats alone', async () => {
     const h = harness()
     await run(h, 3, (t) => [h.reading('bm-1', t)])
